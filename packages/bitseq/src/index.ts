@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Run-length compressed bitmap allocator
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The Container Network Model controller: networks, endpoints, sandboxes
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Key-value store contract with an embedded local backend and etcd
+ */
+export {}

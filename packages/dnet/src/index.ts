@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * dnet: the libnetwork daemon, its REST API and CLI
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The network driver contract
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The bridge network driver
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The host network driver
+ */
+export {}

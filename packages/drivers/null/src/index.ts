@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The null network driver
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Build and update a sandbox's /etc/hosts file
+ */
+export {}

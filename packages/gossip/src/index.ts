@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * SWIM cluster membership over UDP, wire-compatible with hashicorp/memberlist
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * ID ranges allocated over a bitseq bitmap
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * rtnetlink for Node.js in TypeScript: links, addresses, routes, neighbours, namespaces
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * A network-scoped, eventually consistent gossip database
+ */
+export {}

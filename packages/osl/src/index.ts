@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * OS layer for sandboxes: network namespaces with interfaces, routes and neighbours
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Host port allocation per IP and protocol
+ */
+export {}

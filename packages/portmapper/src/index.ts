@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Publish container ports: DNAT rules and a userland proxy
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * Read, filter, build and write resolv.conf files
+ */
+export {}

@@ -1,0 +1,5 @@
+/**
+ * @packageDocumentation
+ * The embedded DNS server for container name resolution
+ */
+export {}
