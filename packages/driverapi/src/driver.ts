@@ -1,0 +1,210 @@
+import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+
+/** Where a driver's networks live: one host (`local`) or a cluster (`global`). */
+export type DataScope = 'local' | 'global'
+
+/** What the controller needs to know about a driver before using it. */
+export interface Capability {
+  /** Where the driver's network records are stored. */
+  dataScope: DataScope
+  /** Whether endpoints of one network can reach each other across hosts. */
+  connectivityScope: DataScope
+}
+
+/** Pool and gateway data the controller obtained from IPAM for one address family. */
+export interface IpamData {
+  /** The address pool (subnet) of the network. */
+  pool: IPNet
+  /** The gateway address with the pool's prefix length. */
+  gateway?: InterfaceAddress
+  /** Addresses reserved for the driver, by name (upstream's AuxAddresses). */
+  auxAddresses?: Record<string, IP>
+}
+
+/** A transport protocol of an exposed or published port. */
+export type Protocol = 'tcp' | 'udp' | 'sctp'
+
+/** A container port other containers may reach. */
+export interface ExposedPort {
+  protocol: Protocol
+  port: number
+}
+
+/** A published port: traffic to `hostIP:hostPort` (or range) goes to the container's `port`. */
+export interface PortBinding {
+  protocol: Protocol
+  /** The container port. */
+  port: number
+  /** The host address to bind; unspecified means every address. */
+  hostIP?: IP
+  /** The host port, or the first of a range; 0 or absent means "pick one". */
+  hostPort?: number
+  /** The last host port of a range (inclusive). */
+  hostPortEnd?: number
+}
+
+/** A port binding as the driver actually programmed it (hostPort resolved). */
+export interface BoundPort {
+  protocol: Protocol
+  port: number
+  hostIP: IP
+  hostPort: number
+  containerIP: IP
+}
+
+export interface CreateNetworkRequest {
+  networkId: string
+  /** The user-facing network name (drivers may use it in interface names). */
+  name: string
+  /** Driver-specific options, already parsed by the driver's `parseOptions`. */
+  options: unknown
+  ipv4: IpamData[]
+  ipv6: IpamData[]
+  enableIPv6: boolean
+  /** No route to the outside world; only endpoints of this network talk to each other. */
+  internal: boolean
+  labels: Record<string, string>
+}
+
+export interface NetworkRef {
+  networkId: string
+}
+
+/** The addresses of an endpoint's interface as chosen by IPAM (or the driver). */
+export interface EndpointInterface {
+  address?: InterfaceAddress
+  addressIPv6?: InterfaceAddress
+  /** MAC address in `aa:bb:cc:dd:ee:ff` form. */
+  mac?: string
+}
+
+export interface CreateEndpointRequest {
+  networkId: string
+  endpointId: string
+  iface: EndpointInterface
+  /** Endpoint options understood by drivers. */
+  options: EndpointOptions
+}
+
+export interface EndpointOptions {
+  exposedPorts?: ExposedPort[]
+  portBindings?: PortBinding[]
+}
+
+/** What createEndpoint settled: any field the driver chose (e.g. a MAC derived from the IP). */
+export interface CreateEndpointResult {
+  iface: EndpointInterface
+}
+
+export interface EndpointRef {
+  networkId: string
+  endpointId: string
+}
+
+export interface JoinRequest {
+  networkId: string
+  endpointId: string
+  /** The sandbox's key: the path (or name) of its network namespace. */
+  sandboxKey: string
+  options: EndpointOptions
+}
+
+/** An interface the controller moves into the sandbox: host-side `srcName`, renamed `dstPrefix`N. */
+export interface JoinInterface {
+  srcName: string
+  dstPrefix: string
+}
+
+export type RouteType = 'nexthop' | 'connected'
+
+export interface StaticRoute {
+  destination: IPNet
+  routeType: RouteType
+  nextHop?: IP
+}
+
+/** What the driver tells the sandbox on join (upstream's JoinInfo, as a return value). */
+export interface JoinResult {
+  interfaces: JoinInterface[]
+  gateway?: IP
+  gatewayIPv6?: IP
+  staticRoutes: StaticRoute[]
+  /** The network offers no gateway service: another network must give the default route. */
+  disableGatewayService: boolean
+}
+
+export interface ExternalConnectivityRequest {
+  networkId: string
+  endpointId: string
+  options: EndpointOptions
+}
+
+/** Runtime facts about an endpoint, for users (upstream's EndpointOperInfo). */
+export interface EndpointOperInfo {
+  mac?: string
+  portBindings: BoundPort[]
+  exposedPorts: ExposedPort[]
+  [key: string]: unknown
+}
+
+/** State a driver needs to rebuild after a controller restart (read back from the store). */
+export interface RestoreState {
+  networks: Array<CreateNetworkRequest>
+  endpoints: Array<{
+    networkId: string
+    endpointId: string
+    iface: EndpointInterface
+    options: EndpointOptions
+    /** The sandbox key when the endpoint was joined, else undefined. */
+    sandboxKey?: string
+  }>
+}
+
+/** Where the driver stands after restore: what it found stale and removed, what it re-created. */
+export interface RestoreReport {
+  removed: string[]
+  recreated: string[]
+}
+
+export interface OperationOptions {
+  signal?: AbortSignal
+}
+
+/**
+ * A network driver. Drivers are instances created by factories and handed to the controller;
+ * the controller calls them in CNM order: createNetwork → createEndpoint → join →
+ * programExternalConnectivity, and back: revokeExternalConnectivity → leave → deleteEndpoint
+ * → deleteNetwork. A method that throws must leave the driver's state as it was.
+ */
+export interface Driver {
+  /** The driver's type name, e.g. `bridge`. */
+  readonly type: string
+  readonly capability: Capability
+  /** Validate and type network options coming from the edge (labels or objects). */
+  parseNetworkOptions(raw: unknown): unknown
+  createNetwork(req: CreateNetworkRequest, opts?: OperationOptions): Promise<void>
+  deleteNetwork(req: NetworkRef, opts?: OperationOptions): Promise<void>
+  createEndpoint(req: CreateEndpointRequest, opts?: OperationOptions): Promise<CreateEndpointResult>
+  deleteEndpoint(req: EndpointRef, opts?: OperationOptions): Promise<void>
+  endpointOperInfo(req: EndpointRef): Promise<EndpointOperInfo>
+  join(req: JoinRequest, opts?: OperationOptions): Promise<JoinResult>
+  leave(req: EndpointRef, opts?: OperationOptions): Promise<void>
+  programExternalConnectivity(
+    req: ExternalConnectivityRequest,
+    opts?: OperationOptions,
+  ): Promise<BoundPort[]>
+  revokeExternalConnectivity(req: EndpointRef, opts?: OperationOptions): Promise<void>
+  /** Rebuild in-memory state from records and reconcile with the kernel. */
+  restore(state: RestoreState, opts?: OperationOptions): Promise<RestoreReport>
+  /** Release long-lived resources (not the networks: they survive a restart). */
+  stop(): Promise<void>
+}
+
+/** A driver factory: user configuration is bound first, components are injected by the caller. */
+export type DriverFactory = (components: DriverComponents) => Driver
+
+/** What the composer hands to every driver. */
+export interface DriverComponents {
+  /** Prefix for kernel objects the driver names itself (tests use `lnt-…`). */
+  namePrefix?: string
+}
