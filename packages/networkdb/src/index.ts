@@ -2,4 +2,4 @@
  * @packageDocumentation
  * A network-scoped, eventually consistent gossip database
  */
-export {}
+export * from './proto.js'

@@ -1,0 +1,24 @@
+import t from 'tap'
+
+t.test('export surface', async (t) => {
+  const keys = Object.keys(await import('../src/index.js')).sort()
+  t.same(keys, [
+    'MessageType',
+    'decodeBulkSync',
+    'decodeCompound',
+    'decodeGossip',
+    'decodeNetworkEvent',
+    'decodeNetworkPushPull',
+    'decodeNodeEvent',
+    'decodeTableEvent',
+    'encodeBulkSync',
+    'encodeCompound',
+    'encodeGossip',
+    'encodeNetworkEvent',
+    'encodeNetworkPushPull',
+    'encodeNodeEvent',
+    'encodeTableEvent',
+    'envelope',
+    'openEnvelope',
+  ])
+})
