@@ -1,0 +1,115 @@
+/**
+ * What the REST API needs from the network controller. The daemon adapts the real
+ * @libnetwork/controller to this; API tests use a small in-memory implementation.
+ */
+
+export interface IpamPoolConfig {
+  subnet?: string
+  ipRange?: string
+  gateway?: string
+  auxAddresses?: Record<string, string>
+}
+
+export interface NetworkCreate {
+  name: string
+  driver?: string
+  ipam?: { driver?: string; config?: IpamPoolConfig[] }
+  options?: Record<string, string>
+  labels?: Record<string, string>
+  internal?: boolean
+  ipv6?: boolean
+  attachable?: boolean
+}
+
+export interface NetworkView {
+  id: string
+  name: string
+  driver: string
+  scope: string
+  internal: boolean
+  ipv6: boolean
+  ipam: { driver: string; config: IpamPoolConfig[] }
+  options: Record<string, string>
+  labels: Record<string, string>
+  endpoints: string[]
+}
+
+export interface PortBinding {
+  protocol: 'tcp' | 'udp' | 'sctp'
+  port: number
+  hostIp?: string
+  hostPort?: number
+  hostPortEnd?: number
+}
+
+export interface EndpointCreate {
+  name: string
+  exposedPorts?: { protocol: 'tcp' | 'udp' | 'sctp'; port: number }[]
+  portBindings?: PortBinding[]
+  aliases?: string[]
+  ipv4Address?: string
+  ipv6Address?: string
+  macAddress?: string
+}
+
+export interface EndpointView {
+  id: string
+  name: string
+  networkId: string
+  networkName: string
+  sandboxId: string | null
+  ipv4Address: string | null
+  ipv6Address: string | null
+  macAddress: string | null
+  portBindings: PortBinding[]
+  aliases: string[]
+}
+
+export interface SandboxCreate {
+  containerId: string
+  hostname?: string
+  domainName?: string
+  extraHosts?: { name: string; address: string }[]
+  dns?: string[]
+  dnsSearch?: string[]
+  dnsOptions?: string[]
+  useHostNetwork?: boolean
+}
+
+export interface SandboxView {
+  id: string
+  containerId: string
+  hostname: string
+  key: string
+  endpoints: string[]
+}
+
+export interface JoinOptions {
+  aliases?: string[]
+}
+
+/** Names or ids are accepted wherever a network, endpoint or sandbox is named. */
+export interface NetworkBackend {
+  createNetwork(req: NetworkCreate): Promise<NetworkView>
+  listNetworks(): Promise<NetworkView[]>
+  getNetwork(idOrName: string): Promise<NetworkView>
+  deleteNetwork(idOrName: string): Promise<void>
+
+  createEndpoint(network: string, req: EndpointCreate): Promise<EndpointView>
+  listEndpoints(network?: string): Promise<EndpointView[]>
+  getEndpoint(network: string, idOrName: string): Promise<EndpointView>
+  deleteEndpoint(network: string, idOrName: string): Promise<void>
+
+  createSandbox(req: SandboxCreate): Promise<SandboxView>
+  listSandboxes(): Promise<SandboxView[]>
+  getSandbox(idOrContainer: string): Promise<SandboxView>
+  deleteSandbox(idOrContainer: string): Promise<void>
+
+  join(
+    network: string,
+    endpoint: string,
+    sandbox: string,
+    options?: JoinOptions,
+  ): Promise<EndpointView>
+  leave(network: string, endpoint: string, sandbox: string): Promise<EndpointView>
+}

@@ -1,0 +1,81 @@
+import { request } from 'node:http'
+
+/** Where the CLI finds the daemon: `unix:///path` or `tcp://host:port`. */
+export type Endpoint = { socketPath: string } | { host: string; port: number }
+
+export function parseEndpoint(text: string): Endpoint {
+  if (text.startsWith('unix://')) return { socketPath: text.slice('unix://'.length) }
+  if (text.startsWith('/')) return { socketPath: text }
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text)
+  if (m) return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) }
+  throw new CliError(
+    `invalid --host ${JSON.stringify(text)}: use unix:///path or tcp://host:port`,
+    2,
+  )
+}
+
+/** An error for the user: printed without a stack, exits with `exitCode`. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message)
+  }
+}
+
+export interface ApiErrorBody {
+  error?: { category?: string; code?: string; message?: string }
+}
+
+/** Call the daemon's REST API and return the parsed JSON answer; API errors become CliError. */
+export function call(ep: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
+  const payload = body === undefined ? undefined : JSON.stringify(body)
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        ...ep,
+        method,
+        path,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (c: Buffer) => chunks.push(c))
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8')
+          let parsed: unknown
+          try {
+            parsed = text ? JSON.parse(text) : undefined
+          } catch {
+            parsed = undefined
+          }
+          const status = res.statusCode ?? 500
+          if (status >= 400) {
+            const e = (parsed as ApiErrorBody | undefined)?.error
+            reject(
+              new CliError(
+                `Error: ${e?.message ?? `HTTP ${status}`}${e?.category ? ` (${e.category})` : ''}`,
+              ),
+            )
+          } else resolve(parsed)
+        })
+      },
+    )
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      const where = 'socketPath' in ep ? ep.socketPath : `${ep.host}:${ep.port}`
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
+        reject(
+          new CliError(`Error: cannot reach the dnet daemon at ${where}: is it running? (dnet -d)`),
+        )
+      } else if (err.code === 'EACCES') {
+        reject(
+          new CliError(`Error: permission denied on ${where}: the API socket is for root only`),
+        )
+      } else reject(new CliError(`Error: ${err.message}`))
+    })
+    req.end(payload)
+  })
+}

@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util'
+import { commands, type Io } from './commands.js'
+import { CliError, parseEndpoint } from './client.js'
+
+export const DEFAULT_HOST = 'unix:///var/run/dnet/dnet.sock'
+
+function mainHelp(): string {
+  const lines = [
+    'Usage: dnet [-H HOST] COMMAND SUBCOMMAND [OPTIONS] [ARGS]',
+    '       dnet -d [--config FILE] [DAEMON OPTIONS]   run the daemon (dnet -d --help)',
+    '',
+    'Global options:',
+    `  -H, --host HOST   daemon address: unix:///path or tcp://host:port (default ${DEFAULT_HOST}, or $DNET_HOST)`,
+    '  -h, --help        show help (also after any command)',
+    '',
+    'Commands:',
+  ]
+  for (const [group, subs] of Object.entries(commands)) {
+    for (const [name, c] of Object.entries(subs))
+      lines.push(`  ${`${group} ${name}`.padEnd(20)} ${c.summary}`)
+  }
+  return lines.join('\n') + '\n'
+}
+
+function commandHelp(group: string, name: string): string {
+  const c = commands[group]![name]!
+  const opts = Object.entries(c.options).map(([k, o]) => {
+    const flag = `${'short' in o && o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ' VALUE' : ''}`
+    return `  ${flag.padEnd(28)}${'multiple' in o && o.multiple ? ' (repeatable)' : ''}`
+  })
+  return [
+    `Usage: ${c.usage}`,
+    '',
+    c.summary,
+    ...(opts.length ? ['', 'Options:', ...opts] : []),
+    '',
+  ].join('\n')
+}
+
+/** Run the CLI; returns the process exit code. Output goes to `io.out`, errors to `err`. */
+export async function runCli(
+  argv: string[],
+  io: Io,
+  err: (text: string) => void,
+  env = process.env,
+): Promise<number> {
+  let host = env.DNET_HOST ?? DEFAULT_HOST
+  const rest = [...argv]
+  while (rest[0]?.startsWith('-')) {
+    const flag = rest.shift()!
+    if (flag === '-h' || flag === '--help') {
+      io.out(mainHelp())
+      return 0
+    }
+    if (flag === '-H' || flag === '--host') {
+      const v = rest.shift()
+      if (!v) return usageError(err, `${flag} needs a value`)
+      host = v
+    } else if (flag.startsWith('--host=')) host = flag.slice('--host='.length)
+    else return usageError(err, `unknown global option ${flag}`)
+  }
+  const [group, name, ...args] = rest
+  if (!group) {
+    io.out(mainHelp())
+    return 2
+  }
+  const subs = commands[group]
+  if (!subs) return usageError(err, `unknown command ${JSON.stringify(group)}`)
+  if (!name || name === '--help' || name === '-h') {
+    io.out(
+      Object.keys(subs)
+        .map((n) => commandHelp(group, n))
+        .join('\n'),
+    )
+    return name ? 0 : 2
+  }
+  const cmd = subs[name]
+  if (!cmd)
+    return usageError(
+      err,
+      `unknown command "${group} ${name}"; try: ${Object.keys(subs).join(', ')}`,
+    )
+  let parsed
+  try {
+    parsed = parseArgs({
+      args,
+      options: { ...cmd.options, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    })
+  } catch (e) {
+    return usageError(err, `${(e as Error).message}\n\n${commandHelp(group, name)}`)
+  }
+  if (parsed.values.help) {
+    io.out(commandHelp(group, name))
+    return 0
+  }
+  try {
+    await cmd.run(parseEndpoint(host), io, parsed.values, parsed.positionals)
+    return 0
+  } catch (e) {
+    if (e instanceof CliError) {
+      err(e.message + '\n')
+      return e.exitCode
+    }
+    throw e
+  }
+}
+
+function usageError(err: (t: string) => void, msg: string): number {
+  err(`dnet: ${msg}\n`)
+  return 2
+}

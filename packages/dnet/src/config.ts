@@ -1,0 +1,205 @@
+/**
+ * Daemon configuration: a TOML file with upstream-like sections, then flags on top.
+ *
+ * ```toml
+ * [daemon]
+ * log_level = "info"            # debug | info | warn | error
+ * default_network = "bridge"    # created at start when missing
+ * default_driver = "bridge"
+ * labels = ["env=dev"]
+ * data_root = "/var/lib/dnet"   # the embedded store lives here
+ * exec_root = "/var/run/dnet"   # socket, pid file, sandbox files
+ * socket = "/var/run/dnet/dnet.sock"
+ * pid_file = "/var/run/dnet/dnet.pid"
+ * tcp = "127.0.0.1:2385"        # optional TCP listener
+ *
+ * [datastore.global]            # multi-host state (later: overlay networks)
+ * provider = "etcd"
+ * endpoints = ["http://127.0.0.1:2379"]
+ *
+ * [cluster]                     # gossip membership (later: overlay networks)
+ * bind_address = "0.0.0.0"
+ * bind_port = 7946
+ * join = ["10.0.0.2:7946"]
+ * encryption_key = "base64 of 16, 24 or 32 bytes"
+ * ```
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'smol-toml'
+import { BadRequestError, IP } from '@libnetwork/types'
+import { isLevel, type Level } from './log.js'
+
+export interface DaemonConfig {
+  logLevel: Level
+  defaultNetwork: string
+  defaultDriver: string
+  labels: string[]
+  dataRoot: string
+  execRoot: string
+  socket: string
+  pidFile: string
+  tcp?: { host: string; port: number }
+  globalStore?: { provider: 'etcd'; endpoints: string[] }
+  cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
+}
+
+export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet'): DaemonConfig {
+  return {
+    logLevel: 'info',
+    defaultNetwork: 'bridge',
+    defaultDriver: 'bridge',
+    labels: [],
+    dataRoot,
+    execRoot,
+    socket: join(execRoot, 'dnet.sock'),
+    pidFile: join(execRoot, 'dnet.pid'),
+  }
+}
+
+function fail(key: string, what: string): never {
+  throw new BadRequestError('invalid-config', `config: ${key} ${what}`, { details: { key } })
+}
+
+type Table = Record<string, unknown>
+const str = (t: Table, k: string, where: string): string | undefined => {
+  const v = t[k]
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || v === '') fail(`${where}.${k}`, 'must be a non-empty string')
+  return v
+}
+const strList = (t: Table, k: string, where: string): string[] | undefined => {
+  const v = t[k]
+  if (v === undefined) return undefined
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    fail(`${where}.${k}`, 'must be a list of strings')
+  return v as string[]
+}
+const table = (t: Table, k: string, where: string): Table => {
+  const v = t[k]
+  if (v === undefined) return {}
+  if (typeof v !== 'object' || v === null || Array.isArray(v))
+    fail(`${where}${k}`, 'must be a table')
+  return v as Table
+}
+function known(t: Table, keys: string[], where: string): void {
+  for (const k of Object.keys(t))
+    if (!keys.includes(k)) fail(`${where}${k}`, 'is not a known setting')
+}
+
+/** Parse "host:port" for the TCP listener. */
+export function parseHostPort(text: string, key = 'tcp'): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text)
+  const host = m?.[1] ?? m?.[2]
+  const port = Number(m?.[3])
+  if (!m || !host || !IP.isValid(host) || port > 65535)
+    fail(key, `must be IP:PORT, got ${JSON.stringify(text)}`)
+  return { host, port }
+}
+
+/** Parse TOML text into a config over the defaults. Unknown keys are errors, not silently ignored. */
+export function parseConfig(text: string, base: DaemonConfig = defaults()): DaemonConfig {
+  let doc: Table
+  try {
+    doc = parse(text)
+  } catch (cause) {
+    throw new BadRequestError(
+      'invalid-config',
+      `config: not valid TOML: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  known(doc, ['title', 'daemon', 'datastore', 'cluster'], '')
+  const cfg: DaemonConfig = { ...base }
+  const d = table(doc, 'daemon', '')
+  known(
+    d,
+    [
+      'log_level',
+      'debug',
+      'default_network',
+      'default_driver',
+      'labels',
+      'data_root',
+      'exec_root',
+      'socket',
+      'pid_file',
+      'tcp',
+    ],
+    'daemon.',
+  )
+  const level = str(d, 'log_level', 'daemon')
+  if (level !== undefined)
+    cfg.logLevel = isLevel(level)
+      ? level
+      : fail('daemon.log_level', 'must be debug, info, warn or error')
+  if (d.debug === true) cfg.logLevel = 'debug'
+  cfg.defaultNetwork = str(d, 'default_network', 'daemon') ?? cfg.defaultNetwork
+  cfg.defaultDriver = str(d, 'default_driver', 'daemon') ?? cfg.defaultDriver
+  cfg.labels = strList(d, 'labels', 'daemon') ?? cfg.labels
+  const execRoot = str(d, 'exec_root', 'daemon')
+  if (execRoot) {
+    cfg.execRoot = execRoot
+    cfg.socket = join(execRoot, 'dnet.sock')
+    cfg.pidFile = join(execRoot, 'dnet.pid')
+  }
+  cfg.dataRoot = str(d, 'data_root', 'daemon') ?? cfg.dataRoot
+  cfg.socket = str(d, 'socket', 'daemon') ?? cfg.socket
+  cfg.pidFile = str(d, 'pid_file', 'daemon') ?? cfg.pidFile
+  const tcp = str(d, 'tcp', 'daemon')
+  if (tcp) cfg.tcp = parseHostPort(tcp, 'daemon.tcp')
+
+  const ds = table(doc, 'datastore', '')
+  known(ds, ['global'], 'datastore.')
+  const g = table(ds, 'global', 'datastore.')
+  if (Object.keys(g).length > 0) {
+    known(g, ['provider', 'endpoints'], 'datastore.global.')
+    if (str(g, 'provider', 'datastore.global') !== 'etcd')
+      fail('datastore.global.provider', 'must be "etcd"')
+    const endpoints = strList(g, 'endpoints', 'datastore.global') ?? []
+    if (endpoints.length === 0)
+      fail('datastore.global.endpoints', 'must list at least one etcd endpoint')
+    cfg.globalStore = { provider: 'etcd', endpoints }
+  }
+
+  const c = table(doc, 'cluster', '')
+  if (Object.keys(c).length > 0) {
+    known(c, ['bind_address', 'bind_port', 'join', 'encryption_key'], 'cluster.')
+    const bindAddress = str(c, 'bind_address', 'cluster') ?? '0.0.0.0'
+    if (!IP.isValid(bindAddress)) fail('cluster.bind_address', 'must be an IP address')
+    const bindPort = c.bind_port ?? 7946
+    if (
+      typeof bindPort !== 'number' ||
+      !Number.isInteger(bindPort) ||
+      bindPort < 0 ||
+      bindPort > 65535
+    ) {
+      fail('cluster.bind_port', 'must be a port number')
+    }
+    const key = str(c, 'encryption_key', 'cluster')
+    if (key !== undefined && ![16, 24, 32].includes(Buffer.from(key, 'base64').length)) {
+      fail('cluster.encryption_key', 'must be base64 of 16, 24 or 32 bytes')
+    }
+    cfg.cluster = {
+      bindAddress,
+      bindPort,
+      join: strList(c, 'join', 'cluster') ?? [],
+      ...(key ? { encryptionKey: key } : {}),
+    }
+  }
+  return cfg
+}
+
+export function loadConfig(path: string, base?: DaemonConfig): DaemonConfig {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new BadRequestError(
+      'invalid-config',
+      `config: cannot read ${path}: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+  return parseConfig(text, base)
+}

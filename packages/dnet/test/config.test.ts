@@ -1,0 +1,53 @@
+import t from 'tap'
+import { BadRequestError } from '@libnetwork/types'
+import { defaults, parseConfig, parseHostPort } from '../src/index.js'
+
+t.test('defaults: unix socket and dirs under the exec and data roots', async (t) => {
+  const d = defaults()
+  t.equal(d.socket, '/var/run/dnet/dnet.sock')
+  t.equal(d.pidFile, '/var/run/dnet/dnet.pid')
+  t.equal(d.dataRoot, '/var/lib/dnet')
+  t.equal(d.tcp, undefined, 'no TCP listener unless configured')
+})
+
+t.test('a full config file', async (t) => {
+  const c = parseConfig(`
+title = "dnet"
+[daemon]
+log_level = "debug"
+default_network = "mynet"
+labels = ["a=b"]
+exec_root = "/tmp/x/run"
+data_root = "/tmp/x/lib"
+tcp = "127.0.0.1:2385"
+[datastore.global]
+provider = "etcd"
+endpoints = ["http://127.0.0.1:23790"]
+[cluster]
+bind_address = "127.0.0.1"
+bind_port = 7946
+join = ["127.0.0.2:7946"]
+encryption_key = "${Buffer.alloc(16, 1).toString('base64')}"
+`)
+  t.equal(c.logLevel, 'debug')
+  t.equal(c.defaultNetwork, 'mynet')
+  t.equal(c.socket, '/tmp/x/run/dnet.sock')
+  t.same(c.tcp, { host: '127.0.0.1', port: 2385 })
+  t.same(c.globalStore, { provider: 'etcd', endpoints: ['http://127.0.0.1:23790'] })
+  t.equal(c.cluster?.bindPort, 7946)
+})
+
+t.test('bad config is a BadRequestError naming the key', async (t) => {
+  const bad: [string, RegExp][] = [
+    ['[daemon\n', /not valid TOML/],
+    ['[daemon]\nlog_level = "loud"', /daemon.log_level/],
+    ['[daemon]\ncolour = "red"', /daemon.colour is not a known setting/],
+    ['[daemon]\ntcp = "localhost"', /daemon.tcp must be IP:PORT/],
+    ['[datastore.global]\nprovider = "consul"\nendpoints=["x"]', /provider must be "etcd"/],
+    ['[cluster]\nbind_port = 70000', /cluster.bind_port/],
+    ['[cluster]\nencryption_key = "c2hvcnQ="', /encryption_key/],
+  ]
+  for (const [text, msg] of bad)
+    t.throws(() => parseConfig(text), { name: 'BadRequestError', message: msg })
+  t.throws(() => parseHostPort('1.2.3.4:99999'), BadRequestError)
+})
