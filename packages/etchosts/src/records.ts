@@ -30,7 +30,7 @@ export function validateHostName(name: string): string {
 export function validateRecord(record: HostRecord): HostRecord {
   if (typeof record !== 'object' || record === null || !(record.ip instanceof IP)) {
     throw new BadRequestError('invalid-host-record', 'a host record needs an IP value', {
-      details: { record: String(record) },
+      details: { type: typeof record },
     })
   }
   if (!Array.isArray(record.names) || record.names.length === 0) {
