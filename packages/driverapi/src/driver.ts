@@ -157,6 +157,8 @@ export interface RestoreState {
     options: EndpointOptions
     /** The sandbox key when the endpoint was joined, else undefined. */
     sandboxKey?: string
+    /** Ports that were published for the joined endpoint (re-program the same host ports). */
+    boundPorts?: BoundPort[]
   }>
 }
 

@@ -1,0 +1,86 @@
+import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+import type { StaticRoute } from '@libnetwork/driverapi'
+
+/** A pool handed out by an IPAM driver. */
+export interface IpamPool {
+  poolId: string
+  pool: IPNet
+}
+
+export interface IpamPoolRequest {
+  /** The wanted pool; absent means "pick a free predefined one". */
+  pool?: IPNet
+  /** Allocate addresses only from this part of the pool (upstream's ip-range). */
+  subPool?: IPNet
+  v6: boolean
+  options?: Record<string, string>
+}
+
+export interface IpamAddressRequest {
+  /** The wanted address; absent means "the next free one". */
+  preferred?: IP
+}
+
+/**
+ * The IPAM contract the controller needs (upstream's ipamapi). Allocations live in memory: the
+ * controller re-reserves every pool and address from its own records on restart, so an IPAM
+ * needs no persistence of its own and nothing is handed out twice.
+ */
+export interface Ipam {
+  readonly type: string
+  requestPool(req: IpamPoolRequest): Promise<IpamPool>
+  releasePool(poolId: string): Promise<void>
+  /** The address with the pool's prefix length. Throws ConflictError if taken or exhausted. */
+  requestAddress(poolId: string, req?: IpamAddressRequest): Promise<InterfaceAddress>
+  releaseAddress(poolId: string, ip: IP): Promise<void>
+}
+
+export type IpamFactory = () => Ipam
+
+/** The persistence the controller needs: a JSON-document store with key prefixes. */
+export interface ControllerStore {
+  get(key: string): Promise<unknown>
+  put(key: string, value: unknown): Promise<void>
+  delete(key: string): Promise<void>
+  list(prefix: string): Promise<Array<{ key: string; value: unknown }>>
+  close?(): Promise<void>
+}
+
+/** An interface to move into a sandbox and configure there. */
+export interface SandboxInterfaceSpec {
+  /** Name of the interface in the controller's namespace (from the driver's JoinResult). */
+  srcName: string
+  /** Name inside the sandbox, e.g. `eth0`. */
+  dstName: string
+  address?: InterfaceAddress
+  addressIPv6?: InterfaceAddress
+  mac?: string
+  routes: StaticRoute[]
+}
+
+export interface GatewaySpec {
+  /** The sandbox interface the default route goes through. */
+  dstName: string
+  gateway?: IP
+  gatewayIPv6?: IP
+}
+
+/**
+ * The operating-system layer the controller needs for sandboxes (network namespaces). A key is
+ * the namespace's name; `path(key)` is what drivers receive as the sandbox key.
+ */
+export interface SandboxOS {
+  /** Create a namespace with loopback up; returns its path. */
+  create(key: string): Promise<string>
+  destroy(key: string): Promise<void>
+  path(key: string): string
+  /** The keys of existing namespaces that start with `prefix`. */
+  list(prefix: string): Promise<string[]>
+  addInterface(key: string, spec: SandboxInterfaceSpec): Promise<void>
+  /** Delete an interface inside the sandbox (a veth end takes its peer with it). */
+  removeInterface(key: string, dstName: string): Promise<void>
+  /** Interface names inside the sandbox, loopback excluded. */
+  interfaces(key: string): Promise<string[]>
+  /** Replace the default route(s); `undefined` removes them. */
+  setGateway(key: string, gw: GatewaySpec | undefined): Promise<void>
+}

@@ -1,0 +1,154 @@
+import { checkPortBinding } from '@libnetwork/driverapi'
+import type { InterfaceAddress } from '@libnetwork/types'
+import { InUseError, InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
+import type { CreateEndpointOptions, EndpointInfo } from './model.js'
+import { NULL_IPAM, checkId, checkName, findNetwork } from './networks.js'
+import { keys, save, snapshot, type NetRuntime, type State } from './state.js'
+import { Undo } from './undo.js'
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/
+
+export function findEndpoint(s: State, ref: string): EndpointInfo {
+  const e = s.endpoints.get(ref)
+  if (e) return e
+  const prefixed = [...s.endpoints.values()].filter((x) => x.id.startsWith(ref))
+  if (ref.length >= 6 && prefixed.length === 1) return prefixed[0]!
+  throw new ObjectNotFoundError('endpoint', ref)
+}
+
+async function allocate(
+  s: State,
+  n: NetRuntime,
+  v6: boolean,
+  preferred: CreateEndpointOptions['ipv4Address'],
+  undo: Undo,
+): Promise<InterfaceAddress | undefined> {
+  const refs = v6 ? n.v6 : n.v4
+  if (n.info.ipamDriver === NULL_IPAM || refs.length === 0) {
+    if (preferred)
+      throw new InvalidConfigError(v6 ? 'ipv6Address' : 'ipv4Address', 'network has no IPAM pools')
+    return undefined
+  }
+  const ipam = s.ipams.get(n.info.ipamDriver)!
+  let lastErr: unknown
+  for (const [i, ref] of refs.entries()) {
+    const sub = (v6 ? n.info.ipv6 : n.info.ipv4)[i]!
+    if (preferred && !sub.subnet.contains(preferred)) continue
+    try {
+      const a = await ipam.requestAddress(ref.poolId, { preferred })
+      undo.push(() => ipam.releaseAddress(ref.poolId, a.ip))
+      return a
+    } catch (err) {
+      lastErr = err
+    }
+  }
+  if (preferred && lastErr === undefined) {
+    throw new InvalidConfigError(
+      v6 ? 'ipv6Address' : 'ipv4Address',
+      `${preferred.toString()} is not in any subnet of network ${n.info.name}`,
+    )
+  }
+  throw lastErr
+}
+
+export async function createEndpoint(
+  s: State,
+  netRef: string,
+  o: CreateEndpointOptions,
+): Promise<EndpointInfo> {
+  const n = findNetwork(s, netRef)
+  const name = checkName(o.name, 'name')
+  const id = checkId(o.id, 'id')
+  if (o.mac !== undefined && !MAC_RE.test(o.mac))
+    throw new InvalidConfigError('mac', `invalid MAC ${o.mac}`)
+  for (const b of o.portBindings ?? []) checkPortBinding(b)
+  for (const a of o.aliases ?? []) checkName(a, 'aliases')
+  for (const e of s.endpoints.values()) {
+    if (e.id === id) throw new NameConflictError('endpoint', id)
+    if (e.networkId === n.info.id && e.name === name)
+      throw new NameConflictError('endpoint', name, `network ${n.info.name}`)
+  }
+  const driver = s.drivers.get(n.info.driver)!
+  const undo = new Undo()
+  try {
+    const address = await allocate(s, n, false, o.ipv4Address, undo)
+    const addressIPv6 = n.info.enableIPv6
+      ? await allocate(s, n, true, o.ipv6Address, undo)
+      : undefined
+    const options = { exposedPorts: o.exposedPorts ?? [], portBindings: o.portBindings ?? [] }
+    const { iface } = await driver.createEndpoint({
+      networkId: n.info.id,
+      endpointId: id,
+      iface: { address, addressIPv6, mac: o.mac },
+      options,
+    })
+    undo.push(() => driver.deleteEndpoint({ networkId: n.info.id, endpointId: id }))
+    const ep: EndpointInfo = {
+      id,
+      name,
+      networkId: n.info.id,
+      aliases: [...(o.aliases ?? [])],
+      address: iface.address ?? address,
+      addressIPv6: iface.addressIPv6 ?? addressIPv6,
+      mac: iface.mac ?? o.mac,
+      exposedPorts: options.exposedPorts,
+      portBindings: options.portBindings,
+      boundPorts: [],
+    }
+    await save.endpoint(s, ep)
+    s.endpoints.set(id, ep)
+    const out = snapshot(ep)
+    s.emitter.emit('endpoint:create', out)
+    return out
+  } catch (err) {
+    await undo.run()
+    throw err
+  }
+}
+
+async function releaseAddresses(s: State, n: NetRuntime, ep: EndpointInfo): Promise<void> {
+  if (n.info.ipamDriver === NULL_IPAM) return
+  const ipam = s.ipams.get(n.info.ipamDriver)!
+  for (const [a, v6] of [
+    [ep.address, false],
+    [ep.addressIPv6, true],
+  ] as const) {
+    if (!a) continue
+    const subs = v6 ? n.info.ipv6 : n.info.ipv4
+    const i = subs.findIndex((sub) => sub.subnet.contains(a.ip))
+    const ref = (v6 ? n.v6 : n.v4)[i]
+    if (ref) await ipam.releaseAddress(ref.poolId, a.ip)
+  }
+}
+
+export async function deleteEndpoint(s: State, ref: string): Promise<void> {
+  const ep = findEndpoint(s, ref)
+  if (ep.sandboxId) {
+    throw new InUseError('endpoint', ep.name, `is joined to sandbox ${ep.sandboxId}`, {
+      sandboxId: ep.sandboxId,
+    })
+  }
+  const n = s.networks.get(ep.networkId)!
+  await s.drivers.get(n.info.driver)!.deleteEndpoint({ networkId: n.info.id, endpointId: ep.id })
+  s.endpoints.delete(ep.id)
+  await s.store.delete(keys.endpoint(ep.id))
+  await releaseAddresses(s, n, ep)
+  s.emitter.emit('endpoint:delete', snapshot(ep))
+}
+
+/** Re-reserve a stored endpoint's addresses after a restart. */
+export async function restoreEndpointAddresses(s: State, ep: EndpointInfo): Promise<void> {
+  const n = s.networks.get(ep.networkId)
+  if (!n || n.info.ipamDriver === NULL_IPAM) return
+  const ipam = s.ipams.get(n.info.ipamDriver)!
+  for (const [a, v6] of [
+    [ep.address, false],
+    [ep.addressIPv6, true],
+  ] as const) {
+    if (!a) continue
+    const subs = v6 ? n.info.ipv6 : n.info.ipv4
+    const i = subs.findIndex((sub) => sub.subnet.contains(a.ip))
+    const ref = (v6 ? n.v6 : n.v4)[i]
+    if (ref) await ipam.requestAddress(ref.poolId, { preferred: a.ip })
+  }
+}

@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto'
+import type { IpamData } from '@libnetwork/driverapi'
+import type { Ipam } from './contracts.js'
+import {
+  InUseError,
+  InvalidConfigError,
+  NameConflictError,
+  ObjectNotFoundError,
+  OverlapError,
+} from './errors.js'
+import type { CreateNetworkOptions, IpamConfig, NetworkInfo, NetworkSubnet } from './model.js'
+import { keys, save, snapshot, type NetRuntime, type PoolRef, type State } from './state.js'
+import { Undo } from './undo.js'
+
+export const NULL_IPAM = 'null'
+const ID_RE = /^[0-9a-f]{64}$/
+const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
+
+export function newId(): string {
+  return randomBytes(32).toString('hex')
+}
+
+export function checkId(id: string | undefined, field: string): string {
+  if (id === undefined) return newId()
+  if (!ID_RE.test(id))
+    throw new InvalidConfigError(field, 'must be 64 lowercase hex characters', { id })
+  return id
+}
+
+export function checkName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || !NAME_RE.test(name) || name.length > 128) {
+    throw new InvalidConfigError(field, `invalid name ${JSON.stringify(name)}`)
+  }
+  return name
+}
+
+/** Look a network up by id, unique id prefix or name. */
+export function findNetwork(s: State, ref: string): NetRuntime {
+  const byId = s.networks.get(ref)
+  if (byId) return byId
+  for (const n of s.networks.values()) if (n.info.name === ref) return n
+  const prefixed = [...s.networks.values()].filter((n) => n.info.id.startsWith(ref))
+  if (ref.length >= 6 && prefixed.length === 1) return prefixed[0]!
+  throw new ObjectNotFoundError('network', ref)
+}
+
+function ipamOf(s: State, name: string): Ipam {
+  const ipam = s.ipams.get(name)
+  if (!ipam) throw new ObjectNotFoundError('ipam driver', name)
+  return ipam
+}
+
+function checkConfig(c: IpamConfig, v6: boolean): void {
+  const fam = v6 ? 6 : 4
+  if (c.subnet && c.subnet.version !== fam)
+    throw new InvalidConfigError('ipam.config.subnet', `not an IPv${fam} subnet`)
+  if (c.ipRange && (!c.subnet || !c.subnet.containsNet(c.ipRange))) {
+    throw new InvalidConfigError('ipam.config.ipRange', 'must lie inside the subnet')
+  }
+  if (c.gateway && (!c.subnet || !c.subnet.contains(c.gateway))) {
+    throw new InvalidConfigError('ipam.config.gateway', 'must lie inside the subnet')
+  }
+  for (const [k, ip] of Object.entries(c.auxAddresses ?? {})) {
+    if (!c.subnet || !c.subnet.contains(ip)) {
+      throw new InvalidConfigError('ipam.config.auxAddresses', `${k} must lie inside the subnet`)
+    }
+  }
+}
+
+/** Reserve pools and gateways of one family; undo registers releases. */
+async function reserve(
+  ipam: Ipam,
+  cfgs: IpamConfig[],
+  v6: boolean,
+  options: Record<string, string>,
+  undo: Undo,
+) {
+  const refs: PoolRef[] = []
+  const subnets: NetworkSubnet[] = []
+  for (const c of cfgs) {
+    const { poolId, pool } = await ipam.requestPool({
+      pool: c.subnet,
+      subPool: c.ipRange,
+      v6,
+      options,
+    })
+    undo.push(() => ipam.releasePool(poolId))
+    const gateway = await ipam.requestAddress(poolId, { preferred: c.gateway })
+    undo.push(() => ipam.releaseAddress(poolId, gateway.ip))
+    for (const ip of Object.values(c.auxAddresses ?? {})) {
+      await ipam.requestAddress(poolId, { preferred: ip })
+      undo.push(() => ipam.releaseAddress(poolId, ip))
+    }
+    refs.push({ poolId, gateway })
+    subnets.push({
+      subnet: pool,
+      gateway: gateway.ip,
+      ipRange: c.ipRange,
+      auxAddresses: c.auxAddresses ?? {},
+    })
+  }
+  return { refs, subnets }
+}
+
+export function ipamData(n: NetRuntime, v6: boolean): IpamData[] {
+  const subs = v6 ? n.info.ipv6 : n.info.ipv4
+  const refs = v6 ? n.v6 : n.v4
+  return subs.map((sub, i) => ({
+    pool: sub.subnet,
+    gateway: refs[i]?.gateway,
+    auxAddresses: sub.auxAddresses,
+  }))
+}
+
+export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<NetworkInfo> {
+  const name = checkName(o.name, 'name')
+  const id = checkId(o.id, 'id')
+  const driver = s.drivers.get(o.driver)
+  if (!driver) throw new ObjectNotFoundError('driver', String(o.driver))
+  for (const n of s.networks.values()) {
+    if (n.info.name === name) throw new NameConflictError('network', name)
+    if (n.info.id === id) throw new NameConflictError('network', id)
+  }
+  const ipamDriver =
+    o.ipam?.driver ?? (o.driver === 'host' || o.driver === 'null' ? NULL_IPAM : 'default')
+  const cfg = o.ipam?.config ?? []
+  const v4cfg = cfg.filter((c) => !c.subnet || c.subnet.version === 4)
+  const v6cfg = cfg.filter((c) => c.subnet?.version === 6)
+  v4cfg.forEach((c) => checkConfig(c, false))
+  v6cfg.forEach((c) => checkConfig(c, true))
+  if (v6cfg.length > 0 && !o.enableIPv6) {
+    throw new InvalidConfigError('enableIPv6', 'IPv6 subnets given but IPv6 is not enabled')
+  }
+  if (o.enableIPv6 && ipamDriver !== NULL_IPAM && v6cfg.length === 0) {
+    throw new InvalidConfigError('ipam.config', 'IPv6 needs an IPv6 subnet')
+  }
+  for (const c of cfg) {
+    if (!c.subnet) continue
+    for (const n of s.networks.values()) {
+      for (const sub of [...n.info.ipv4, ...n.info.ipv6]) {
+        if (sub.subnet.overlaps(c.subnet))
+          throw new OverlapError(c.subnet.toString(), n.info.name, sub.subnet.toString())
+      }
+    }
+  }
+  const parsed = driver.parseNetworkOptions(o.options ?? {})
+  const undo = new Undo()
+  try {
+    let v4: { refs: PoolRef[]; subnets: NetworkSubnet[] } = { refs: [], subnets: [] }
+    let v6: { refs: PoolRef[]; subnets: NetworkSubnet[] } = { refs: [], subnets: [] }
+    if (ipamDriver !== NULL_IPAM) {
+      const ipam = ipamOf(s, ipamDriver)
+      const opts = o.ipam?.options ?? {}
+      v4 = await reserve(ipam, v4cfg.length > 0 ? v4cfg : [{}], false, opts, undo)
+      if (o.enableIPv6) v6 = await reserve(ipam, v6cfg, true, opts, undo)
+    }
+    const info: NetworkInfo = {
+      id,
+      name,
+      driver: o.driver,
+      ipamDriver,
+      ipv4: v4.subnets,
+      ipv6: v6.subnets,
+      enableIPv6: o.enableIPv6 ?? false,
+      internal: o.internal ?? false,
+      attachable: o.attachable ?? false,
+      labels: { ...(o.labels ?? {}) },
+      options: o.options ?? {},
+      created: new Date().toISOString(),
+    }
+    const rt: NetRuntime = { info, parsed, v4: v4.refs, v6: v6.refs }
+    await driver.createNetwork({
+      networkId: id,
+      name,
+      options: parsed,
+      ipv4: ipamData(rt, false),
+      ipv6: ipamData(rt, true),
+      enableIPv6: info.enableIPv6,
+      internal: info.internal,
+      labels: info.labels,
+    })
+    undo.push(() => driver.deleteNetwork({ networkId: id }))
+    await save.network(s, rt)
+    s.networks.set(id, rt)
+    const out = snapshot(info)
+    s.emitter.emit('network:create', out)
+    return out
+  } catch (err) {
+    await undo.run()
+    throw err
+  }
+}
+
+export async function deleteNetwork(s: State, ref: string): Promise<void> {
+  const n = findNetwork(s, ref)
+  const eps = [...s.endpoints.values()].filter((e) => e.networkId === n.info.id)
+  if (eps.length > 0) {
+    throw new InUseError('network', n.info.name, `has ${eps.length} active endpoint(s)`, {
+      endpoints: eps.map((e) => e.name),
+    })
+  }
+  await s.drivers.get(n.info.driver)!.deleteNetwork({ networkId: n.info.id })
+  s.networks.delete(n.info.id)
+  await s.store.delete(keys.network(n.info.id))
+  await releaseNetworkPools(s, n)
+  s.emitter.emit('network:delete', snapshot(n.info))
+}
+
+export async function releaseNetworkPools(s: State, n: NetRuntime): Promise<void> {
+  if (n.info.ipamDriver === NULL_IPAM) return
+  const ipam = ipamOf(s, n.info.ipamDriver)
+  for (const [refs, subs] of [
+    [n.v4, n.info.ipv4],
+    [n.v6, n.info.ipv6],
+  ] as const) {
+    for (const [i, ref] of refs.entries()) {
+      if (ref.gateway) await ipam.releaseAddress(ref.poolId, ref.gateway.ip)
+      for (const ip of Object.values(subs[i]?.auxAddresses ?? {}))
+        await ipam.releaseAddress(ref.poolId, ip)
+      await ipam.releasePool(ref.poolId)
+    }
+  }
+}
+
+/** Re-reserve a stored network's pools, gateway and aux addresses in IPAM after a restart. */
+export async function restoreNetworkPools(s: State, info: NetworkInfo): Promise<NetRuntime> {
+  const driver = s.drivers.get(info.driver)
+  if (!driver) throw new ObjectNotFoundError('driver', info.driver)
+  const rt: NetRuntime = { info, parsed: driver.parseNetworkOptions(info.options), v4: [], v6: [] }
+  if (info.ipamDriver === NULL_IPAM) return rt
+  const ipam = ipamOf(s, info.ipamDriver)
+  for (const v6 of [false, true]) {
+    for (const sub of v6 ? info.ipv6 : info.ipv4) {
+      const { poolId } = await ipam.requestPool({ pool: sub.subnet, subPool: sub.ipRange, v6 })
+      const gateway = sub.gateway
+        ? await ipam.requestAddress(poolId, { preferred: sub.gateway })
+        : undefined
+      for (const ip of Object.values(sub.auxAddresses))
+        await ipam.requestAddress(poolId, { preferred: ip })
+      ;(v6 ? rt.v6 : rt.v4).push({ poolId, gateway })
+    }
+  }
+  return rt
+}

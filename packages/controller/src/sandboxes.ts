@@ -1,0 +1,251 @@
+import { ForbiddenError, ConflictError } from '@libnetwork/types'
+import { InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
+import { findEndpoint } from './endpoints.js'
+import type { CreateSandboxOptions, EndpointInfo, JoinOptions, SandboxInfo } from './model.js'
+import { checkId, newId } from './networks.js'
+import { keys, save, snapshot, type State } from './state.js'
+import { Undo } from './undo.js'
+
+const HOST_RE = /^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/
+
+/** Runtime facts of a joined endpoint the sandbox needs for gateway selection. */
+interface Joined {
+  gwPriority: number
+  order: number
+  hasGateway: boolean
+}
+
+const joined = new WeakMap<SandboxInfo, Map<string, Joined>>()
+
+function joinedOf(sb: SandboxInfo): Map<string, Joined> {
+  let m = joined.get(sb)
+  if (!m) joined.set(sb, (m = new Map<string, Joined>()))
+  return m
+}
+
+export function findSandbox(s: State, ref: string): SandboxInfo {
+  const sb = s.sandboxes.get(ref)
+  if (sb) return sb
+  for (const x of s.sandboxes.values()) if (x.containerId === ref) return x
+  throw new ObjectNotFoundError('sandbox', ref)
+}
+
+export async function createSandbox(s: State, o: CreateSandboxOptions): Promise<SandboxInfo> {
+  if (typeof o.containerId !== 'string' || o.containerId.length === 0) {
+    throw new InvalidConfigError('containerId', 'must be a non-empty string')
+  }
+  const id = checkId(o.id ?? newId(), 'id')
+  if (o.hostname !== undefined && !HOST_RE.test(o.hostname))
+    throw new InvalidConfigError('hostname', `invalid hostname ${o.hostname}`)
+  for (const x of s.sandboxes.values()) {
+    if (x.containerId === o.containerId) throw new NameConflictError('sandbox', o.containerId)
+    if (x.id === id) throw new NameConflictError('sandbox', id)
+  }
+  const useHostNetwork = o.useHostNetwork ?? false
+  const key = useHostNetwork ? undefined : `${s.namespacePrefix}${id.slice(0, 12)}`
+  const undo = new Undo()
+  try {
+    const path = key ? await s.os.create(key) : ''
+    if (key) undo.push(() => s.os.destroy(key))
+    const sb: SandboxInfo = {
+      id,
+      containerId: o.containerId,
+      key,
+      path,
+      hostname: o.hostname ?? o.containerId.slice(0, 12),
+      domainname: o.domainname ?? '',
+      extraHosts: [...(o.extraHosts ?? [])],
+      dns: { servers: o.dns?.servers, search: o.dns?.search, options: o.dns?.options },
+      useHostNetwork,
+      endpoints: [],
+    }
+    await s.discovery.sandboxCreated(sb)
+    undo.push(() => s.discovery.sandboxDeleted(sb))
+    await save.sandbox(s, sb)
+    s.sandboxes.set(id, sb)
+    const out = snapshot(sb)
+    s.emitter.emit('sandbox:create', out)
+    return out
+  } catch (err) {
+    await undo.run()
+    throw err
+  }
+}
+
+export async function deleteSandbox(s: State, ref: string): Promise<void> {
+  const sb = findSandbox(s, ref)
+  for (const eid of [...sb.endpoints].reverse()) await leave(s, eid, sb.id)
+  if (sb.key) await s.os.destroy(sb.key)
+  s.sandboxes.delete(sb.id)
+  await s.store.delete(keys.sandbox(sb.id))
+  await s.discovery.sandboxDeleted(sb)
+  s.emitter.emit('sandbox:delete', snapshot(sb))
+}
+
+function pickGateway(sb: SandboxInfo): string | undefined {
+  let best: [string, Joined] | undefined
+  for (const [eid, j] of joinedOf(sb)) {
+    if (!j.hasGateway) continue
+    if (
+      !best ||
+      j.gwPriority > best[1].gwPriority ||
+      (j.gwPriority === best[1].gwPriority && j.order < best[1].order)
+    ) {
+      best = [eid, j]
+    }
+  }
+  return best?.[0]
+}
+
+async function applyGateway(s: State, sb: SandboxInfo, gw: string | undefined): Promise<void> {
+  if (gw === sb.gatewayEndpoint || !sb.key) return
+  const ep = gw ? s.endpoints.get(gw) : undefined
+  const n = ep ? s.networks.get(ep.networkId) : undefined
+  await s.os.setGateway(
+    sb.key,
+    ep && n
+      ? {
+          dstName: ep.ifName!,
+          gateway: n.v4.find(
+            (r) => r.gateway && ep.address && r.gateway.network.contains(ep.address.ip),
+          )?.gateway?.ip,
+          gatewayIPv6: n.v6.find(
+            (r) => r.gateway && ep.addressIPv6 && r.gateway.network.contains(ep.addressIPv6.ip),
+          )?.gateway?.ip,
+        }
+      : undefined,
+  )
+  sb.gatewayEndpoint = gw
+}
+
+function nextIfName(s: State, sb: SandboxInfo, prefix: string): string {
+  const used = new Set(sb.endpoints.map((e) => s.endpoints.get(e)?.ifName))
+  for (let i = 0; ; i++) if (!used.has(`${prefix}${i}`)) return `${prefix}${i}`
+}
+
+export async function join(
+  s: State,
+  epRef: string,
+  sbRef: string,
+  o: JoinOptions = {},
+): Promise<void> {
+  const ep = findEndpoint(s, epRef)
+  const sb = findSandbox(s, sbRef)
+  if (ep.sandboxId)
+    throw new ConflictError(
+      'endpoint-joined',
+      `endpoint ${ep.name} is already joined to sandbox ${ep.sandboxId}`,
+      { details: { endpointId: ep.id, sandboxId: ep.sandboxId } },
+    )
+  const n = s.networks.get(ep.networkId)!
+  if (sb.useHostNetwork !== (n.info.driver === 'host')) {
+    throw new ForbiddenError(
+      'host-network-mismatch',
+      `sandbox ${sb.containerId} ${sb.useHostNetwork ? 'uses' : 'does not use'} the host network; network ${n.info.name} is a ${n.info.driver} network`,
+      { details: { sandboxId: sb.id, networkId: n.info.id } },
+    )
+  }
+  for (const other of sb.endpoints) {
+    if (s.endpoints.get(other)?.networkId === n.info.id)
+      throw new ConflictError(
+        'already-on-network',
+        `sandbox ${sb.containerId} is already on network ${n.info.name}`,
+        { details: { sandboxId: sb.id, networkId: n.info.id } },
+      )
+  }
+  const driver = s.drivers.get(n.info.driver)!
+  const ref = { networkId: n.info.id, endpointId: ep.id }
+  const options = { exposedPorts: ep.exposedPorts, portBindings: ep.portBindings }
+  const undo = new Undo()
+  const prevGw = sb.gatewayEndpoint
+  try {
+    const res = await driver.join({ ...ref, sandboxKey: sb.path, options })
+    undo.push(() => driver.leave(ref))
+    let ifName: string | undefined
+    if (sb.key) {
+      for (const itf of res.interfaces) {
+        const dst = nextIfName(s, sb, itf.dstPrefix)
+        await s.os.addInterface(sb.key, {
+          srcName: itf.srcName,
+          dstName: dst,
+          address: ep.address,
+          addressIPv6: ep.addressIPv6,
+          mac: ep.mac,
+          routes: res.staticRoutes,
+        })
+        undo.push(() => s.os.removeInterface(sb.key!, dst))
+        ifName ??= dst
+      }
+    }
+    ep.ifName = ifName
+    ep.sandboxId = sb.id
+    sb.endpoints.push(ep.id)
+    undo.push(() => {
+      ep.ifName = undefined
+      ep.sandboxId = undefined
+      sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
+    })
+    const hasGateway =
+      !res.disableGatewayService &&
+      !n.info.internal &&
+      (res.gateway !== undefined || res.gatewayIPv6 !== undefined)
+    joinedOf(sb).set(ep.id, {
+      gwPriority: o.gwPriority ?? 0,
+      order: Date.now() * 1000 + sb.endpoints.length,
+      hasGateway,
+    })
+    undo.push(() => joinedOf(sb).delete(ep.id))
+    await applyGateway(s, sb, pickGateway(sb))
+    undo.push(() => applyGateway(s, sb, prevGw))
+    if (!n.info.internal && (ep.portBindings.length > 0 || ep.exposedPorts.length > 0)) {
+      ep.boundPorts = await driver.programExternalConnectivity({ ...ref, options })
+      undo.push(async () => {
+        await driver.revokeExternalConnectivity(ref)
+        ep.boundPorts = []
+      })
+    }
+    await save.endpoint(s, ep)
+    await save.sandbox(s, sb)
+    await s.discovery.changed(sb)
+    s.emitter.emit('endpoint:join', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
+  } catch (err) {
+    await undo.run()
+    throw err
+  }
+}
+
+export async function leave(s: State, epRef: string, sbRef: string): Promise<void> {
+  const ep = findEndpoint(s, epRef)
+  const sb = findSandbox(s, sbRef)
+  if (ep.sandboxId !== sb.id)
+    throw new ConflictError(
+      'endpoint-not-joined',
+      `endpoint ${ep.name} is not joined to sandbox ${sb.containerId}`,
+      { details: { endpointId: ep.id, sandboxId: sb.id } },
+    )
+  const n = s.networks.get(ep.networkId)!
+  const driver = s.drivers.get(n.info.driver)!
+  const ref = { networkId: n.info.id, endpointId: ep.id }
+  if (ep.boundPorts.length > 0 || ep.portBindings.length > 0 || ep.exposedPorts.length > 0)
+    await driver.revokeExternalConnectivity(ref)
+  ep.boundPorts = []
+  joinedOf(sb).delete(ep.id)
+  if (sb.gatewayEndpoint === ep.id) await applyGateway(s, sb, pickGateway(sb))
+  if (sb.key && ep.ifName) await s.os.removeInterface(sb.key, ep.ifName)
+  await driver.leave(ref)
+  ep.sandboxId = undefined
+  ep.ifName = undefined
+  sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
+  await save.endpoint(s, ep)
+  await save.sandbox(s, sb)
+  await s.discovery.changed(sb)
+  s.emitter.emit('endpoint:leave', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
+}
+
+/** Rebuild gateway-selection facts for a restored, joined endpoint. */
+export function restoreJoined(s: State, sb: SandboxInfo, ep: EndpointInfo, order: number): void {
+  const n = s.networks.get(ep.networkId)
+  const hasGateway =
+    !!n && !n.info.internal && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))
+  joinedOf(sb).set(ep.id, { gwPriority: sb.gatewayEndpoint === ep.id ? 1 : 0, order, hasGateway })
+}

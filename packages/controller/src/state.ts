@@ -1,0 +1,67 @@
+import type { Driver } from '@libnetwork/driverapi'
+import type { InterfaceAddress } from '@libnetwork/types'
+import type { ControllerStore, Ipam, SandboxOS } from './contracts.js'
+import type { TypedEmitter } from './events.js'
+import type { EndpointInfo, NetworkInfo, SandboxInfo } from './model.js'
+import { toRecord } from './model.js'
+
+export interface PoolRef {
+  poolId: string
+  gateway?: InterfaceAddress
+}
+
+export interface NetRuntime {
+  info: NetworkInfo
+  parsed: unknown
+  v4: PoolRef[]
+  v6: PoolRef[]
+}
+
+/** Hooks for service discovery (hosts files, resolver); called after state changes. */
+export interface DiscoveryHooks {
+  sandboxCreated(sb: SandboxInfo): Promise<void>
+  sandboxDeleted(sb: SandboxInfo): Promise<void>
+  /** Endpoints joined or left: refresh names of `sb` and of sandboxes sharing its networks. */
+  changed(sb: SandboxInfo): Promise<void>
+}
+
+/** Everything the controller's parts share. */
+export interface State {
+  networks: Map<string, NetRuntime>
+  endpoints: Map<string, EndpointInfo>
+  sandboxes: Map<string, SandboxInfo>
+  drivers: Map<string, Driver>
+  ipams: Map<string, Ipam>
+  store: ControllerStore
+  os: SandboxOS
+  emitter: TypedEmitter
+  namespacePrefix: string
+  discovery: DiscoveryHooks
+}
+
+export const keys = {
+  network: (id: string) => `network/${id}`,
+  endpoint: (id: string) => `endpoint/${id}`,
+  sandbox: (id: string) => `sandbox/${id}`,
+}
+
+export const save = {
+  network: (s: State, n: NetRuntime) => s.store.put(keys.network(n.info.id), toRecord(n.info)),
+  endpoint: (s: State, e: EndpointInfo) => s.store.put(keys.endpoint(e.id), toRecord(e)),
+  sandbox: (s: State, sb: SandboxInfo) => s.store.put(keys.sandbox(sb.id), toRecord(sb)),
+}
+
+/** Deep-enough copy so callers cannot mutate the controller's state. */
+export function snapshot<T extends object>(v: T): T {
+  return structuredCloneInfo(v)
+}
+
+function structuredCloneInfo<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(structuredCloneInfo) as T
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    return Object.fromEntries(
+      Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, structuredCloneInfo(x)]),
+    ) as T
+  }
+  return v // IP values are immutable
+}

@@ -1,0 +1,178 @@
+// Fakes for unit tests of the controller: an in-memory IPAM, sandbox layer and driver.
+import { ConflictError, IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+import type { Driver, DriverFactory, JoinResult } from '@libnetwork/driverapi'
+import type { Ipam, SandboxOS } from '../src/index.js'
+
+export function fakeIpam(): Ipam & { used: Map<string, Set<string>> } {
+  const pools = new Map<string, { pool: IPNet; used: Set<string> }>()
+  let next = 0
+  const used = new Map<string, Set<string>>()
+  return {
+    type: 'fake',
+    used,
+    async requestPool(req) {
+      const pool = req.pool ?? IPNet.parse(`172.${18 + next}.0.0/16`)
+      for (const p of pools.values()) {
+        if (p.pool.overlaps(pool))
+          throw new ConflictError('pool-overlap', `pool ${pool.toString()} in use`)
+      }
+      const poolId = `p${next++}-${pool.toString()}`
+      const u = new Set<string>()
+      pools.set(poolId, { pool, used: u })
+      used.set(poolId, u)
+      return { poolId, pool }
+    },
+    async releasePool(poolId) {
+      pools.delete(poolId)
+      used.delete(poolId)
+    },
+    async requestAddress(poolId, req) {
+      const p = pools.get(poolId)!
+      if (req?.preferred) {
+        if (p.used.has(req.preferred.toString())) {
+          throw new ConflictError('address-in-use', `${req.preferred.toString()} in use`)
+        }
+        p.used.add(req.preferred.toString())
+        return InterfaceAddress.of(req.preferred, p.pool.prefix)
+      }
+      for (let i = 1n; i < p.pool.size - 1n; i++) {
+        const ip = p.pool.at(i)
+        if (!p.used.has(ip.toString())) {
+          p.used.add(ip.toString())
+          return InterfaceAddress.of(ip, p.pool.prefix)
+        }
+      }
+      throw new ConflictError('pool-full', 'no addresses left')
+    },
+    async releaseAddress(poolId, ip) {
+      pools.get(poolId)?.used.delete(ip.toString())
+    },
+  }
+}
+
+export interface FakeOS extends SandboxOS {
+  ns: Map<string, Map<string, unknown>>
+  gateways: Map<string, string | undefined>
+}
+
+export function fakeOS(): FakeOS {
+  const ns = new Map<string, Map<string, unknown>>()
+  const gateways = new Map<string, string | undefined>()
+  return {
+    ns,
+    gateways,
+    async create(key) {
+      if (ns.has(key)) throw new ConflictError('ns-exists', key)
+      ns.set(key, new Map())
+      return `/run/netns/${key}`
+    },
+    async destroy(key) {
+      ns.delete(key)
+      gateways.delete(key)
+    },
+    path: (key) => `/run/netns/${key}`,
+    async list(prefix) {
+      return [...ns.keys()].filter((k) => k.startsWith(prefix))
+    },
+    async addInterface(key, spec) {
+      ns.get(key)!.set(spec.dstName, spec)
+    },
+    async removeInterface(key, name) {
+      ns.get(key)?.delete(name)
+    },
+    async interfaces(key) {
+      return [...(ns.get(key)?.keys() ?? [])]
+    },
+    async setGateway(key, gw) {
+      gateways.set(key, gw?.dstName)
+    },
+  }
+}
+
+export interface FakeDriverState {
+  networks: Set<string>
+  endpoints: Set<string>
+  joined: Set<string>
+  calls: string[]
+  failOn: Set<string>
+  restored: number
+}
+
+export function fakeDriver(
+  type = 'fake',
+  st?: FakeDriverState,
+): { factory: DriverFactory; state: FakeDriverState } {
+  const state: FakeDriverState = st ?? {
+    networks: new Set(),
+    endpoints: new Set(),
+    joined: new Set(),
+    calls: [],
+    failOn: new Set(),
+    restored: 0,
+  }
+  const step = (name: string) => {
+    state.calls.push(name)
+    if (state.failOn.has(name)) throw new Error(`injected failure in ${name}`)
+  }
+  const driver: Driver = {
+    type,
+    capability: { dataScope: 'local', connectivityScope: 'local' },
+    parseNetworkOptions: (raw) => raw,
+    async createNetwork(req) {
+      step('createNetwork')
+      state.networks.add(req.networkId)
+    },
+    async deleteNetwork(req) {
+      step('deleteNetwork')
+      state.networks.delete(req.networkId)
+    },
+    async createEndpoint(req) {
+      step('createEndpoint')
+      state.endpoints.add(req.endpointId)
+      return { iface: { ...req.iface, mac: req.iface.mac ?? '02:42:ac:11:00:02' } }
+    },
+    async deleteEndpoint(req) {
+      step('deleteEndpoint')
+      state.endpoints.delete(req.endpointId)
+    },
+    async endpointOperInfo(req) {
+      return { portBindings: [], exposedPorts: [], endpointId: req.endpointId }
+    },
+    async join(req): Promise<JoinResult> {
+      step('join')
+      state.joined.add(req.endpointId)
+      return {
+        interfaces: [{ srcName: `veth${req.endpointId.slice(0, 6)}`, dstPrefix: 'eth' }],
+        gateway: IP.parse('172.18.0.1'),
+        staticRoutes: [],
+        disableGatewayService: false,
+      }
+    },
+    async leave(req) {
+      step('leave')
+      state.joined.delete(req.endpointId)
+    },
+    async programExternalConnectivity(req) {
+      step('programExternalConnectivity')
+      return (req.options.portBindings ?? []).map((b) => ({
+        protocol: b.protocol,
+        port: b.port,
+        hostIP: IP.parse('0.0.0.0'),
+        hostPort: b.hostPort || 32768,
+        containerIP: IP.parse('172.18.0.2'),
+      }))
+    },
+    async revokeExternalConnectivity() {
+      step('revokeExternalConnectivity')
+    },
+    async restore(s) {
+      state.restored++
+      state.networks = new Set(s.networks.map((n) => n.networkId))
+      state.endpoints = new Set(s.endpoints.map((e) => e.endpointId))
+      state.joined = new Set(s.endpoints.filter((e) => e.sandboxKey).map((e) => e.endpointId))
+      return { removed: [], recreated: [] }
+    },
+    async stop() {},
+  }
+  return { factory: () => driver, state }
+}
