@@ -1,0 +1,26 @@
+/** MAC (link-layer) addresses as lower-case `aa:bb:cc:dd:ee:ff` strings. */
+import { BadRequestError } from '@libnetwork/types'
+
+const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i
+
+/** Parse a 6-byte MAC address. Throws BadRequestError. */
+export function parseMAC(text: string): Buffer {
+  if (typeof text !== 'string' || !MAC_RE.test(text)) {
+    throw new BadRequestError('invalid-mac', `invalid MAC address ${JSON.stringify(text)}`, {
+      details: { value: text },
+    })
+  }
+  return Buffer.from(text.replace(/:/g, ''), 'hex')
+}
+
+export function formatMAC(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':')
+}
+
+/** A random locally administered unicast MAC address. */
+export function randomMAC(): string {
+  const b = new Uint8Array(6)
+  crypto.getRandomValues(b)
+  b[0] = ((b[0] ?? 0) & 0xfe) | 0x02
+  return formatMAC(b)
+}
