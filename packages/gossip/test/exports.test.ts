@@ -1,0 +1,43 @@
+import t from 'tap'
+
+t.test('exact export surface', async (t) => {
+  const mod = await import('../src/index.js')
+  t.same(Object.keys(mod).sort(), [
+    'FaultyTransport',
+    'Gossip',
+    'IncompleteError',
+    'Keyring',
+    'MessageType',
+    'Metrics',
+    'MsgpackReader',
+    'MsgpackWriter',
+    'NetTransport',
+    'NodeStateNum',
+    'Suspicion',
+    'TransmitLimitedQueue',
+    'WireError',
+    'addCrc',
+    'compressMessage',
+    'crc32',
+    'decodeMessage',
+    'decodePacket',
+    'decodeStream',
+    'encodeMessage',
+    'encodePacket',
+    'encodeStream',
+    'encodeStreamBody',
+    'gossipDefaults',
+    'lzwCompress',
+    'lzwDecompress',
+    'makeCompound',
+    'parseAddress',
+    'readPushNodeState',
+    'readPushPullHeader',
+    'readUserMsgHeader',
+    'splitCompound',
+    'suspicionTimeout',
+    'writePushNodeState',
+    'writePushPullHeader',
+    'writeUserMsgHeader',
+  ])
+})
