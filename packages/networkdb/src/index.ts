@@ -1,5 +1,13 @@
 /**
  * @packageDocumentation
- * A network-scoped, eventually consistent gossip database
+ * A network-scoped, eventually consistent gossip database, wire-compatible with Docker's
+ * NetworkDB: tables of entries per network, gossiped only among the nodes that joined it.
  */
+export { LocalDB, DEFAULTS } from './db.js'
+export type { TableEntry, WalkEntry, ClusterPeer, NetworkDBOptions } from './db.js'
+export { NetworkDB } from './networkdb.js'
+export type { Membership, MembershipHooks, ClusterDBOptions } from './networkdb.js'
+export type { ClusterOptions, Link } from './cluster.js'
+export { LamportClock } from './clock.js'
+export type { WatchEvent, WatchOptions } from './watch.js'
 export * from './proto.js'

@@ -3,7 +3,11 @@ import t from 'tap'
 t.test('export surface', async (t) => {
   const keys = Object.keys(await import('../src/index.js')).sort()
   t.same(keys, [
+    'DEFAULTS',
+    'LamportClock',
+    'LocalDB',
     'MessageType',
+    'NetworkDB',
     'decodeBulkSync',
     'decodeCompound',
     'decodeGossip',

@@ -1,0 +1,194 @@
+import { BadRequestError, UnavailableError } from '@libnetwork/types'
+import { Cluster, pick, type ClusterOptions, type Link } from './cluster.js'
+import { LocalDB, type NetworkDBOptions } from './db.js'
+
+/** The callbacks NetworkDB gives its membership layer (memberlist's delegate and events). */
+export interface MembershipHooks {
+  notifyMessage(payload: Uint8Array): void
+  getBroadcasts(overhead: number, limit: number): Uint8Array[]
+  localState(join: boolean): Uint8Array
+  mergeRemoteState(state: Uint8Array, join: boolean): void
+  memberJoined(name: string): void
+  memberLeft(name: string): void
+}
+
+/** The membership layer NetworkDB runs on: gossip (memberlist), or a double in unit tests. */
+export interface Membership extends Link {
+  start(hooks: MembershipHooks): Promise<void>
+  /** Join the cluster through these `host:port` seeds; resolves with the number reached. */
+  join(seeds: string[]): Promise<number>
+  /** Leave gracefully (broadcast our departure) and shut down. */
+  leave(): Promise<void>
+  /** Address (`host:port`) of a member, for reconnecting to it after a failure. */
+  addressOf?(name: string): string | undefined
+  keyring?: {
+    install(key: Uint8Array): void
+    use(key: Uint8Array): void
+    remove(key: Uint8Array): void
+  }
+}
+
+export interface ClusterDBOptions extends NetworkDBOptions, Partial<ClusterOptions> {
+  membership: Membership
+  /** Retry one failed node this often, ms (upstream 60,000). */
+  reconnectIntervalMs?: number
+}
+
+/**
+ * NetworkDB: the local database plus network-scoped gossip over a membership layer.
+ * Entries of a network reach every node that joined it, and only those.
+ */
+export class NetworkDB extends LocalDB {
+  readonly #m: Membership
+  readonly cluster: Cluster
+  readonly #reconnectMs: number
+  #timer: NodeJS.Timeout | undefined
+  #running = false
+
+  constructor(opts: ClusterDBOptions) {
+    super(opts)
+    if (!opts.membership) {
+      throw new BadRequestError('networkdb.bad-option', 'a membership layer is required', {
+        details: {},
+      })
+    }
+    this.#m = opts.membership
+    this.#reconnectMs = opts.reconnectIntervalMs ?? 60_000
+    this.cluster = new Cluster(this.state, this.#m, {
+      gossipIntervalMs: opts.gossipIntervalMs ?? 200,
+      bulkSyncIntervalMs: opts.bulkSyncIntervalMs ?? 30_000,
+      bulkSyncTimeoutMs: opts.bulkSyncTimeoutMs ?? 30_000,
+      packetSize: opts.packetSize ?? 1400,
+      relay: opts.relay ?? 'direct',
+      gossipNodes: opts.gossipNodes ?? 3,
+    })
+    this.state.sink = this.cluster
+  }
+
+  override async start(): Promise<void> {
+    if (this.#running) return
+    const c = this.cluster
+    const s = this.state
+    await this.#m.start({
+      notifyMessage: (p) => c.notifyMessage(p),
+      getBroadcasts: (o, l) => c.broadcasts.take(o, l),
+      localState: () => c.localState(),
+      mergeRemoteState: (b) => c.mergeRemoteState(b),
+      memberJoined: (name) => {
+        const old = s.nodes.get(name)
+        if (old && old.status === 'failed') c.recovering.add(name)
+        s.memberJoined(name)
+      },
+      memberLeft: (name) => {
+        s.memberLeft(name)
+      },
+    })
+    this.#running = true
+    await super.start()
+    c.start()
+    this.#timer = setInterval(() => void this.#reconnect(), this.#reconnectMs)
+    this.#timer.unref()
+  }
+
+  /** Join the cluster through seed addresses, then announce this node. */
+  async join(seeds: string[]): Promise<number> {
+    this.#mustRun()
+    const n = await this.#m.join(seeds)
+    this.cluster.node({
+      type: 'join',
+      ltime: this.state.networkClock.increment(),
+      nodeName: this.nodeId,
+    })
+    return n
+  }
+
+  async #reconnect(): Promise<void> {
+    const failed = [...this.state.nodes.values()].filter((n) => n.status === 'failed')
+    const [target] = pick(failed, 1)
+    const addr = target && this.#m.addressOf?.(target.name)
+    if (!addr) return
+    try {
+      await this.#m.join([addr])
+    } catch {
+      // still gone; retried until its reap time
+    }
+  }
+
+  #mustRun(): void {
+    if (!this.#running) {
+      throw new UnavailableError('networkdb.not-started', 'NetworkDB is not started', {
+        details: { nodeId: this.nodeId },
+      })
+    }
+  }
+
+  /** Join a network: announce it, then bulk sync with every member already in it. */
+  override async joinNetwork(network: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#mustRun()
+    const ltime = this.attach(network)
+    this.cluster.network({ type: 'join', ltime, nodeName: this.nodeId, networkId: network })
+    const peers = this.cluster.peersOf(network)
+    const sync = this.cluster.bulkSync(network, peers)
+    if (opts.signal) {
+      const signal = opts.signal
+      await Promise.race([
+        sync,
+        new Promise<void>((resolve) =>
+          signal.addEventListener('abort', () => resolve(), { once: true }),
+        ),
+      ])
+    } else {
+      await sync
+    }
+    const own = this.state.ownNetwork(network)
+    if (own && !own.leaving) own.inSync = true
+  }
+
+  /** Leave a network: announce it; our entries there die on every node. */
+  override async leaveNetwork(network: string): Promise<void> {
+    this.#mustRun()
+    const ltime = this.detach(network)
+    this.cluster.network({ type: 'leave', ltime, nodeName: this.nodeId, networkId: network })
+  }
+
+  /** Announce our departure, leave the cluster and stop every timer. */
+  override async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    clearInterval(this.#timer)
+    this.cluster.node({
+      type: 'leave',
+      ltime: this.state.networkClock.increment(),
+      nodeName: this.nodeId,
+    })
+    try {
+      await this.#m.leave()
+    } finally {
+      this.cluster.stop()
+      await super.stop()
+    }
+  }
+
+  /** Add an encryption key to the keyring. */
+  setKey(key: Uint8Array): void {
+    this.#keyring().install(key)
+  }
+  /** Make an installed key the one used to encrypt. */
+  setPrimaryKey(key: Uint8Array): void {
+    this.#keyring().use(key)
+  }
+  /** Remove a key that is not the primary. */
+  removeKey(key: Uint8Array): void {
+    this.#keyring().remove(key)
+  }
+
+  #keyring(): NonNullable<Membership['keyring']> {
+    const k = this.#m.keyring
+    if (!k) {
+      throw new UnavailableError('networkdb.no-keyring', 'the membership layer has no keyring', {
+        details: {},
+      })
+    }
+    return k
+  }
+}
