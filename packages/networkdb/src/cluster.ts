@@ -80,9 +80,20 @@ export class Cluster implements StateSink {
   #timers: NodeJS.Timeout[] = []
   /** Nodes back from failure: bulk sync with them once they reappear in a network. */
   readonly recovering = new Set<string>()
-  /** UDP payload bytes handed to the link, for stats. */
-  bytesSent = 0
-  bytesReceived = 0
+  /** Traffic counters (NetworkDB payload bytes, before memberlist framing). */
+  readonly stats = {
+    /** Table-event packets sent (own pushes and relays). */
+    tableBytesSent: 0,
+    /** Table-event packets received (compounds and single table events, not bulk sync). */
+    tableBytesReceived: 0,
+    /** Table events received over gossip. */
+    tableEventsReceived: 0,
+    /** Bulk-sync messages sent and received, bytes. */
+    bulkBytesSent: 0,
+    bulkBytesReceived: 0,
+    /** Every user message received, bytes. */
+    bytesReceived: 0,
+  }
 
   constructor(state: State, link: Link, opts: ClusterOptions) {
     this.#state = state
@@ -177,7 +188,7 @@ export class Cluster implements StateSink {
   }
 
   #send(node: string, packet: Uint8Array): void {
-    this.bytesSent += packet.length
+    this.stats.tableBytesSent += packet.length
     this.#link.sendBestEffort(node, packet)
   }
 
@@ -209,7 +220,13 @@ export class Cluster implements StateSink {
 
   /** A memberlist user message (UDP, piggy-backed broadcast or stream). */
   notifyMessage(buf: Uint8Array): void {
-    this.bytesReceived += buf.length
+    const st = this.stats
+    st.bytesReceived += buf.length
+    // The envelope starts with field 1 (tag 0x08) holding the message type.
+    const type = buf[0] === 0x08 ? buf[1] : undefined
+    if (type === MessageType.Compound || type === MessageType.TableEvent) {
+      st.tableBytesReceived += buf.length
+    } else if (type === MessageType.BulkSync) st.bulkBytesReceived += buf.length
     try {
       this.#handle(buf, false)
     } catch {
@@ -227,6 +244,7 @@ export class Cluster implements StateSink {
         if (this.#state.handleNetworkEvent(msg.message)) this.network(msg.message, buf)
         return
       case 'table':
+        if (!fromBulkSync) this.stats.tableEventsReceived++
         if (this.#state.handleTableEvent(msg.message, fromBulkSync)) {
           if (fromBulkSync || this.#opts.relay === 'gossip') this.table(msg.message, buf)
         }
@@ -285,7 +303,9 @@ export class Cluster implements StateSink {
       timer.unref()
     })
     try {
-      await this.#link.sendReliable(node, this.#bulkMessage(networks, true))
+      const msg = this.#bulkMessage(networks, true)
+      this.stats.bulkBytesSent += msg.length
+      await this.#link.sendReliable(node, msg)
       await answered
     } catch {
       // unreachable peer: the periodic sync will try another
@@ -306,7 +326,9 @@ export class Cluster implements StateSink {
       const own = this.#state.ownNetwork(n)
       return own !== undefined && !own.leaving
     })
-    this.#link.sendReliable(bsm.nodeName, this.#bulkMessage(mine, false)).catch(() => {
+    const reply = this.#bulkMessage(mine, false)
+    this.stats.bulkBytesSent += reply.length
+    this.#link.sendReliable(bsm.nodeName, reply).catch(() => {
       // the requester will time out and retry with another peer
     })
   }

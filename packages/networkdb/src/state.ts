@@ -268,7 +268,11 @@ export class State {
     if (!own || own.leaving || !present) return false
     const old = this.getEntry(ev.networkId, ev.tableName, ev.key)
     if (old) {
-      if (old.ltime >= ev.ltime) return false
+      // Higher clock wins; equal clocks (concurrent writes) go to the greater owner id, so
+      // every node keeps the same version.
+      if (old.ltime > ev.ltime || (old.ltime === ev.ltime && old.owner >= ev.nodeName)) {
+        return false
+      }
     } else if (ev.type === 'delete' && !fromBulkSync) {
       // An unknown entry's delete over UDP may be older than its reap time: ignore it.
       return false

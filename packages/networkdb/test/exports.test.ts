@@ -4,6 +4,7 @@ t.test('export surface', async (t) => {
   const keys = Object.keys(await import('../src/index.js')).sort()
   t.same(keys, [
     'DEFAULTS',
+    'GossipMembership',
     'LamportClock',
     'LocalDB',
     'MessageType',

@@ -1,0 +1,79 @@
+/** The membership layer on @libnetwork/gossip (memberlist's protocol). */
+import { Gossip, type GossipConfig } from '@libnetwork/gossip'
+import type { Membership, MembershipHooks } from './networkdb.js'
+
+/** Gossip settings; the node name and delegate are NetworkDB's. */
+export type GossipMembershipOptions = Omit<GossipConfig, 'name' | 'delegate'>
+
+export class GossipMembership implements Membership {
+  readonly gossip: Gossip
+  #hooks: MembershipHooks | undefined
+  #offs: (() => void)[] = []
+
+  constructor(name: string, opts: GossipMembershipOptions = {}) {
+    this.gossip = new Gossip({
+      ...opts,
+      name,
+      delegate: {
+        notifyMessage: (p) => this.#hooks?.notifyMessage(p),
+        getBroadcasts: (o, l) => this.#hooks?.getBroadcasts(o, l) ?? [],
+        localState: (join) => this.#hooks?.localState(join) ?? new Uint8Array(0),
+        mergeRemoteState: (s, join) => this.#hooks?.mergeRemoteState(s, join),
+      },
+    })
+  }
+
+  async start(hooks: MembershipHooks): Promise<void> {
+    this.#hooks = hooks
+    this.#offs.push(
+      this.gossip.on('join', (m) => hooks.memberJoined(m.name)),
+      this.gossip.on('leave', (m) => hooks.memberLeft(m.name)),
+    )
+    await this.gossip.start()
+  }
+
+  alive(): string[] {
+    const self = this.gossip.name
+    return this.gossip
+      .members()
+      .map((m) => m.name)
+      .filter((n) => n !== self)
+  }
+
+  sendBestEffort(node: string, payload: Uint8Array): void {
+    this.gossip.sendBestEffort(node, payload)
+  }
+
+  async sendReliable(node: string, payload: Uint8Array): Promise<void> {
+    await this.gossip.sendReliable(node, payload)
+  }
+
+  async join(seeds: string[]): Promise<number> {
+    return this.gossip.join(seeds)
+  }
+
+  async leave(): Promise<void> {
+    try {
+      await this.gossip.leave({ timeoutMs: 2_000 })
+    } finally {
+      for (const off of this.#offs) off()
+      this.#offs = []
+      await this.gossip.stop()
+    }
+  }
+
+  addressOf(name: string): string | undefined {
+    const m = this.gossip.member(name)
+    return m ? `${m.addr.toString()}:${m.port}` : undefined
+  }
+
+  get keyring(): Membership['keyring'] {
+    const k = this.gossip.keyring
+    if (!k) return undefined
+    return {
+      install: (key) => k.addKey(key),
+      use: (key) => k.useKey(key),
+      remove: (key) => k.removeKey(key),
+    }
+  }
+}
