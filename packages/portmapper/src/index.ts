@@ -1,5 +1,11 @@
 /**
  * @packageDocumentation
- * Publish container ports: DNAT rules and a userland proxy
+ * Publish container ports: host ports from a PortAllocator, DNAT + hairpin MASQUERADE +
+ * FORWARD ACCEPT rules in one iptables batch, and one userland proxy process for all ports.
  */
-export {}
+export { PortMapper, serializeMappings, parseMappings } from './mapper.js'
+export type { PortBinding, PortMapperOptions } from './mapper.js'
+export { UserlandProxy, DEFAULT_UDP_IDLE_MS, proxyId } from './proxy.js'
+export type { UserlandProxyOptions, ProxyTarget, ProxyStats } from './proxy.js'
+export { mappingRules, anchorRules, chainNames } from './rules.js'
+export type { PortMapping, ChainNames, PlacedRule } from './rules.js'

@@ -1,0 +1,105 @@
+import { IPNet, type IP } from '@libnetwork/types'
+import type { Rule, Table } from '@libnetwork/iptables'
+import type { Protocol } from '@libnetwork/portallocator'
+
+/** One published port: host ip:port → container ip:port. */
+export interface PortMapping {
+  protocol: Protocol
+  hostIP: IP
+  hostPort: number
+  containerIP: IP
+  containerPort: number
+  /** True when the userland proxy also serves it. */
+  proxied: boolean
+}
+
+export interface ChainNames {
+  /** nat: DNAT rules (jumped to from PREROUTING and OUTPUT). */
+  dnat: string
+  /** nat: hairpin MASQUERADE rules (jumped to from POSTROUTING). */
+  masquerade: string
+  /** filter: ACCEPT rules (jumped to from FORWARD). */
+  forward: string
+}
+
+export function chainNames(prefix: string): ChainNames {
+  return { dnat: prefix, masquerade: `${prefix}-POST`, forward: prefix }
+}
+
+export interface PlacedRule {
+  table: Table
+  chain: string
+  rule: Rule
+}
+
+/**
+ * The rules of one mapping: DNAT from the host port, MASQUERADE for a container reaching its
+ * own published port (hairpin), and ACCEPT in FORWARD towards the container.
+ */
+export function mappingRules(
+  m: PortMapping,
+  chains: ChainNames,
+  bridge: string | undefined,
+): PlacedRule[] {
+  const fromOutside = bridge !== undefined && m.proxied ? { inInterface: { not: bridge } } : {}
+  const dnat: Rule = {
+    protocol: m.protocol,
+    ...(m.hostIP.isUnspecified() ? {} : { destination: m.hostIP }),
+    ...fromOutside,
+    destinationPort: m.hostPort,
+    target: { type: 'DNAT', to: m.containerIP, port: m.containerPort },
+  }
+  const hairpin: Rule = {
+    protocol: m.protocol,
+    source: m.containerIP,
+    destination: m.containerIP,
+    destinationPort: m.containerPort,
+    target: { type: 'MASQUERADE' },
+  }
+  const accept: Rule = {
+    protocol: m.protocol,
+    destination: m.containerIP,
+    ...(bridge === undefined ? {} : { inInterface: { not: bridge }, outInterface: bridge }),
+    destinationPort: m.containerPort,
+    target: { type: 'ACCEPT' },
+  }
+  return [
+    { table: 'nat', chain: chains.dnat, rule: dnat },
+    { table: 'nat', chain: chains.masquerade, rule: hairpin },
+    { table: 'filter', chain: chains.forward, rule: accept },
+  ]
+}
+
+/** Jumps from the built-in chains into ours. */
+export function anchorRules(chains: ChainNames, family: 4 | 6, proxy: boolean): PlacedRule[] {
+  const loopback = IPNet.parse(family === 4 ? '127.0.0.0/8' : '::1/128')
+  return [
+    {
+      table: 'nat',
+      chain: 'PREROUTING',
+      rule: { dstType: 'LOCAL', target: { type: 'jump', chain: chains.dnat } },
+    },
+    {
+      table: 'nat',
+      chain: 'OUTPUT',
+      // with the proxy, host-local traffic to loopback goes to the proxy, the rest is DNATed
+      rule: proxy
+        ? {
+            destination: { not: loopback },
+            dstType: 'LOCAL',
+            target: { type: 'jump', chain: chains.dnat },
+          }
+        : { dstType: 'LOCAL', target: { type: 'jump', chain: chains.dnat } },
+    },
+    {
+      table: 'nat',
+      chain: 'POSTROUTING',
+      rule: { target: { type: 'jump', chain: chains.masquerade } },
+    },
+    {
+      table: 'filter',
+      chain: 'FORWARD',
+      rule: { target: { type: 'jump', chain: chains.forward } },
+    },
+  ]
+}
