@@ -1,27 +1,19 @@
 /**
  * Network side of the membership core: datagram send with piggy-backed broadcasts, receive and
- * dispatch, ack/nack bookkeeping, and the stream exchanges (push/pull, TCP ping, user stream).
+ * dispatch, and ack/nack bookkeeping.
  */
-import type { Duplex } from 'node:stream'
-import { IP, TimeoutError, UnavailableError, LibnetworkError } from '@libnetwork/types'
-import { MembershipCore, type NodeRecord } from './state.js'
-import { IncompleteError, WireError } from './wire/errors.js'
-import { encodeMessage, type Message, type PushNodeState } from './wire/messages.js'
+import { IP } from '@libnetwork/types'
+import type { NodeRecord } from './state.js'
+import { StreamCore, reasonOf } from './streams.js'
+import { WireError } from './wire/errors.js'
+import { encodeMessage, type Message } from './wire/messages.js'
 import { decodePacket, encodePacket, makeCompound } from './wire/packet.js'
-import {
-  decodeStream,
-  encodeStream,
-  type DecodedStream,
-  type PushPullStreamMsg,
-  type StreamMessage,
-} from './wire/stream.js'
 import { TransmitLimitedQueue } from './broadcast.js'
-import type { Address, Transport } from './transport.js'
+import type { Address } from './transport.js'
 import type { ResolvedConfig } from './config.js'
 
 const COMPOUND_HEADER = 2
 const COMPOUND_PART = 2
-const STATE_NUM = { alive: 0, suspect: 1, dead: 2, left: 2 } as const
 
 interface AckHandler {
   ack(payload: Uint8Array | null): void
@@ -29,23 +21,11 @@ interface AckHandler {
   timer: NodeJS.Timeout
 }
 
-export function reasonOf(err: unknown): string {
-  if (err instanceof WireError) {
-    const r = err.details.reason
-    return typeof r === 'string' ? r : 'unknown'
-  }
-  return 'other'
-}
-
-export abstract class NetCore extends MembershipCore {
-  protected transport!: Transport
-  protected self!: Address
+export abstract class NetCore extends StreamCore {
   protected seqNo = 0
   protected readonly ackHandlers = new Map<number, AckHandler>()
   /** User broadcasts queued through `broadcast()`. */
   protected readonly userQueue: TransmitLimitedQueue
-  protected inboundPushPulls = 0
-  protected running = false
 
   constructor(cfg: ResolvedConfig) {
     super(cfg)
@@ -226,229 +206,5 @@ export abstract class NetCore extends MembershipCore {
       clearTimeout(timer)
       this.ackHandlers.delete(seq)
     }
-  }
-
-  // ---- streams ----
-
-  protected writeStream(conn: Duplex, m: StreamMessage): void {
-    const bytes = encodeStream(m, {
-      compress: this.cfg.enableCompression,
-      keyring: this.cfg.keyring,
-      label: this.cfg.label,
-    })
-    this.metrics.bytesSent += bytes.length
-    conn.write(bytes)
-  }
-
-  /** Reads one stream message, bounded in size and time. */
-  protected readStream(conn: Duplex): Promise<DecodedStream> {
-    return new Promise<DecodedStream>((resolve, reject) => {
-      const chunks: Buffer[] = []
-      let have = 0
-      let need = 1
-      const finish = (err?: unknown, v?: DecodedStream): void => {
-        clearTimeout(timer)
-        conn.off('data', onData)
-        conn.off('end', onEnd)
-        conn.off('close', onEnd)
-        conn.off('error', onError)
-        if (err) reject(err instanceof Error ? err : new Error('stream read failed'))
-        else resolve(v!)
-      }
-      const timer = setTimeout(
-        () => finish(new TimeoutError('gossip-stream-timeout', 'stream read timed out')),
-        this.cfg.tcpTimeout,
-      )
-      const onData = (c: Buffer): void => {
-        chunks.push(c)
-        have += c.length
-        this.metrics.bytesReceived += c.length
-        if (have > this.cfg.maxStreamSize + 64) {
-          finish(
-            new WireError('size', `stream exceeds ${this.cfg.maxStreamSize} bytes`, {
-              limit: this.cfg.maxStreamSize,
-            }),
-          )
-          return
-        }
-        if (have < need) return
-        const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
-        chunks.length = 0
-        chunks.push(buf)
-        try {
-          const d = decodeStream(new Uint8Array(buf.buffer, buf.byteOffset, buf.length), {
-            keyring: this.cfg.keyring,
-            label: this.cfg.label,
-            maxSize: this.cfg.maxStreamSize,
-          })
-          finish(undefined, d)
-        } catch (err) {
-          if (err instanceof IncompleteError) need = have + err.missing
-          else finish(err)
-        }
-      }
-      const onEnd = (): void =>
-        finish(new WireError('truncated', 'stream closed before a whole message'))
-      const onError = (e: Error): void =>
-        finish(new UnavailableError('gossip-stream', 'stream failed', { cause: e }))
-      conn.on('data', onData)
-      conn.on('end', onEnd)
-      conn.on('close', onEnd)
-      conn.on('error', onError)
-    })
-  }
-
-  protected handleStream(conn: Duplex, _from: Address): void {
-    this.metrics.streamsAccepted++
-    void this.serveStream(conn)
-  }
-
-  private async serveStream(conn: Duplex): Promise<void> {
-    try {
-      if (!this.running) return
-      const d = await this.readStream(conn)
-      const m = d.message
-      if (m.type === 'ping') {
-        if (m.node === '' || m.node === this.cfg.name) {
-          this.writeStream(conn, { type: 'ack', seqNo: m.seqNo, payload: null })
-        }
-      } else if (m.type === 'pushPull') {
-        if (this.inboundPushPulls >= this.cfg.maxConcurrentPushPull) {
-          this.metrics.count('pushPullRejected')
-          this.writeStream(conn, { type: 'err', error: 'too many pending push/pull requests' })
-          return
-        }
-        this.inboundPushPulls++
-        try {
-          this.writeStream(conn, this.localState(m.join))
-          this.mergeRemoteState(m)
-          this.metrics.count('pushPullsServed')
-        } finally {
-          this.inboundPushPulls--
-        }
-      } else if (m.type === 'user') {
-        this.cfg.delegate?.notifyMessage?.(m.payload)
-      }
-    } catch (err) {
-      if (err instanceof WireError) {
-        this.metrics.decodeError(reasonOf(err))
-        try {
-          this.writeStream(conn, { type: 'err', error: err.message })
-        } catch {
-          // the connection may be gone already
-        }
-      } else this.metrics.count('streamErrors')
-    } finally {
-      conn.end()
-      setTimeout(() => conn.destroy(), 1000).unref()
-    }
-  }
-
-  protected localState(join: boolean): PushPullStreamMsg {
-    const states: PushNodeState[] = this.nodes.map((n) => ({
-      name: n.name,
-      addr: n.addr,
-      port: n.port,
-      meta: n.meta,
-      incarnation: n.incarnation,
-      state: STATE_NUM[n.state],
-      vsn: n.vsn,
-    }))
-    const userState = this.cfg.delegate?.localState?.(join) ?? new Uint8Array(0)
-    return { type: 'pushPull', join, states, userState }
-  }
-
-  protected mergeRemoteState(m: PushPullStreamMsg): void {
-    for (const s of m.states) {
-      if (s.state === 0) {
-        this.aliveNode({
-          type: 'alive',
-          node: s.name,
-          addr: s.addr,
-          port: s.port,
-          meta: s.meta,
-          incarnation: s.incarnation,
-          vsn: s.vsn,
-        })
-      } else if (s.state === 3) {
-        this.deadNode({ type: 'dead', node: s.name, incarnation: s.incarnation, from: s.name })
-      } else {
-        // a peer's dead verdict is only a suspicion here (memberlist does the same)
-        this.suspectNode({
-          type: 'suspect',
-          node: s.name,
-          incarnation: s.incarnation,
-          from: this.cfg.name,
-        })
-      }
-    }
-    if (m.userState.length > 0 || this.cfg.delegate?.mergeRemoteState) {
-      this.cfg.delegate?.mergeRemoteState?.(m.userState, m.join)
-    }
-  }
-
-  /** Full state exchange with one peer over a stream. */
-  protected async pushPull(to: Address, join: boolean, signal?: AbortSignal): Promise<void> {
-    const conn = await this.transport.dialStream(to, {
-      timeoutMs: this.cfg.tcpTimeout,
-      ...(signal ? { signal } : {}),
-    })
-    this.metrics.streamsOpened++
-    try {
-      this.writeStream(conn, this.localState(join))
-      const d = await this.readStream(conn)
-      if (d.message.type === 'err') {
-        throw new UnavailableError(
-          'gossip-remote-error',
-          `peer refused push/pull: ${d.message.error}`,
-        )
-      }
-      if (d.message.type !== 'pushPull') throw new WireError('type', 'expected a push/pull reply')
-      this.mergeRemoteState(d.message)
-      this.metrics.count('pushPulls')
-    } catch (err) {
-      if (err instanceof WireError) this.metrics.decodeError(reasonOf(err))
-      throw err
-    } finally {
-      conn.destroy()
-    }
-  }
-
-  /** TCP fallback ping: true when the peer acks `seq` on the stream before `timeoutMs`. */
-  protected async tcpPing(
-    to: Address,
-    node: string,
-    seq: number,
-    timeoutMs: number,
-  ): Promise<boolean> {
-    let conn: Duplex | undefined
-    try {
-      conn = await this.transport.dialStream(to, { timeoutMs })
-      this.writeStream(conn, { type: 'ping', seqNo: seq, node })
-      const d = await this.readStream(conn)
-      return d.message.type === 'ack' && d.message.seqNo === seq
-    } catch (err) {
-      if (!LibnetworkError.isInstance(err)) throw err
-      return false
-    } finally {
-      conn?.destroy()
-    }
-  }
-
-  /** Sends a user message over a stream (no size limit besides maxStreamSize). */
-  protected async sendUserStream(to: Address, payload: Uint8Array): Promise<void> {
-    const conn = await this.transport.dialStream(to, { timeoutMs: this.cfg.tcpTimeout })
-    this.metrics.streamsOpened++
-    await new Promise<void>((resolve, reject) => {
-      const bytes = encodeStream(
-        { type: 'user', payload },
-        { compress: this.cfg.enableCompression, keyring: this.cfg.keyring, label: this.cfg.label },
-      )
-      this.metrics.bytesSent += bytes.length
-      conn.once('error', (e) =>
-        reject(new UnavailableError('gossip-stream', 'stream write failed', { cause: e })),
-      )
-      conn.end(bytes, () => resolve())
-    })
   }
 }
