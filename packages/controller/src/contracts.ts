@@ -30,8 +30,11 @@ export interface Ipam {
   readonly type: string
   requestPool(req: IpamPoolRequest): Promise<IpamPool>
   releasePool(poolId: string): Promise<void>
-  /** The address with the pool's prefix length. Throws ConflictError if taken or exhausted. */
-  requestAddress(poolId: string, req?: IpamAddressRequest): Promise<InterfaceAddress>
+  /**
+   * The address with the pool's prefix length (`undefined` from IPAMs that manage none).
+   * Throws a ConflictError if taken, UnavailableError if exhausted.
+   */
+  requestAddress(poolId: string, req?: IpamAddressRequest): Promise<InterfaceAddress | undefined>
   releaseAddress(poolId: string, ip: IP): Promise<void>
 }
 

@@ -36,7 +36,7 @@ async function allocate(
     if (preferred && !sub.subnet.contains(preferred)) continue
     try {
       const a = await ipam.requestAddress(ref.poolId, { preferred })
-      undo.push(() => ipam.releaseAddress(ref.poolId, a.ip))
+      if (a) undo.push(() => ipam.releaseAddress(ref.poolId, a.ip))
       return a
     } catch (err) {
       lastErr = err

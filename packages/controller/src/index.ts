@@ -40,3 +40,4 @@ export {
   OverlapError,
 } from './errors.js'
 export { memoryStore } from './memory-store.js'
+export { ipSandboxOS } from './ip-os.js'

@@ -86,7 +86,7 @@ async function reserve(
     })
     undo.push(() => ipam.releasePool(poolId))
     const gateway = await ipam.requestAddress(poolId, { preferred: c.gateway })
-    undo.push(() => ipam.releaseAddress(poolId, gateway.ip))
+    if (gateway) undo.push(() => ipam.releaseAddress(poolId, gateway.ip))
     for (const ip of Object.values(c.auxAddresses ?? {})) {
       await ipam.requestAddress(poolId, { preferred: ip })
       undo.push(() => ipam.releaseAddress(poolId, ip))
@@ -94,7 +94,7 @@ async function reserve(
     refs.push({ poolId, gateway })
     subnets.push({
       subnet: pool,
-      gateway: gateway.ip,
+      gateway: gateway?.ip,
       ipRange: c.ipRange,
       auxAddresses: c.auxAddresses ?? {},
     })

@@ -39,6 +39,7 @@ t.test('export surface', async (t) => {
     'NameConflictError',
     'ObjectNotFoundError',
     'OverlapError',
+    'ipSandboxOS',
     'memoryStore',
   ])
 })

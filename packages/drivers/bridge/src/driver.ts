@@ -1,0 +1,399 @@
+import { randomBytes } from 'node:crypto'
+import {
+  AlreadyExistsError,
+  DriverForbiddenError,
+  EndpointNotFoundError,
+  NetworkNotFoundError,
+  type BoundPort,
+  type Driver,
+  type DriverFactory,
+  type EndpointInterface,
+  type EndpointOptions,
+  type IpamData,
+} from '@libnetwork/driverapi'
+import { Iptables, type RuleSet } from '@libnetwork/iptables'
+import { PortAllocator } from '@libnetwork/portallocator'
+import { IP, type InterfaceAddress } from '@libnetwork/types'
+import { baseRules, bridgeRuleSet, networkRules, portRules, type PlacedRule } from './firewall.js'
+import { ipKernel, type BridgeKernel } from './kernel.js'
+import { parseBridgeOptions, type BridgeNetworkOptions } from './options.js'
+
+export interface BridgeDriverConfig {
+  /** Work inside this named network namespace (the "host" of the containers). */
+  netns?: string
+  /** Program iptables (default true). */
+  iptables?: boolean
+  /** Turn on IPv4/IPv6 forwarding in the namespace (default true). */
+  ipForward?: boolean
+  /** Hairpin mode on the bridge ports, so a container reaches its own published ports (default true). */
+  hairpin?: boolean
+  /** Kernel I/O; default iproute2 in `netns`. */
+  kernel?: BridgeKernel
+  /** Host port allocation; default a fresh allocator over the kernel's dynamic range. */
+  portAllocator?: PortAllocator
+}
+
+interface Ep {
+  id: string
+  host: string
+  peer: string
+  iface: EndpointInterface
+  options: EndpointOptions
+  joined: boolean
+  /** The container end was handed to (and destroyed by) the sandbox layer. */
+  vethGone: boolean
+  ports: BoundPort[]
+  portRules: PlacedRule[]
+}
+
+interface Net {
+  id: string
+  opts: BridgeNetworkOptions
+  bridge: string
+  ipv4: IpamData[]
+  ipv6: IpamData[]
+  internal: boolean
+  rules: PlacedRule[]
+  endpoints: Map<string, Ep>
+}
+
+const ALIAS = 'libnetwork:'
+
+/** MAC derived from the IPv4 address as upstream does (02:42:a.b.c.d), else random local. */
+export function macFor(address: InterfaceAddress | undefined): string {
+  const bytes =
+    address?.version === 4 ? [0x02, 0x42, ...address.ip.toBytes()] : [0x02, 0x42, ...randomBytes(4)]
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':')
+}
+
+/** A factory for the bridge driver. */
+export function bridge(config: BridgeDriverConfig = {}): DriverFactory {
+  return () => new BridgeDriver(config)
+}
+
+class BridgeDriver implements Driver {
+  readonly type = 'bridge'
+  readonly capability = { dataScope: 'local', connectivityScope: 'local' } as const
+  readonly #cfg: BridgeDriverConfig
+  readonly #kernel: BridgeKernel
+  readonly #ports: PortAllocator
+  readonly #nets = new Map<string, Net>()
+  #rules: RuleSet | undefined
+  #init: Promise<void> | undefined
+
+  constructor(cfg: BridgeDriverConfig) {
+    this.#cfg = cfg
+    this.#kernel = cfg.kernel ?? ipKernel({ netns: cfg.netns })
+    this.#ports = cfg.portAllocator ?? new PortAllocator()
+  }
+
+  parseNetworkOptions(raw: unknown): BridgeNetworkOptions {
+    return parseBridgeOptions(raw)
+  }
+
+  #ready(): Promise<void> {
+    this.#init ??= (async () => {
+      if (this.#cfg.ipForward !== false) await this.#kernel.setSysctl('net.ipv4.ip_forward', '1')
+      if (this.#cfg.iptables !== false) {
+        const rs = bridgeRuleSet(await Iptables.create({ family: 4, netns: this.#cfg.netns }))
+        await rs.apply()
+        await rs.update({ add: baseRules() })
+        this.#rules = rs
+      }
+    })().catch((err: unknown) => {
+      this.#init = undefined
+      throw err
+    })
+    return this.#init
+  }
+
+  async #firewall(change: { add?: PlacedRule[]; remove?: PlacedRule[] }): Promise<void> {
+    if (this.#rules && ((change.add?.length ?? 0) > 0 || (change.remove?.length ?? 0) > 0))
+      await this.#rules.update(change)
+  }
+
+  #net(id: string): Net {
+    const n = this.#nets.get(id)
+    if (!n) throw new NetworkNotFoundError(id)
+    return n
+  }
+
+  #ep(networkId: string, endpointId: string): [Net, Ep] {
+    const n = this.#net(networkId)
+    const e = n.endpoints.get(endpointId)
+    if (!e) throw new EndpointNotFoundError(networkId, endpointId)
+    return [n, e]
+  }
+
+  #newNet(req: {
+    networkId: string
+    options: unknown
+    ipv4: IpamData[]
+    ipv6: IpamData[]
+    internal: boolean
+  }): Net {
+    const opts = req.options as BridgeNetworkOptions
+    const bridgeName = opts.bridgeName ?? `br-${req.networkId.slice(0, 12)}`
+    const net: Net = {
+      id: req.networkId,
+      opts,
+      bridge: bridgeName,
+      ipv4: req.ipv4,
+      ipv6: req.ipv6,
+      internal: req.internal,
+      rules: [],
+      endpoints: new Map(),
+    }
+    net.rules = networkRules({
+      bridge: bridgeName,
+      subnets: req.ipv4.map((d) => d.pool),
+      internal: req.internal,
+      icc: opts.enableICC,
+      masquerade: opts.enableIPMasquerade,
+    })
+    return net
+  }
+
+  async #plumbBridge(net: Net): Promise<void> {
+    const addresses = [...net.ipv4, ...net.ipv6].flatMap((d) => (d.gateway ? [d.gateway] : []))
+    await this.#kernel.ensureBridge({
+      name: net.bridge,
+      mtu: net.opts.mtu,
+      addresses,
+      alias: `${ALIAS}${net.id}`,
+    })
+    if (!net.internal)
+      await this.#kernel.setSysctl(`net.ipv4.conf.${net.bridge}.route_localnet`, '1')
+    if (net.ipv6.length > 0 && this.#cfg.ipForward !== false)
+      await this.#kernel.setSysctl('net.ipv6.conf.all.forwarding', '1')
+  }
+
+  async createNetwork(req: Parameters<Driver['createNetwork']>[0]): Promise<void> {
+    if (this.#nets.has(req.networkId)) throw new AlreadyExistsError('network', req.networkId)
+    const net = this.#newNet({ ...req, options: req.options ?? parseBridgeOptions({}) })
+    for (const other of this.#nets.values()) {
+      if (other.bridge === net.bridge)
+        throw new AlreadyExistsError('network', `bridge ${net.bridge}`)
+    }
+    await this.#ready()
+    const existed = (await this.#kernel.links()).some((l) => l.name === net.bridge)
+    try {
+      await this.#plumbBridge(net)
+      await this.#firewall({ add: net.rules })
+    } catch (err) {
+      if (!existed) await this.#kernel.deleteLink(net.bridge).catch(() => undefined)
+      throw err
+    }
+    this.#nets.set(net.id, net)
+  }
+
+  async deleteNetwork(req: { networkId: string }): Promise<void> {
+    const net = this.#net(req.networkId)
+    if (net.endpoints.size > 0)
+      throw new DriverForbiddenError(
+        'bridge',
+        `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
+      )
+    await this.#firewall({ remove: net.rules })
+    if (!net.opts.defaultBridge) await this.#kernel.deleteLink(net.bridge)
+    this.#nets.delete(net.id)
+  }
+
+  async createEndpoint(req: Parameters<Driver['createEndpoint']>[0]) {
+    const net = this.#net(req.networkId)
+    if (net.endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
+    const iface = { ...req.iface, mac: req.iface.mac ?? macFor(req.iface.address) }
+    const ep = this.#newEp(req.endpointId, iface, req.options)
+    await this.#veth(net, ep)
+    net.endpoints.set(ep.id, ep)
+    return { iface }
+  }
+
+  #veth(net: Net, ep: Ep): Promise<void> {
+    return this.#kernel.createVeth({
+      host: ep.host,
+      peer: ep.peer,
+      peerMac: ep.iface.mac,
+      mtu: net.opts.mtu,
+      master: net.bridge,
+      alias: `${ALIAS}${ep.id}`,
+      hairpin: this.#cfg.hairpin !== false,
+    })
+  }
+
+  async deleteEndpoint(req: { networkId: string; endpointId: string }): Promise<void> {
+    const [net, ep] = this.#ep(req.networkId, req.endpointId)
+    if (ep.ports.length > 0) await this.revokeExternalConnectivity(req)
+    await this.#kernel.deleteLink(ep.host)
+    net.endpoints.delete(ep.id)
+  }
+
+  async endpointOperInfo(req: { networkId: string; endpointId: string }) {
+    const [net, ep] = this.#ep(req.networkId, req.endpointId)
+    return {
+      mac: ep.iface.mac,
+      portBindings: ep.ports,
+      exposedPorts: ep.options.exposedPorts ?? [],
+      bridge: net.bridge,
+      hostInterface: ep.host,
+      joined: ep.joined,
+    }
+  }
+
+  async join(req: Parameters<Driver['join']>[0]) {
+    const [net, ep] = this.#ep(req.networkId, req.endpointId)
+    if (ep.vethGone) {
+      await this.#kernel.deleteLink(ep.host)
+      await this.#veth(net, ep)
+      ep.vethGone = false
+    }
+    ep.joined = true
+    return {
+      interfaces: [{ srcName: ep.peer, dstPrefix: net.opts.containerIfacePrefix }],
+      gateway: net.internal ? undefined : net.ipv4[0]?.gateway?.ip,
+      gatewayIPv6: net.internal ? undefined : net.ipv6[0]?.gateway?.ip,
+      staticRoutes: [],
+      disableGatewayService: net.internal,
+    }
+  }
+
+  async leave(req: { networkId: string; endpointId: string }): Promise<void> {
+    const [, ep] = this.#ep(req.networkId, req.endpointId)
+    ep.joined = false
+    ep.vethGone = true
+  }
+
+  async programExternalConnectivity(
+    req: Parameters<Driver['programExternalConnectivity']>[0],
+  ): Promise<BoundPort[]> {
+    const [net, ep] = this.#ep(req.networkId, req.endpointId)
+    if (net.internal || !ep.iface.address || ep.ports.length > 0) return ep.ports
+    return this.#bind(net, ep, req.options.portBindings ?? [], undefined)
+  }
+
+  async #bind(
+    net: Net,
+    ep: Ep,
+    bindings: EndpointOptions['portBindings'] & object,
+    fixed: BoundPort[] | undefined,
+  ): Promise<BoundPort[]> {
+    const bound: BoundPort[] = []
+    try {
+      for (const [i, b] of bindings.entries()) {
+        const hostIP = b.hostIP ?? net.opts.hostBindingIPv4 ?? IP.parse('0.0.0.0')
+        const want = fixed?.[i]?.hostPort
+        const hostPort =
+          want !== undefined
+            ? this.#ports.requestPort(hostIP, b.protocol, want)
+            : b.hostPortEnd !== undefined
+              ? this.#ports.requestPortInRange(hostIP, b.protocol, b.hostPort ?? 0, b.hostPortEnd)
+              : this.#ports.requestPort(hostIP, b.protocol, b.hostPort ?? 0)
+        bound.push({
+          protocol: b.protocol,
+          port: b.port,
+          hostIP,
+          hostPort,
+          containerIP: ep.iface.address!.ip,
+        })
+      }
+      const rules = bound.flatMap((p) => portRules(net.bridge, p))
+      await this.#firewall({ add: rules })
+      ep.ports = bound
+      ep.portRules = rules
+      return bound
+    } catch (err) {
+      for (const p of bound) this.#ports.releasePort(p.hostIP, p.protocol, p.hostPort)
+      throw err
+    }
+  }
+
+  async revokeExternalConnectivity(req: { networkId: string; endpointId: string }): Promise<void> {
+    const [, ep] = this.#ep(req.networkId, req.endpointId)
+    await this.#firewall({ remove: ep.portRules })
+    for (const p of ep.ports) this.#ports.releasePort(p.hostIP, p.protocol, p.hostPort)
+    ep.ports = []
+    ep.portRules = []
+  }
+
+  async restore(state: Parameters<Driver['restore']>[0]) {
+    const removed: string[] = []
+    const recreated: string[] = []
+    if (this.#cfg.ipForward !== false) await this.#kernel.setSysctl('net.ipv4.ip_forward', '1')
+    this.#nets.clear()
+    this.#ports.releaseAll()
+    for (const r of state.networks) this.#nets.set(r.networkId, this.#newNet(r))
+    const links = await this.#kernel.links()
+    const known = new Set<string>()
+    for (const net of this.#nets.values()) {
+      known.add(`${ALIAS}${net.id}`)
+      if (!links.some((l) => l.name === net.bridge)) recreated.push(`bridge ${net.bridge}`)
+      await this.#plumbBridge(net)
+    }
+    for (const r of state.endpoints) {
+      const net = this.#nets.get(r.networkId)
+      if (!net) continue
+      const ep = this.#newEp(r.endpointId, r.iface, r.options)
+      ep.joined = r.sandboxKey !== undefined
+      known.add(`${ALIAS}${ep.id}`)
+      const host = links.find((l) => l.name === ep.host)
+      const peerThere = links.some((l) => l.name === ep.peer)
+      if (!ep.joined && (!host || !peerThere)) {
+        // Never joined, or a crash mid-join moved the container end away: make a fresh pair.
+        await this.#kernel.deleteLink(ep.host)
+        await this.#veth(net, ep)
+        recreated.push(`veth ${ep.host}`)
+      } else if (ep.joined && !host) {
+        ep.vethGone = true
+        removed.push(`endpoint ${ep.id}: veth lost`)
+      } else if (host && host.master !== net.bridge) {
+        await this.#kernel.attach(ep.host, net.bridge, this.#cfg.hairpin !== false)
+        recreated.push(`veth ${ep.host} attached`)
+      }
+      net.endpoints.set(ep.id, ep)
+      if (ep.joined && r.boundPorts && r.boundPorts.length > 0) {
+        for (const p of r.boundPorts) this.#ports.requestPort(p.hostIP, p.protocol, p.hostPort)
+        ep.ports = r.boundPorts
+        ep.portRules = ep.ports.flatMap((p) => portRules(net.bridge, p))
+      }
+    }
+    for (const l of links) {
+      if (l.alias?.startsWith(ALIAS) && !known.has(l.alias)) {
+        await this.#kernel.deleteLink(l.name)
+        removed.push(`${l.kind === 'bridge' ? 'bridge' : 'veth'} ${l.name}`)
+      }
+    }
+    if (this.#cfg.iptables !== false) {
+      // Rebuild our chains from the records in one go: stale rules go, missing ones come back.
+      const ipt = this.#rules?.ipt ?? (await Iptables.create({ family: 4, netns: this.#cfg.netns }))
+      const before = await ipt.save({ normalize: true })
+      const rs = bridgeRuleSet(ipt)
+      await rs.apply()
+      const all = [...this.#nets.values()].flatMap((n) => [
+        ...n.rules,
+        ...[...n.endpoints.values()].flatMap((e) => e.portRules),
+      ])
+      await rs.update({ add: [...baseRules(), ...all] })
+      this.#rules = rs
+      if ((await ipt.save({ normalize: true })) !== before) recreated.push('iptables rules')
+    }
+    this.#init = Promise.resolve()
+    return { removed, recreated }
+  }
+
+  #newEp(id: string, iface: EndpointInterface, options: EndpointOptions): Ep {
+    const short = id.slice(0, 7)
+    return {
+      id,
+      host: `veth${short}`,
+      peer: `vc${short}`,
+      iface,
+      options,
+      joined: false,
+      vethGone: false,
+      ports: [],
+      portRules: [],
+    }
+  }
+
+  async stop(): Promise<void> {}
+}

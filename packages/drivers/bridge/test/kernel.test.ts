@@ -1,0 +1,209 @@
+// Real kernel: runs as root inside namespaces this test creates (lnt-bridge-*), removed at
+// teardown even on failure. Nothing touches the machine's own namespace.
+import t, { type Test } from 'tap'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
+import { IP, IPNet, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
+import { bridge, parseBridgeOptions } from '../src/index.js'
+
+const pexec = promisify(execFile)
+const sh = async (...argv: string[]) =>
+  (await pexec(argv[0]!, argv.slice(1), { encoding: 'utf8' })).stdout
+
+async function freshNs(t: Test): Promise<string> {
+  const ns = `lnt-bridge-${randomBytes(4).toString('hex')}`
+  t.teardown(() => sh('ip', 'netns', 'del', ns).catch(() => undefined))
+  await sh('ip', 'netns', 'add', ns)
+  return ns
+}
+
+async function state(ns: string) {
+  const links = JSON.parse(await sh('ip', '-n', ns, '-j', 'link', 'show')) as Array<{
+    ifname: string
+  }>
+  const ipt = (await sh('ip', 'netns', 'exec', ns, 'iptables-save'))
+    .split('\n')
+    .filter((l) => !l.startsWith('#'))
+    .map((l) => l.replace(/\[\d+:\d+\]/, ''))
+  return { links: links.map((l) => l.ifname).sort(), ipt }
+}
+
+const id = (c: string) => c.repeat(64)
+const netReq = (networkId: string, subnet: string, extra: Record<string, unknown> = {}) => {
+  const pool = IPNet.parse(subnet)
+  return {
+    networkId,
+    name: 'n',
+    options: parseBridgeOptions(extra),
+    ipv4: [{ pool, gateway: InterfaceAddress.of(pool.at(1), pool.prefix) }],
+    ipv6: [],
+    enableIPv6: false,
+    internal: false,
+    labels: {},
+  }
+}
+
+t.test('network and endpoint life cycle in the kernel, undone completely', async (t) => {
+  const ns = await freshNs(t)
+  const d = bridge({ netns: ns })({})
+  await d.restore({ networks: [], endpoints: [] })
+  const empty = await state(ns)
+  await d.createNetwork(netReq(id('a'), '10.10.0.0/24', { mtu: 1400 }))
+  const br = `br-${'a'.repeat(12)}`
+  const withNet = await state(ns)
+  t.ok(withNet.links.includes(br))
+  t.match(await sh('ip', '-n', ns, 'addr', 'show', br), /inet 10\.10\.0\.1\/24/)
+  t.match(await sh('ip', '-n', ns, 'link', 'show', br), /mtu 1400/)
+  t.ok(
+    withNet.ipt.some((l) => l.includes(`-s 10.10.0.0/24 ! -o ${br} -j MASQUERADE`)),
+    'masquerade rule',
+  )
+  t.ok(
+    withNet.ipt.some((l) => l.includes(`-i ${br} -o ${br} -j ACCEPT`)),
+    'ICC accept rule',
+  )
+
+  const eid = id('b')
+  const { iface } = await d.createEndpoint({
+    networkId: id('a'),
+    endpointId: eid,
+    iface: { address: InterfaceAddress.parse('10.10.0.2/24') },
+    options: { portBindings: [{ protocol: 'tcp', port: 80, hostPort: 8080 }] },
+  })
+  t.equal(iface.mac, '02:42:0a:0a:00:02')
+  const links = (await state(ns)).links
+  t.ok(links.includes('vethbbbbbbb') && links.includes('vcbbbbbbb'), 'veth pair')
+  t.match(await sh('ip', '-n', ns, 'link', 'show', 'vethbbbbbbb'), new RegExp(`master ${br}`))
+  const join = await d.join({ networkId: id('a'), endpointId: eid, sandboxKey: '/x', options: {} })
+  t.same(join.interfaces, [{ srcName: 'vcbbbbbbb', dstPrefix: 'eth' }])
+  t.equal(join.gateway?.toString(), '10.10.0.1')
+  const ports = await d.programExternalConnectivity({
+    networkId: id('a'),
+    endpointId: eid,
+    options: { portBindings: [{ protocol: 'tcp', port: 80, hostPort: 8080 }] },
+  })
+  t.same(
+    ports.map((p) => `${p.hostIP.toString()}:${p.hostPort}->${p.containerIP.toString()}:${p.port}`),
+    ['0.0.0.0:8080->10.10.0.2:80'],
+  )
+  t.ok(
+    (await state(ns)).ipt.some((l) =>
+      l.includes('--dport 8080 -j DNAT --to-destination 10.10.0.2:80'),
+    ),
+    'DNAT rule',
+  )
+  await t.rejects(
+    d
+      .programExternalConnectivity({
+        networkId: id('a'),
+        endpointId: eid,
+        options: { portBindings: [] },
+      })
+      .then(async () => {
+        // a second endpoint asking for the same host port conflicts
+        await d.createEndpoint({
+          networkId: id('a'),
+          endpointId: id('c'),
+          iface: { address: InterfaceAddress.parse('10.10.0.3/24') },
+          options: {},
+        })
+        return d.programExternalConnectivity({
+          networkId: id('a'),
+          endpointId: id('c'),
+          options: { portBindings: [{ protocol: 'tcp', port: 81, hostPort: 8080 }] },
+        })
+      }),
+    { name: 'ConflictError' },
+  )
+  t.same(
+    (await d.endpointOperInfo({ networkId: id('a'), endpointId: id('c') })).portBindings,
+    [],
+    'failed binding left nothing',
+  )
+  await d.deleteEndpoint({ networkId: id('a'), endpointId: id('c') })
+  await d.revokeExternalConnectivity({ networkId: id('a'), endpointId: eid })
+  await d.leave({ networkId: id('a'), endpointId: eid })
+  await t.rejects(d.deleteNetwork({ networkId: id('a') }), { name: 'DriverForbiddenError' })
+  await d.deleteEndpoint({ networkId: id('a'), endpointId: eid })
+  t.same(await state(ns), withNet, 'endpoint gone without a trace')
+  await d.deleteNetwork({ networkId: id('a') })
+  t.same(await state(ns), empty, 'network gone without a trace')
+})
+
+t.test('bad requests are typed errors and change nothing', async (t) => {
+  const ns = await freshNs(t)
+  const d = bridge({ netns: ns })({})
+  await d.restore({ networks: [], endpoints: [] })
+  await d.createNetwork(netReq(id('a'), '10.11.0.0/24', { bridgeName: 'brtest' }))
+  const before = await state(ns)
+  for (const p of [
+    d.createNetwork(netReq(id('a'), '10.12.0.0/24')),
+    d.createNetwork(netReq(id('d'), '10.12.0.0/24', { bridgeName: 'brtest' })),
+    d.createEndpoint({ networkId: id('e'), endpointId: id('f'), iface: {}, options: {} }),
+    d.join({ networkId: id('a'), endpointId: id('f'), sandboxKey: '/x', options: {} }),
+    d.deleteNetwork({ networkId: id('e') }),
+  ]) {
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    )
+    t.ok(LibnetworkError.isInstance(err), String(err))
+  }
+  // a bridge name that exists as a non-bridge link
+  await sh('ip', '-n', ns, 'link', 'add', 'dummy0', 'type', 'veth', 'peer', 'name', 'dummy1')
+  const withDummy = await state(ns)
+  await t.rejects(d.createNetwork(netReq(id('9'), '10.13.0.0/24', { bridgeName: 'dummy0' })), {
+    name: 'BadRequestError',
+  })
+  t.same(await state(ns), withDummy)
+  await sh('ip', '-n', ns, 'link', 'del', 'dummy0')
+  t.same(await state(ns), before)
+})
+
+t.test('restore removes stale links and re-creates lost rules and bridges', async (t) => {
+  const ns = await freshNs(t)
+  const a = bridge({ netns: ns })({})
+  await a.restore({ networks: [], endpoints: [] })
+  const reqA = netReq(id('a'), '10.20.0.0/24')
+  await a.createNetwork(reqA)
+  await a.createNetwork(netReq(id('c'), '10.21.0.0/24'))
+  const e = {
+    networkId: id('a'),
+    endpointId: id('b'),
+    iface: { address: InterfaceAddress.parse('10.20.0.2/24') },
+    options: {},
+  }
+  await a.createEndpoint(e)
+  await a.createEndpoint({ ...e, endpointId: id('d') })
+  const full = await state(ns)
+  // A firewall reload flushes our chains; network c and endpoint d are no longer in the records.
+  await sh('ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-F', 'LN-POSTROUTING')
+  const b = bridge({ netns: ns })({})
+  const report = await b.restore({ networks: [reqA], endpoints: [{ ...e }] })
+  t.same(report.removed.sort(), [`bridge br-${'c'.repeat(12)}`, 'veth vethddddddd'].sort())
+  t.ok(
+    report.recreated.some((r) => r.startsWith('iptables')),
+    'lost rules noticed',
+  )
+  const after = await state(ns)
+  t.notOk(after.links.includes(`br-${'c'.repeat(12)}`))
+  t.ok(
+    after.ipt.some((l) => l.includes('-s 10.20.0.0/24 ! -o br-aaaaaaaaaaaa -j MASQUERADE')),
+    'masquerade back',
+  )
+  t.notOk(
+    after.ipt.some((l) => l.includes('10.21.0.0/24')),
+    'stale network rules gone',
+  )
+  t.ok(full.links.includes('vethbbbbbbb') && after.links.includes('vethbbbbbbb'))
+  // the bridge itself vanished (reboot-like): restore brings it back with its address
+  await sh('ip', '-n', ns, 'link', 'del', 'br-aaaaaaaaaaaa')
+  const c = bridge({ netns: ns })({})
+  const r2 = await c.restore({ networks: [reqA], endpoints: [{ ...e }] })
+  t.ok(r2.recreated.includes('bridge br-aaaaaaaaaaaa'))
+  t.ok(r2.recreated.includes('veth vethbbbbbbb attached'))
+  t.match(await sh('ip', '-n', ns, 'link', 'show', 'vethbbbbbbb'), /master br-aaaaaaaaaaaa/)
+  t.match(await sh('ip', '-n', ns, 'addr', 'show', 'br-aaaaaaaaaaaa'), /10\.20\.0\.1\/24/)
+  t.ok(IP.parse('10.20.0.1'))
+})

@@ -1,0 +1,42 @@
+// A tiny network tool run inside namespaces (`ip netns exec <ns> node net-tool.mjs …`):
+//   serve-tcp <port> <reply>     answer every connection with <reply> and close
+//   get-tcp <host> <port>        print what the server sends; exit 1 on error or 2 s timeout
+//   resolve <server> <name>      print the IPv4 addresses of <name> asked from <server>:53
+import net from 'node:net'
+import { Resolver } from 'node:dns/promises'
+
+const [mode, a, b] = process.argv.slice(2)
+if (mode === 'serve-tcp') {
+  const server = net.createServer((s) => s.end(b))
+  server.listen(Number(a), '0.0.0.0', () => console.log('ready'))
+} else if (mode === 'get-tcp') {
+  const s = net.connect({ host: a, port: Number(b), timeout: 2000 })
+  let data = ''
+  s.setEncoding('utf8')
+  s.on('data', (d) => (data += d))
+  s.on('end', () => {
+    console.log(data)
+    process.exit(0)
+  })
+  s.on('timeout', () => {
+    console.error('timeout')
+    process.exit(1)
+  })
+  s.on('error', (e) => {
+    console.error(e.message)
+    process.exit(1)
+  })
+} else if (mode === 'resolve') {
+  const r = new Resolver({ timeout: 1500, tries: 1 })
+  r.setServers([a])
+  r.resolve4(b).then(
+    (ips) => console.log(ips.join(',')),
+    (e) => {
+      console.error(e.code ?? e.message)
+      process.exit(1)
+    },
+  )
+} else {
+  console.error(`unknown mode ${mode}`)
+  process.exit(2)
+}
