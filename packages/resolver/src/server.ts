@@ -1,0 +1,348 @@
+/**
+ * The embedded DNS server: UDP and TCP listeners on one address and port, local answers from a
+ * RecordSource (encoded once, cached until the source's version changes), everything else
+ * forwarded upstream.
+ */
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
+import { createServer, isIP, type Server, type Socket as TCPSocket } from 'node:net'
+import {
+  BadRequestError,
+  ConflictError,
+  ForbiddenError,
+  IP,
+  UnavailableError,
+} from '@libnetwork/types'
+import { localAnswer } from './answer.js'
+import { Forwarder, type Upstream } from './forwarder.js'
+import type { RecordSource } from './records.js'
+import {
+  Parse,
+  Query,
+  RCODE_FORMERR,
+  RCODE_NOTIMP,
+  RCODE_SERVFAIL,
+  assemble,
+  errorAnswer,
+  parseQuery,
+  questionName,
+  type EncodedAnswer,
+} from './wire.js'
+
+export interface UpstreamServer {
+  address: IP | string
+  /** Default 53. */
+  port?: number
+}
+
+export interface ResolverOptions {
+  source: RecordSource
+  /** Default 127.0.0.11, the embedded DNS address inside a sandbox. */
+  address?: string
+  /** Default 53; 0 picks a free port (the same for UDP and TCP). */
+  port?: number
+  /** Up to 3 servers for names the source does not own, tried in order. */
+  upstreams?: (UpstreamServer | IP | string)[]
+  /** Per-try timeout of a forwarded query. Default 4000 ms. */
+  timeoutMs?: number
+  /** Forwarded queries in flight at most; more get SERVFAIL. Default 1024. */
+  maxConcurrent?: number
+  /** TTL of local answers. Default 600 s. */
+  ttl?: number
+  /** Idle TCP connections are closed after this long. Default 10000 ms. */
+  tcpIdleMs?: number
+}
+
+export interface ResolverStats {
+  queries: number
+  local: number
+  forwarded: number
+  truncated: number
+  formErr: number
+  notImp: number
+  servFail: number
+  dropped: number
+}
+
+const FORWARD = Symbol('forward')
+const ROTATING = Symbol('rotating')
+type CacheEntry = EncodedAnswer | typeof FORWARD | typeof ROTATING
+const CACHE_MAX = 10_000
+const TCP_MAX_CONNECTIONS = 256
+
+function toUpstreams(list: (UpstreamServer | IP | string)[]): Upstream[] {
+  if (!Array.isArray(list) || list.length > 3) {
+    throw new BadRequestError('too-many-upstreams', 'at most 3 upstream DNS servers are used', {
+      details: { count: Array.isArray(list) ? list.length : 0 },
+    })
+  }
+  return list.map((u) => {
+    const s = typeof u === 'string' || u instanceof IP ? { address: u } : u
+    const address = s.address instanceof IP ? s.address.toString() : s.address
+    const port = s.port ?? 53
+    if (typeof address !== 'string' || isIP(address) === 0) {
+      throw new BadRequestError('invalid-upstream', `invalid upstream address ${String(address)}`, {
+        details: { address: String(address) },
+      })
+    }
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+      throw new BadRequestError('invalid-upstream', `invalid upstream port ${port}`, {
+        details: { port },
+      })
+    }
+    return { address: IP.parse(address).toString(), port }
+  })
+}
+
+function bindError(err: unknown, address: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code
+  const details = { address, port }
+  const msg = `cannot listen on ${address}:${port}: ${(err as Error).message}`
+  if (code === 'EADDRINUSE')
+    return new ConflictError('address-in-use', msg, { details, cause: err })
+  if (code === 'EACCES') return new ForbiddenError('listen-denied', msg, { details, cause: err })
+  return new UnavailableError('listen-failed', msg, { details, cause: err })
+}
+
+export class Resolver {
+  readonly stats: ResolverStats = {
+    queries: 0,
+    local: 0,
+    forwarded: 0,
+    truncated: 0,
+    formErr: 0,
+    notImp: 0,
+    servFail: 0,
+    dropped: 0,
+  }
+  private readonly source: RecordSource
+  private readonly host: string
+  private readonly wantPort: number
+  private readonly ttl: number
+  private readonly tcpIdleMs: number
+  private readonly forwarder: Forwarder
+  private readonly q = new Query()
+  private cache = new Map<string, CacheEntry>()
+  private cacheVersion = -1
+  private rotation = 0
+  private udp: Socket | undefined
+  private tcp: Server | undefined
+  private conns = new Set<TCPSocket>()
+  private boundPort = 0
+
+  constructor(options: ResolverOptions) {
+    if (typeof options?.source?.lookupName !== 'function') {
+      throw new BadRequestError('invalid-source', 'the resolver needs a record source')
+    }
+    this.source = options.source
+    this.host = options.address ?? '127.0.0.11'
+    if (isIP(this.host) === 0) {
+      throw new BadRequestError('invalid-address', `invalid listen address ${this.host}`)
+    }
+    this.wantPort = options.port ?? 53
+    if (!Number.isInteger(this.wantPort) || this.wantPort < 0 || this.wantPort > 65535) {
+      throw new BadRequestError('invalid-port', `invalid listen port ${this.wantPort}`)
+    }
+    this.ttl = options.ttl ?? 600
+    this.tcpIdleMs = options.tcpIdleMs ?? 10_000
+    this.forwarder = new Forwarder(options.timeoutMs ?? 4000, options.maxConcurrent ?? 1024)
+    this.forwarder.upstreams = toUpstreams(options.upstreams ?? [])
+  }
+
+  /** The address and port being served (after start). */
+  get address(): { address: string; port: number } {
+    return { address: this.host, port: this.boundPort }
+  }
+
+  /** Replace the upstream servers (validated; bad input changes nothing). */
+  setUpstreams(list: (UpstreamServer | IP | string)[]): void {
+    this.forwarder.upstreams = toUpstreams(list)
+  }
+
+  async start(): Promise<{ address: string; port: number }> {
+    if (this.udp !== undefined) throw new ConflictError('already-started', 'resolver is running')
+    const family = isIP(this.host) === 6 ? 'udp6' : 'udp4'
+    for (let attempt = 0; ; attempt++) {
+      const udp = createSocket({ type: family })
+      try {
+        await new Promise<void>((resolve, reject) => {
+          udp.once('error', reject)
+          udp.bind(this.wantPort, this.host, () => {
+            udp.off('error', reject)
+            resolve()
+          })
+        })
+      } catch (err) {
+        udp.close()
+        throw bindError(err, this.host, this.wantPort)
+      }
+      const port = udp.address().port
+      const tcp = createServer((sock) => this.onConnection(sock))
+      tcp.maxConnections = TCP_MAX_CONNECTIONS
+      try {
+        await new Promise<void>((resolve, reject) => {
+          tcp.once('error', reject)
+          tcp.listen({ port, host: this.host, exclusive: true }, () => {
+            tcp.off('error', reject)
+            resolve()
+          })
+        })
+      } catch (err) {
+        udp.close()
+        // With port 0 the UDP port we got may be taken for TCP: try another.
+        if (this.wantPort === 0 && attempt < 10) continue
+        throw bindError(err, this.host, port)
+      }
+      udp.on('message', (msg, rinfo) => this.onUDP(msg, rinfo))
+      udp.on('error', () => undefined)
+      tcp.on('error', () => undefined)
+      this.udp = udp
+      this.tcp = tcp
+      this.boundPort = port
+      break
+    }
+    try {
+      await this.forwarder.start()
+    } catch (err) {
+      await this.stop()
+      throw new UnavailableError('forwarder-failed', 'cannot open the forwarding socket', {
+        cause: err,
+      })
+    }
+    return this.address
+  }
+
+  async stop(): Promise<void> {
+    this.forwarder.stop()
+    const udp = this.udp
+    const tcp = this.tcp
+    this.udp = undefined
+    this.tcp = undefined
+    for (const c of this.conns) c.destroy()
+    this.conns.clear()
+    if (udp !== undefined) await new Promise<void>((resolve) => udp.close(() => resolve()))
+    if (tcp !== undefined) await new Promise<void>((resolve) => tcp.close(() => resolve()))
+  }
+
+  /** The local answer (cached) for the parsed query, or FORWARD. */
+  private lookup(msg: Buffer, q: Query): EncodedAnswer | typeof FORWARD {
+    const version = this.source.version
+    if (version !== this.cacheVersion) {
+      this.cache.clear()
+      this.cacheVersion = version
+    }
+    const hit = this.cache.get(q.key)
+    if (hit !== undefined && hit !== ROTATING) return hit
+    const name = questionName(msg, q)
+    const answer =
+      name === undefined
+        ? undefined
+        : localAnswer(this.source, name, q.qtype, q.edns, this.ttl, this.rotation++)
+    if (this.cache.size >= CACHE_MAX) this.cache.clear()
+    if (answer === undefined) {
+      this.cache.set(q.key, FORWARD)
+      return FORWARD
+    }
+    this.cache.set(q.key, answer.rotating ? ROTATING : answer)
+    return answer
+  }
+
+  /**
+   * Answer one query. `limit` is the largest answer the transport takes. Returns the answer,
+   * undefined to drop, or FORWARD.
+   */
+  private handle(msg: Buffer, limit: number): Buffer | undefined | typeof FORWARD {
+    const q = this.q
+    this.stats.queries++
+    let r: Parse
+    try {
+      r = parseQuery(msg, q)
+      if (r === Parse.Ok) {
+        const a = this.lookup(msg, q)
+        if (a === FORWARD) return FORWARD
+        this.stats.local++
+        const size = q.questionEnd + a.sections.length
+        const max = limit === 0 ? q.udpSize : limit
+        if (size > max) this.stats.truncated++
+        return assemble(msg, q, a, size > max)
+      }
+    } catch {
+      // A bug must not take the server down: treat the query as malformed.
+      r = Parse.FormErr
+    }
+    if (r === Parse.Drop) {
+      this.stats.dropped++
+      return undefined
+    }
+    if (r === Parse.NotImp) {
+      this.stats.notImp++
+      return errorAnswer(msg, q, RCODE_NOTIMP, q.questionEnd > 12)
+    }
+    this.stats.formErr++
+    return errorAnswer(msg, q, RCODE_FORMERR, false)
+  }
+
+  private servFail(msg: Buffer): Buffer {
+    this.stats.servFail++
+    const q = new Query()
+    return errorAnswer(msg, q, RCODE_SERVFAIL, parseQuery(msg, q) === Parse.Ok)
+  }
+
+  private onUDP(msg: Buffer, rinfo: RemoteInfo): void {
+    const answer = this.handle(msg, 0)
+    if (answer === undefined) return
+    const udp = this.udp
+    if (udp === undefined) return
+    if (answer !== FORWARD) {
+      udp.send(answer, rinfo.port, rinfo.address)
+      return
+    }
+    const ok = this.forwarder.forwardUDP(msg, (reply) => {
+      this.udp?.send(reply ?? this.servFail(msg), rinfo.port, rinfo.address)
+    })
+    if (ok) this.stats.forwarded++
+    else udp.send(this.servFail(msg), rinfo.port, rinfo.address)
+  }
+
+  private onConnection(sock: TCPSocket): void {
+    this.conns.add(sock)
+    sock.setNoDelay(true)
+    sock.setTimeout(this.tcpIdleMs, () => sock.destroy())
+    sock.on('close', () => this.conns.delete(sock))
+    sock.on('error', () => undefined)
+    let buffered: Buffer = Buffer.alloc(0)
+    sock.on('data', (chunk: Buffer) => {
+      buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk])
+      while (buffered.length >= 2) {
+        const len = buffered.readUInt16BE(0)
+        if (buffered.length < 2 + len) break
+        const msg = Buffer.from(buffered.subarray(2, 2 + len))
+        buffered = buffered.subarray(2 + len)
+        this.onTCPMessage(sock, msg)
+      }
+    })
+  }
+
+  private onTCPMessage(sock: TCPSocket, msg: Buffer): void {
+    const write = (answer: Buffer) => {
+      if (sock.destroyed) return
+      const head = Buffer.allocUnsafe(2)
+      head.writeUInt16BE(answer.length, 0)
+      sock.write(Buffer.concat([head, answer]))
+    }
+    const answer = this.handle(msg, 65535)
+    if (answer === undefined) {
+      sock.destroy() // not DNS: do not keep the connection
+      return
+    }
+    if (answer !== FORWARD) {
+      write(answer)
+      return
+    }
+    this.stats.forwarded++
+    const original = Buffer.from(msg)
+    this.forwarder.forwardTCP(msg).then(
+      (reply) => write(reply ?? this.servFail(original)),
+      () => write(this.servFail(original)),
+    )
+  }
+}

@@ -1,0 +1,146 @@
+// Test helpers: a DNS client over UDP/TCP on loopback and a local upstream server.
+import { createSocket } from 'node:dgram'
+import { connect, createServer, type Server } from 'node:net'
+import dnsPacket from 'dns-packet'
+
+export interface Ask {
+  name: string
+  type?: dnsPacket.RecordType
+  edns?: number
+  id?: number
+}
+
+export function encodeQuery(ask: Ask): Buffer {
+  return dnsPacket.encode({
+    type: 'query',
+    id: ask.id ?? 0x1234,
+    flags: dnsPacket.RECURSION_DESIRED,
+    questions: [{ name: ask.name, type: ask.type ?? 'A', class: 'IN' }],
+    additionals:
+      ask.edns === undefined
+        ? []
+        : [{ type: 'OPT', name: '.', udpPayloadSize: ask.edns } as unknown as dnsPacket.Answer],
+  })
+}
+
+/** Send raw bytes over UDP; resolves with the reply, or undefined after `wait` ms. */
+export function udpRaw(port: number, msg: Buffer, wait = 1000): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const s = createSocket('udp4')
+    const timer = setTimeout(() => {
+      s.close()
+      resolve(undefined)
+    }, wait)
+    s.on('message', (m) => {
+      clearTimeout(timer)
+      s.close()
+      resolve(m)
+    })
+    s.send(msg, port, '127.0.0.1')
+  })
+}
+
+/** A decoded reply, loosely typed for assertions. */
+export interface Reply {
+  id: number
+  rcode: string
+  raw: Buffer
+  questions: { name: string; type: string }[]
+  answers: { type: string; name: string; ttl: number; data: any }[]
+  additionals: { type: string; name: string; ttl: number; data: any }[]
+}
+
+export function decode(raw: Buffer): Reply {
+  return { ...(dnsPacket.decode(raw) as unknown as Omit<Reply, 'raw'>), raw }
+}
+
+export async function udp(port: number, ask: Ask): Promise<Reply> {
+  const raw = await udpRaw(port, encodeQuery(ask), 3000)
+  if (raw === undefined) throw new Error(`no UDP answer for ${ask.name}`)
+  return decode(raw)
+}
+
+export function tcpRaw(port: number, msg: Buffer): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ port, host: '127.0.0.1' })
+    let buf = Buffer.alloc(0)
+    s.on('connect', () =>
+      s.write(Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 255]), msg])),
+    )
+    s.on('data', (d: Buffer) => {
+      buf = Buffer.concat([buf, d])
+      if (buf.length >= 2 && buf.length >= 2 + buf.readUInt16BE(0)) {
+        s.destroy()
+        resolve(buf.subarray(2, 2 + buf.readUInt16BE(0)))
+      }
+    })
+    s.on('close', () => resolve(undefined))
+    s.on('error', reject)
+  })
+}
+
+export async function tcp(port: number, ask: Ask): Promise<Reply> {
+  const raw = await tcpRaw(port, encodeQuery(ask))
+  if (raw === undefined) throw new Error(`no TCP answer for ${ask.name}`)
+  return decode(raw)
+}
+
+export const flagsOf = (raw: Buffer) => raw.readUInt16BE(2)
+export const rcodeOf = (raw: Buffer) => raw[3]! & 15
+
+export type UpstreamMode = 'answer' | 'servfail' | 'silent'
+
+/** A DNS server on 127.0.0.1 answering every A query with `address` (UDP and TCP). */
+export class FakeUpstream {
+  mode: UpstreamMode = 'answer'
+  received = 0
+  port = 0
+  private sock = createSocket('udp4')
+  private server: Server | undefined
+
+  constructor(readonly address: string) {}
+
+  answer(query: Buffer): Buffer | undefined {
+    this.received++
+    if (this.mode === 'silent') return undefined
+    const q = dnsPacket.decode(query)
+    return dnsPacket.encode({
+      type: 'response',
+      id: q.id ?? 0,
+      flags: dnsPacket.RECURSION_AVAILABLE | (this.mode === 'servfail' ? 2 : 0),
+      questions: q.questions,
+      answers:
+        this.mode === 'answer'
+          ? (q.questions ?? []).map((x) => ({
+              type: 'A' as const,
+              name: x.name,
+              ttl: 30,
+              data: this.address,
+            }))
+          : [],
+    })
+  }
+
+  async start(): Promise<this> {
+    this.sock.on('message', (m, r) => {
+      const a = this.answer(m)
+      if (a !== undefined) this.sock.send(a, r.port, r.address)
+    })
+    await new Promise<void>((res) => this.sock.bind(0, '127.0.0.1', () => res()))
+    this.port = this.sock.address().port
+    this.server = createServer((c) => {
+      c.on('data', (d: Buffer) => {
+        const a = this.answer(d.subarray(2, 2 + d.readUInt16BE(0)))
+        if (a !== undefined) c.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 255]), a]))
+      })
+      c.on('error', () => undefined)
+    })
+    await new Promise<void>((res) => this.server!.listen(this.port, '127.0.0.1', () => res()))
+    return this
+  }
+
+  async stop(): Promise<void> {
+    this.sock.close()
+    await new Promise<void>((res) => this.server?.close(() => res()))
+  }
+}
