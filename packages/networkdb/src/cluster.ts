@@ -77,6 +77,8 @@ export class Cluster implements StateSink {
   readonly #pending = new Map<string, Pending>()
   #flushScheduled = false
   readonly #acks = new Map<string, () => void>()
+  /** When a member last bulk-synced a network with us (`node/network` → ms). */
+  readonly #heardSync = new Map<string, number>()
   #timers: NodeJS.Timeout[] = []
   /** Nodes back from failure: bulk sync with them once they reappear in a network. */
   readonly recovering = new Set<string>()
@@ -138,10 +140,23 @@ export class Cluster implements StateSink {
     this.broadcasts.queue(`net/${ev.networkId}/${ev.nodeName}`, msg)
   }
 
+  /**
+   * A node appeared in one of our networks. A node back from a failure is synced at once. A
+   * new member normally bulk-syncs with us itself; if it did not (it joined before it knew we
+   * were in the network), we sync with it, so nothing waits for the periodic sync.
+   */
   peerJoinedNetwork(node: string, network: string): void {
-    if (!this.recovering.has(node)) return
-    this.recovering.delete(node)
-    void this.bulkSync(network, [node])
+    if (this.recovering.delete(node)) {
+      void this.bulkSync(network, [node])
+      return
+    }
+    const t = setTimeout(() => {
+      const heard = this.#heardSync.get(`${node}/${network}`) ?? -Infinity
+      if (Date.now() - heard < 5_000) return
+      if (!this.#state.networkNodes.get(network)?.has(node)) return
+      void this.bulkSync(network, [node])
+    }, this.#opts.gossipIntervalMs)
+    t.unref()
   }
 
   // ---- sending table events ------------------------------------------------------------
@@ -317,6 +332,16 @@ export class Cluster implements StateSink {
 
   #handleBulkSync(bsm: BulkSyncMessage): void {
     if (bsm.ltime > 0) this.#state.tableClock.witness(bsm.ltime)
+    const now = Date.now()
+    for (const n of bsm.networks) {
+      this.#heardSync.set(`${bsm.nodeName}/${n}`, now)
+      // A sync for a network proves the sender is in it: push to it from now on, even before
+      // its network event arrives by gossip.
+      if (bsm.unsolicited && this.#state.nodes.get(bsm.nodeName)?.status === 'active') {
+        const att = this.#state.networks.get(bsm.nodeName)?.get(n)
+        if (!att?.leaving) this.#state.addNetworkNode(n, bsm.nodeName)
+      }
+    }
     this.#handle(bsm.payload, true)
     if (!bsm.unsolicited) {
       this.#acks.get(bsm.nodeName)?.()

@@ -25,5 +25,6 @@ t.test('export surface', async (t) => {
     'encodeTableEvent',
     'envelope',
     'openEnvelope',
+    'startDiagnosticServer',
   ])
 })
