@@ -74,7 +74,9 @@ function pollOnce(fd: number, ms: number): Promise<number> {
   pfd.writeInt16LE(1 /* POLLIN */, 4)
   return new Promise((resolve, reject) => {
     libc().poll.async(pfd, 1, ms, (err, n) =>
-      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(n),
+      err
+        ? reject(err instanceof Error ? err : new Error('poll failed', { cause: err }))
+        : resolve(n),
     )
   })
 }

@@ -165,7 +165,8 @@ export function encodeNewLink(spec: RawLinkSpec): MessageWriter {
   if (spec.kind === 'macvlan' || spec.kind === 'ipvlan' || spec.kind === 'vlan') {
     w.u32(IFLA.LINK, checkInt(spec.parent, 'parent', 1, 0x7fffffff))
   }
-  w.begin(IFLA.LINKINFO).str(IFLA_INFO.KIND, kind)
+  // Like iproute2, the kind goes without a trailing NUL (the kernel accepts both).
+  w.begin(IFLA.LINKINFO).attr(IFLA_INFO.KIND, Buffer.from(kind))
   switch (spec.kind) {
     case 'bridge':
       if (spec.bridge && Object.keys(spec.bridge).length) {
