@@ -193,16 +193,23 @@ export class Bitmap {
    * `no-bit-available` when the range is full.
    */
   setAnyInRange(start: number, end: number, serial = false): number {
-    this.checkRange(start, end)
-    let pos = -1
-    const curr = this.curr
-    if (serial && curr > start && curr <= end) pos = this.scan(curr, end)
-    if (pos < 0) pos = this.scan(start, end)
+    const pos = this.trySetAnyInRange(start, end, serial)
     if (pos < 0) {
       throw new UnavailableError('no-bit-available', `no bit available in [${start}, ${end}]`, {
         details: { start, end, bits: this.bits },
       })
     }
+    return pos
+  }
+
+  /** Like setAnyInRange, but returns -1 instead of throwing when the range is full. */
+  trySetAnyInRange(start: number, end: number, serial = false): number {
+    this.checkRange(start, end)
+    let pos = -1
+    const curr = this.curr
+    if (serial && curr > start && curr <= end) pos = this.scan(curr, end)
+    if (pos < 0) pos = this.scan(start, end)
+    if (pos < 0) return -1
     // scan() left the cursor on the run holding pos.
     const w = wordOf(pos)
     this.runs.update(w, (this.runs.word() | (1 << (pos - w * 32))) >>> 0)

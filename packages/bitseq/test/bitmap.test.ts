@@ -182,3 +182,13 @@ t.test('runs stay maximal: alternating bits compress to one run', (t) => {
   bm.check()
   t.end()
 })
+
+t.test('trySetAnyInRange returns -1 when full', (t) => {
+  const bm = new Bitmap(4)
+  t.equal(bm.trySetAnyInRange(1, 2), 1)
+  t.equal(bm.trySetAnyInRange(1, 2), 2)
+  t.equal(bm.trySetAnyInRange(1, 2), -1)
+  t.equal(bm.unselected(), 2)
+  t.equal(thrown(() => bm.trySetAnyInRange(2, 1)).code, 'invalid-range')
+  t.end()
+})

@@ -1,0 +1,21 @@
+import t from 'tap'
+
+t.test('exact export surface', async (t) => {
+  const mod = await import('../src/index.js')
+  t.same(Object.keys(mod).sort(), [
+    'DEFAULT_GLOBAL_POOLS',
+    'DEFAULT_IPAM',
+    'DEFAULT_LOCAL_POOLS',
+    'DefaultIpam',
+    'GLOBAL_ADDRESS_SPACE',
+    'IpamErrorCode',
+    'LOCAL_ADDRESS_SPACE',
+    'NULL_IPAM',
+    'NullIpam',
+    'SERIAL_OPTION',
+  ])
+  t.equal(mod.DEFAULT_IPAM, 'default')
+  t.equal(mod.NULL_IPAM, 'null')
+  t.equal(mod.LOCAL_ADDRESS_SPACE, 'local')
+  t.equal(mod.GLOBAL_ADDRESS_SPACE, 'global')
+})

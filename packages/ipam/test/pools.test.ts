@@ -1,0 +1,88 @@
+import t from 'tap'
+import { IPNet } from '@libnetwork/types'
+import { DefaultIpam } from '../src/index.js'
+import { rejection } from './fixtures/util.js'
+
+t.test('local default pools in upstream order, then exhaustion', async (t) => {
+  const ipam = new DefaultIpam()
+  const got: string[] = []
+  for (let i = 0; i < 31; i++) got.push((await ipam.requestPool({})).pool.toString())
+  const want = [
+    ...Array.from({ length: 15 }, (_, i) => `172.${17 + i}.0.0/16`),
+    ...Array.from({ length: 16 }, (_, i) => `192.168.${i * 16}.0/20`),
+  ]
+  t.same(got, want)
+  const err = await rejection(ipam.requestPool({}))
+  t.equal(err.code, 'no-available-pool')
+  t.equal(err.category, 'unavailable')
+  await ipam.releasePool('local/172.20.0.0/16')
+  t.equal(
+    (await ipam.requestPool({})).pool.toString(),
+    '172.20.0.0/16',
+    'a released pool is reused',
+  )
+})
+
+t.test('global default pools are 10/8 as /24s; spaces are separate', async (t) => {
+  const ipam = new DefaultIpam()
+  const a = await ipam.requestPool({ addressSpace: 'global' })
+  const b = await ipam.requestPool({ addressSpace: 'global' })
+  t.equal(a.poolId, 'global/10.0.0.0/24')
+  t.equal(b.pool.toString(), '10.0.1.0/24')
+  const l = await ipam.requestPool({ addressSpace: 'local', pool: IPNet.parse('10.0.0.0/24') })
+  t.equal(l.poolId, 'local/10.0.0.0/24', 'the same network in another space does not overlap')
+  t.same(await ipam.getDefaultAddressSpaces(), { local: 'local', global: 'global' })
+  t.same(ipam.capabilities(), { requiresMACAddress: false, requiresRequestReplay: false })
+})
+
+t.test('predefined pools skip explicit pools that overlap them', async (t) => {
+  const ipam = new DefaultIpam()
+  await ipam.requestPool({ pool: '172.17.5.0/24' })
+  await ipam.requestPool({ pool: '172.16.0.0/12', addressSpace: 'global' })
+  t.equal((await ipam.requestPool({})).pool.toString(), '172.18.0.0/16')
+})
+
+t.test('default pools are overridable, IPv6 included', async (t) => {
+  const ipam = new DefaultIpam({
+    defaultPools: {
+      local: [
+        { base: '10.99.0.0/23', size: 24 },
+        { base: IPNet.parse('fd00:aa::/48'), size: 64 },
+      ],
+    },
+  })
+  t.equal((await ipam.requestPool({})).pool.toString(), '10.99.0.0/24')
+  t.equal((await ipam.requestPool({})).pool.toString(), '10.99.1.0/24')
+  t.equal((await rejection(ipam.requestPool({}))).code, 'no-available-pool')
+  t.equal((await ipam.requestPool({ v6: true })).pool.toString(), 'fd00:aa::/64')
+  t.equal((await ipam.requestPool({ v6: true })).pool.toString(), 'fd00:aa:0:1::/64')
+  t.equal(
+    (await ipam.requestPool({ addressSpace: 'global' })).pool.toString(),
+    '10.0.0.0/24',
+    'global keeps its defaults',
+  )
+  const plain = new DefaultIpam()
+  t.equal(
+    (await rejection(plain.requestPool({ v6: true }))).code,
+    'no-available-pool',
+    'no IPv6 defaults upstream',
+  )
+})
+
+t.test('bad default pool lists are rejected at construction', async (t) => {
+  for (const local of [
+    [{ base: '10.0.0.0/33', size: 24 }],
+    [{ base: '10.0.0.1/8', size: 24 }],
+    [{ base: '10.0.0.0/16', size: 8 }],
+    [{ base: '10.0.0.0/16', size: 40 }],
+    'nope',
+  ]) {
+    let code = ''
+    try {
+      new DefaultIpam({ defaultPools: { local: local as never } })
+    } catch (err) {
+      code = (err as { code: string }).code
+    }
+    t.equal(code, 'invalid-pool', JSON.stringify(local))
+  }
+})
