@@ -18,6 +18,13 @@ export interface VerifyResult {
 }
 
 const key = (table: Table, chain: string) => `${table}/${chain}`
+const ruleKey = (rule: Rule, family: 4 | 6) => ruleArgs(rule, family).join('\u0000')
+
+interface ChainModel {
+  table: Table
+  chain: string
+  rules: Rule[]
+}
 
 /**
  * The chains and rules one component owns, kept in memory as the source of truth.
@@ -26,7 +33,7 @@ const key = (table: Table, chain: string) => `${table}/${chain}`
  */
 export class RuleSet {
   readonly ipt: Iptables
-  readonly #chains = new Map<string, { table: Table; chain: string; rules: Rule[] }>()
+  readonly #chains = new Map<string, ChainModel>()
   readonly #anchors: Anchor[] = []
 
   constructor(ipt: Iptables) {
@@ -90,27 +97,38 @@ export class RuleSet {
   }): Promise<void> {
     const add = change.add ?? []
     const remove = change.remove ?? []
+    const family = this.ipt.family
     const b = this.ipt.batch()
-    const removals: [Rule[], number][] = []
+    // per chain: where each rule text sits, built once, so removing n rules is O(n)
+    const index = new Map<ChainModel, Map<string, number[]>>()
+    const removed = new Map<ChainModel, Set<number>>()
     for (const r of remove) {
       const c = this.#owned(r.table, r.chain)
-      const text = JSON.stringify(ruleArgs(r.rule, this.ipt.family))
-      const index = c.rules.findIndex(
-        (x, i) =>
-          JSON.stringify(ruleArgs(x, this.ipt.family)) === text &&
-          !removals.some(([l, j]) => l === c.rules && j === i),
-      )
-      if (index < 0) {
+      let where = index.get(c)
+      if (where === undefined) {
+        where = new Map()
+        c.rules.forEach((x, i) => {
+          const k = ruleKey(x, family)
+          const list = where!.get(k)
+          if (list) list.push(i)
+          else where!.set(k, [i])
+        })
+        index.set(c, where)
+        removed.set(c, new Set())
+      }
+      const text = ruleKey(r.rule, family)
+      const at = where.get(text)?.pop()
+      if (at === undefined) {
         throw new NotFoundError('rule-not-found', `rule is not in ${r.table}/${r.chain}`, {
-          details: { table: r.table, chain: r.chain, rule: JSON.parse(text) as unknown },
+          details: { table: r.table, chain: r.chain, rule: text },
         })
       }
-      removals.push([c.rules, index])
+      removed.get(c)!.add(at)
       b.delete(r.table, r.chain, r.rule)
     }
     for (const a of add) {
       this.#owned(a.table, a.chain)
-      ruleArgs(a.rule, this.ipt.family)
+      ruleArgs(a.rule, family)
       b.append(a.table, a.chain, a.rule)
     }
     try {
@@ -119,7 +137,7 @@ export class RuleSet {
       await this.apply().catch(() => undefined)
       throw err
     }
-    for (const [list, index] of removals.sort((x, y) => y[1] - x[1])) list.splice(index, 1)
+    for (const [c, gone] of removed) c.rules = c.rules.filter((_, i) => !gone.has(i))
     for (const a of add) this.#owned(a.table, a.chain).rules.push(a.rule)
   }
 
