@@ -1,10 +1,11 @@
 // Replays the captured two-node Go session into our node. Our node plays 0f1e2d3c4b5a; every
 // packet the Go node a1b2c3d4e5f6 sent to it is fed in, in capture order, and our node's own
 // steps (join the cluster, JoinNetwork("net1")) happen where the capture's marks put them.
-// The memberlist framing is peeled using the fixture's decoded tree (the gossip layer owns
-// that codec); the NetworkDB bytes inside are decoded by this package.
-import t from 'tap'
+// The raw captured bytes are peeled with @libnetwork/gossip's memberlist codec (packets and
+// streams, decrypted for the AES-128 session); the NetworkDB bytes inside are this package's.
+import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
+import { Keyring, decodePacket, decodeStream, type Message } from '@libnetwork/gossip'
 import { NetworkDB, type Membership, type MembershipHooks } from '../src/index.js'
 import { text } from './fixtures/helpers.js'
 
@@ -16,50 +17,49 @@ const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
 interface Rec {
   index: number
   t_rel_s: number
+  transport: 'udp' | 'tcp'
   from_node: string
   to_node: string
-  decoded: unknown
+  hex: string
 }
-const session = JSON.parse(
-  readFileSync('/work/shared/fixtures/networkdb/session_plain.json', 'utf8'),
-) as { records: Rec[]; marks: { t_rel_s: number; event: string }[] }
+interface Session {
+  records: Rec[]
+  marks: { t_rel_s: number; event: string }[]
+}
+const load = (name: string): Session =>
+  JSON.parse(readFileSync(`/work/shared/fixtures/networkdb/${name}.json`, 'utf8')) as Session
 
 type Item =
   | { kind: 'user'; payload: string }
   | { kind: 'push-pull'; members: string[]; userState: string }
   | { kind: 'alive'; node: string }
 
-/** NetworkDB-relevant items of a decoded memberlist packet or stream, in order. */
-function items(node: unknown, out: Item[] = []): Item[] {
-  if (Array.isArray(node)) {
-    for (const n of node) items(n, out)
-    return out
+/** NetworkDB-relevant items of one captured packet or stream direction, in order. */
+function items(r: Rec, keyring: Keyring | undefined): Item[] {
+  const buf = unhex(r.hex)
+  if (r.transport === 'tcp') {
+    const m = decodeStream(buf, { keyring }).message
+    if (m.type === 'pushPull') {
+      const members = m.states.filter((x) => x.state === 0).map((x) => x.name)
+      return [{ kind: 'push-pull', members, userState: hex(m.userState) }]
+    }
+    return m.type === 'user' ? [{ kind: 'user', payload: hex(m.payload) }] : []
   }
-  if (typeof node !== 'object' || node === null) return out
-  const o = node as Record<string, unknown>
-  if (o.type === 'pushPull' && typeof o.userState === 'string') {
-    const states = o.states as { fields: { Name: string; State: number } }[]
-    out.push({
-      kind: 'push-pull',
-      members: states.filter((s) => s.fields.State === 0).map((s) => s.fields.Name),
-      userState: o.userState,
-    })
-    return out
+  const out: Item[] = []
+  for (const m of decodePacket(buf, { keyring }).messages as Message[]) {
+    if (m.type === 'alive') out.push({ kind: 'alive', node: m.node })
+    if (m.type === 'user') out.push({ kind: 'user', payload: hex(m.payload) })
   }
-  if (o.msgType === 8 && typeof o.payload === 'string' && o.networkdb) {
-    out.push({ kind: 'user', payload: o.payload })
-    return out
-  }
-  if (o.msgType === 4 && o.fields) {
-    out.push({ kind: 'alive', node: (o.fields as { Node: string }).Node })
-    return out
-  }
-  for (const k of ['message', 'parts', 'inner']) if (k in o) items(o[k], out)
   return out
 }
 
 class ReplayMembership implements Membership {
+  constructor(
+    readonly session: Session,
+    readonly keys: Keyring | undefined,
+  ) {}
   hooks!: MembershipHooks
+  delivered = 0
   members = new Set<string>()
   reliable: { to: string; payload: Uint8Array }[] = []
   bestEffort: { to: string; payload: Uint8Array }[] = []
@@ -78,12 +78,13 @@ class ReplayMembership implements Membership {
   }
   async join(): Promise<number> {
     // The push/pull answer of the capture (record 1) is the join.
-    this.deliver(session.records[1]!)
+    this.deliver(this.session.records[1]!)
     return 1
   }
   async leave(): Promise<void> {}
   deliver(r: Rec): void {
-    for (const it of items(r.decoded)) {
+    for (const it of items(r, this.keys)) {
+      if (it.kind !== 'alive') this.delivered++
       if (it.kind === 'push-pull') {
         for (const m of it.members) this.member(m)
         this.hooks.mergeRemoteState(unhex(it.userState), true)
@@ -104,8 +105,10 @@ class ReplayMembership implements Membership {
   }
 }
 
-t.test('replaying the Go session leaves our node with the same table', async (t) => {
-  const m = new ReplayMembership()
+async function replay(t: Test, name: string, key?: string): Promise<void> {
+  const session = load(name)
+  const keyring = key ? new Keyring([unhex(key)]) : undefined
+  const m = new ReplayMembership(session, keyring)
   const db = new NetworkDB({ nodeId: US, membership: m, bulkSyncIntervalMs: 0 })
   await db.start()
   t.teardown(() => db.stop())
@@ -174,4 +177,12 @@ t.test('replaying the Go session leaves our node with the same table', async (t)
     ].sort((a, b) => a.name.localeCompare(b.name)),
   )
   void watching
-})
+  t.ok(m.delivered > 20, `fed ${m.delivered} NetworkDB messages`)
+}
+
+t.test('replaying the plain Go session leaves our node with the same table', (t) =>
+  replay(t, 'session_plain'),
+)
+t.test('replaying the AES-128 Go session leaves our node with the same table', (t) =>
+  replay(t, 'session_aes128', '000102030405060708090a0b0c0d0e0f'),
+)
