@@ -41,3 +41,4 @@ export {
 } from './errors.js'
 export { memoryStore } from './memory-store.js'
 export { ipSandboxOS } from './ip-os.js'
+export { netlinkSandboxOS } from './netlink-os.js'

@@ -41,6 +41,7 @@ t.test('export surface', async (t) => {
     'OverlapError',
     'ipSandboxOS',
     'memoryStore',
+    'netlinkSandboxOS',
   ])
 })
 

@@ -8,7 +8,7 @@ import { promisify } from 'node:util'
 import type { Test } from 'tap'
 import {
   Controller,
-  ipSandboxOS,
+  netlinkSandboxOS,
   memoryStore,
   type ControllerStore,
   type IpamFactory,
@@ -83,7 +83,7 @@ export function startController(
     drivers: { bridge: bridge({ netns: env.ns }), host: hostDriver(), null: nullDriver() },
     ipams: { default: ipam },
     store,
-    os: ipSandboxOS({ hostNetns: env.ns }),
+    os: netlinkSandboxOS({ hostNetns: env.ns }),
     namespacePrefix: env.sandboxPrefix,
   })
 }

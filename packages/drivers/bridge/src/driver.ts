@@ -15,7 +15,8 @@ import { Iptables, type RuleSet } from '@libnetwork/iptables'
 import { PortAllocator } from '@libnetwork/portallocator'
 import { IP, type InterfaceAddress } from '@libnetwork/types'
 import { baseRules, bridgeRuleSet, networkRules, portRules, type PlacedRule } from './firewall.js'
-import { ipKernel, type BridgeKernel } from './kernel.js'
+import type { BridgeKernel } from './kernel.js'
+import { netlinkKernel } from './netlink-kernel.js'
 import { parseBridgeOptions, type BridgeNetworkOptions } from './options.js'
 
 export interface BridgeDriverConfig {
@@ -25,9 +26,9 @@ export interface BridgeDriverConfig {
   iptables?: boolean
   /** Turn on IPv4/IPv6 forwarding in the namespace (default true). */
   ipForward?: boolean
-  /** Hairpin mode on the bridge ports, so a container reaches its own published ports (default true). */
+  /** Hairpin mode on the bridge ports of endpoints with published ports (default true). */
   hairpin?: boolean
-  /** Kernel I/O; default iproute2 in `netns`. */
+  /** Kernel I/O; default rtnetlink (`netlinkKernel`) in `netns`; `ipKernel` uses iproute2. */
   kernel?: BridgeKernel
   /** Host port allocation; default a fresh allocator over the kernel's dynamic range. */
   portAllocator?: PortAllocator
@@ -83,7 +84,7 @@ class BridgeDriver implements Driver {
 
   constructor(cfg: BridgeDriverConfig) {
     this.#cfg = cfg
-    this.#kernel = cfg.kernel ?? ipKernel({ netns: cfg.netns })
+    this.#kernel = cfg.kernel ?? netlinkKernel({ netns: cfg.netns })
     this.#ports = cfg.portAllocator ?? new PortAllocator()
   }
 
@@ -209,6 +210,11 @@ class BridgeDriver implements Driver {
     return { iface }
   }
 
+  /** Hairpin only matters for a container reaching its own published ports. */
+  #hairpin(ep: Ep): boolean {
+    return this.#cfg.hairpin !== false && (ep.options.portBindings?.length ?? 0) > 0
+  }
+
   #veth(net: Net, ep: Ep): Promise<void> {
     return this.#kernel.createVeth({
       host: ep.host,
@@ -217,7 +223,7 @@ class BridgeDriver implements Driver {
       mtu: net.opts.mtu,
       master: net.bridge,
       alias: `${ALIAS}${ep.id}`,
-      hairpin: this.#cfg.hairpin !== false,
+      hairpin: this.#hairpin(ep),
     })
   }
 
@@ -346,7 +352,7 @@ class BridgeDriver implements Driver {
         ep.vethGone = true
         removed.push(`endpoint ${ep.id}: veth lost`)
       } else if (host && host.master !== net.bridge) {
-        await this.#kernel.attach(ep.host, net.bridge, this.#cfg.hairpin !== false)
+        await this.#kernel.attach(ep.host, net.bridge, this.#hairpin(ep))
         recreated.push(`veth ${ep.host} attached`)
       }
       net.endpoints.set(ep.id, ep)

@@ -9,6 +9,7 @@ t.test('export surface', async (t) => {
     'bridge',
     'ipKernel',
     'macFor',
+    'netlinkKernel',
     'parseBridgeOptions',
   ])
 })
