@@ -1,14 +1,14 @@
 import t from 'tap'
 import { Keyring } from '@libnetwork/gossip'
 import { LocalDB } from '../src/index.js'
-import { FAST, count, startNode, stopAll, waitFor } from './fixtures/cluster.js'
+import { FAST, count, startNode, stopAll, waitFor, type TestNode } from './fixtures/cluster.js'
 import { bytes, caught } from './fixtures/helpers.js'
 
 const k1 = new Uint8Array(16).fill(1)
 const k2 = new Uint8Array(16).fill(2)
 
 t.test('encrypted cluster keeps working through a key rotation', async (t) => {
-  const nodes = []
+  const nodes: TestNode[] = []
   for (const name of ['key-0', 'key-1', 'key-2']) {
     nodes.push(await startNode(name, {}, { ...FAST, keyring: new Keyring([k1]) }))
   }
