@@ -8,7 +8,7 @@ import { median, now, percentile, rssMiB, writeResults } from '../../../tools/be
 import { Controller, netlinkSandboxOS, memoryStore } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { IPNet } from '@libnetwork/types'
-import { simpleIpam } from '../test/ipam.js'
+import { DefaultIpam } from '@libnetwork/ipam'
 
 const sh = promisify(execFile)
 const N = 100
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await sh('ip', ['-n', prefix, 'link', 'set', 'lo', 'up'])
   const c = await Controller.start({
     drivers: { bridge: bridge({ netns: prefix }) },
-    ipams: { default: () => simpleIpam() },
+    ipams: { default: () => new DefaultIpam() },
     store: memoryStore(),
     os: netlinkSandboxOS({ hostNetns: prefix }),
     namespacePrefix: `${prefix}-sb-`,

@@ -16,7 +16,7 @@ import {
 import { bridge } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
 import { nullDriver } from '@libnetwork/driver-null'
-import { simpleIpam } from './ipam.js'
+import { DefaultIpam } from '@libnetwork/ipam'
 
 const pexec = promisify(execFile)
 const TOOL = fileURLToPath(new URL('./net-tool.mjs', import.meta.url))
@@ -77,7 +77,7 @@ export async function outside(env: Env): Promise<{ ns: string; ip: string; hostI
 export function startController(
   env: Env,
   store: ControllerStore = memoryStore(),
-  ipam: IpamFactory = () => simpleIpam(),
+  ipam: IpamFactory = () => new DefaultIpam(),
 ): Promise<Controller> {
   return Controller.start({
     drivers: { bridge: bridge({ netns: env.ns }), host: hostDriver(), null: nullDriver() },
