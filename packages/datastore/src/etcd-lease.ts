@@ -1,0 +1,47 @@
+import type { Lease } from 'etcd3'
+
+interface LeaseHooks {
+  prepare(key: string, value: Uint8Array): { key: string; value: Buffer }
+  call<T>(op: string, fn: () => Promise<T>): Promise<T>
+}
+
+/** An etcd lease: keys put through it are removed by etcd when the lease ends. */
+export class EtcdLease {
+  #lease: Lease
+  #hooks: LeaseHooks
+
+  /** @internal Made by `EtcdStore.lease()`. */
+  constructor(lease: Lease, hooks: LeaseHooks) {
+    this.#lease = lease
+    this.#hooks = hooks
+  }
+
+  /** The lease id, as etcd prints it (decimal). */
+  async id(): Promise<string> {
+    return this.#lease.grant()
+  }
+
+  /** Write `key` attached to this lease; returns the new version. */
+  async put(key: string, value: Uint8Array): Promise<number> {
+    const p = this.#hooks.prepare(key, value)
+    const res = await this.#hooks.call('lease put', () =>
+      this.#lease.put(p.key).value(p.value).exec(),
+    )
+    return Number(res.header.revision)
+  }
+
+  /** Renew once now (useful when automatic keep-alive is off). */
+  async keepAlive(): Promise<void> {
+    await this.#hooks.call('lease keepalive', () => this.#lease.keepaliveOnce())
+  }
+
+  /** Called once if the lease is lost (expired or revoked elsewhere). */
+  onLost(handler: (err: Error) => void): void {
+    this.#lease.on('lost', handler)
+  }
+
+  /** End the lease now: its keys are deleted. */
+  async revoke(): Promise<void> {
+    await this.#hooks.call('lease revoke', () => this.#lease.revoke())
+  }
+}

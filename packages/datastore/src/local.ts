@@ -1,0 +1,278 @@
+import { open } from 'lmdb'
+import type { Database, RootDatabase } from 'lmdb'
+import { UnavailableError, toLibnetworkError } from '@libnetwork/types'
+import type {
+  AtomicDeleteOptions,
+  AtomicPutOptions,
+  BatchOp,
+  KVPair,
+  KVStore,
+  Scope,
+  Watch,
+  WatchEvent,
+  WatchOptions,
+} from './contract.js'
+import {
+  DEFAULT_LIMITS,
+  checkBatch,
+  checkKey,
+  checkPrefix,
+  checkValue,
+  checkVersion,
+  closedError,
+  staleVersion,
+  type Limits,
+} from './validate.js'
+import { WatchStream } from './watch-stream.js'
+
+export interface LocalStoreOptions extends Partial<Limits> {
+  /** Directory of the database (created when missing). */
+  path: string
+  /** Default `'local'`. */
+  scope?: Scope
+  /**
+   * `'durable'` (default): a write resolves once it is committed and synced to disk.
+   * `'none'`: skip the sync (a machine crash may lose recent writes; a process crash does not).
+   */
+  sync?: 'durable' | 'none'
+}
+
+const REVISION = 'revision'
+// Highest character a key may hold is '~' (0x7e): every key under a prefix sorts below this end.
+const RANGE_END = '\x7f'
+const MAX_PUT_RETRIES = 1000
+
+interface Subscriber {
+  key: string
+  prefix: boolean
+  stream: WatchStream
+}
+
+/**
+ * The embedded local backend on LMDB. Writes go through lmdb's write thread as conditional
+ * puts (the version read is checked again at commit), so the event loop never blocks on disk.
+ * Versions come from a store-wide counter kept in the same transaction as each write.
+ * Watches are in-process: writes made by another process on the same files are not seen.
+ */
+export class LocalStore implements KVStore {
+  readonly scope: Scope
+  readonly backend = 'lmdb'
+  readonly path: string
+  #root: RootDatabase<Buffer, string>
+  #data: Database<Buffer, string>
+  #meta: Database<Buffer, string>
+  #limits: Limits
+  #revision: number
+  #subscribers = new Set<Subscriber>()
+  #closed = false
+
+  constructor(opts: LocalStoreOptions) {
+    this.scope = opts.scope ?? 'local'
+    this.path = opts.path
+    this.#limits = {
+      maxKeyBytes: opts.maxKeyBytes ?? DEFAULT_LIMITS.maxKeyBytes,
+      maxValueBytes: opts.maxValueBytes ?? DEFAULT_LIMITS.maxValueBytes,
+    }
+    try {
+      this.#root = open<Buffer, string>({
+        path: opts.path,
+        maxDbs: 4,
+        overlappingSync: false,
+        noSync: opts.sync === 'none',
+      })
+      this.#data = this.#root.openDB<Buffer, string>('kv', {
+        encoding: 'binary',
+        useVersions: true,
+      })
+      this.#meta = this.#root.openDB<Buffer, string>('meta', { encoding: 'binary' })
+    } catch (err) {
+      throw new UnavailableError(
+        'store-open-failed',
+        `cannot open the local store at ${opts.path}`,
+        {
+          details: { path: opts.path },
+          cause: err,
+        },
+      )
+    }
+    const rev = this.#meta.get(REVISION)
+    this.#revision = rev ? Number(rev.toString('latin1')) : 0
+  }
+
+  async get(key: string): Promise<KVPair | undefined> {
+    this.#open()
+    checkKey(key, this.#limits)
+    const entry = this.#data.getEntry(key)
+    if (!entry) return undefined
+    return { key, value: entry.value, version: entry.version ?? 0 }
+  }
+
+  async put(key: string, value: Uint8Array): Promise<number> {
+    this.#open()
+    checkKey(key, this.#limits)
+    checkValue(key, value, this.#limits)
+    for (let i = 0; i < MAX_PUT_RETRIES; i++) {
+      const current = this.#data.getEntry(key)?.version
+      const version = await this.#write(key, value, current)
+      if (version !== undefined) return version
+    }
+    throw new UnavailableError('store-busy', `could not write ${key}: too much contention`, {
+      details: { key },
+    })
+  }
+
+  async atomicPut(key: string, value: Uint8Array, opts: AtomicPutOptions): Promise<number> {
+    this.#open()
+    checkKey(key, this.#limits)
+    checkValue(key, value, this.#limits)
+    checkVersion(key, opts?.previous, true)
+    const previous = opts?.previous
+    const version = await this.#write(key, value, previous)
+    if (version === undefined) throw staleVersion(key, previous, this.#data.getEntry(key)?.version)
+    return version
+  }
+
+  async atomicDelete(key: string, opts: AtomicDeleteOptions): Promise<void> {
+    this.#open()
+    checkKey(key, this.#limits)
+    checkVersion(key, opts?.previous, false)
+    const ok = await this.#remove(key, opts.previous)
+    if (!ok) throw staleVersion(key, opts.previous, this.#data.getEntry(key)?.version)
+  }
+
+  async delete(key: string): Promise<boolean> {
+    this.#open()
+    checkKey(key, this.#limits)
+    for (let i = 0; i < MAX_PUT_RETRIES; i++) {
+      const current = this.#data.getEntry(key)?.version
+      if (current === undefined) return false
+      if (await this.#remove(key, current)) return true
+    }
+    throw new UnavailableError('store-busy', `could not delete ${key}: too much contention`, {
+      details: { key },
+    })
+  }
+
+  async list(prefix: string): Promise<KVPair[]> {
+    this.#open()
+    checkPrefix(prefix, this.#limits)
+    const out: KVPair[] = []
+    const range = prefix === '' ? { end: RANGE_END } : { start: prefix, end: prefix + RANGE_END }
+    for (const { key, value, version } of this.#data.getRange({ ...range, versions: true })) {
+      out.push({ key, value, version: version ?? 0 })
+    }
+    return out
+  }
+
+  async batch(ops: readonly BatchOp[]): Promise<number> {
+    this.#open()
+    checkBatch(ops, this.#limits)
+    const version = ++this.#revision
+    const events: WatchEvent[] = []
+    const existed = ops.map((op) => this.#data.doesExist(op.key))
+    const present = new Map<string, boolean>()
+    await this.#data.batch(() => {
+      ops.forEach((op, i) => {
+        const before = present.get(op.key) ?? existed[i]!
+        if (op.type === 'put') {
+          void this.#data.put(
+            op.key,
+            Buffer.from(op.value.buffer, op.value.byteOffset, op.value.byteLength),
+            version,
+          )
+          events.push({ type: before ? 'update' : 'create', key: op.key, value: op.value, version })
+          present.set(op.key, true)
+        } else {
+          void this.#data.remove(op.key)
+          if (before) events.push({ type: 'delete', key: op.key, version })
+          present.set(op.key, false)
+        }
+      })
+      void this.#meta.put(REVISION, revisionBytes(version))
+    })
+    for (const e of events) this.#notify(e)
+    return version
+  }
+
+  watch(key: string, opts: WatchOptions = {}): Watch {
+    const prefix = opts.prefix === true
+    let ready: Promise<void> = Promise.resolve()
+    try {
+      this.#open()
+      if (prefix) checkPrefix(key, this.#limits)
+      else checkKey(key, this.#limits)
+    } catch (err) {
+      ready = Promise.reject(toLibnetworkError(err))
+    }
+    const sub: Subscriber = {
+      key,
+      prefix,
+      stream: new WatchStream(ready, () => this.#subscribers.delete(sub), opts.signal),
+    }
+    if (!sub.stream.closed) this.#subscribers.add(sub)
+    return sub.stream
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    for (const sub of this.#subscribers) sub.stream.end()
+    this.#subscribers.clear()
+    await this.#root.close()
+  }
+
+  /** Conditional put; resolves to the new version, or undefined when the condition failed. */
+  async #write(
+    key: string,
+    value: Uint8Array,
+    previous: number | undefined,
+  ): Promise<number | undefined> {
+    const version = ++this.#revision
+    const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    let written: Promise<boolean>
+    if (previous === undefined) {
+      written = this.#data.ifNoExists(key, () => {
+        void this.#data.put(key, buf, version)
+        void this.#meta.put(REVISION, revisionBytes(version))
+      })
+    } else {
+      written = this.#data.ifVersion(key, previous, () => {
+        void this.#data.put(key, buf, version)
+        void this.#meta.put(REVISION, revisionBytes(version))
+      })
+    }
+    if (!(await written)) return undefined
+    this.#notify({ type: previous === undefined ? 'create' : 'update', key, value, version })
+    return version
+  }
+
+  async #remove(key: string, previous: number): Promise<boolean> {
+    const version = ++this.#revision
+    const removed = this.#data.ifVersion(key, previous, () => {
+      void this.#data.remove(key)
+      void this.#meta.put(REVISION, revisionBytes(version))
+    })
+    if (!(await removed)) return false
+    this.#notify({ type: 'delete', key, version })
+    return true
+  }
+
+  #notify(event: WatchEvent): void {
+    for (const sub of this.#subscribers) {
+      if (sub.prefix ? event.key.startsWith(sub.key) : event.key === sub.key) sub.stream.push(event)
+    }
+  }
+
+  #open(): void {
+    if (this.#closed) throw closedError(this.backend)
+  }
+}
+
+function revisionBytes(version: number): Buffer {
+  return Buffer.from(String(version), 'latin1')
+}
+
+/** Open (or create) the embedded local store at `opts.path`. */
+export function localStore(opts: LocalStoreOptions): LocalStore {
+  return new LocalStore(opts)
+}
