@@ -46,7 +46,7 @@ function items(r: Rec, keyring: Keyring | undefined): Item[] {
     return m.type === 'user' ? [{ kind: 'user', payload: hex(m.payload) }] : []
   }
   const out: Item[] = []
-  for (const m of decodePacket(buf, { keyring }).messages as Message[]) {
+  for (const m of decodePacket(buf, { keyring }).messages) {
     if (m.type === 'alive') out.push({ kind: 'alive', node: m.node })
     if (m.type === 'user') out.push({ kind: 'user', payload: hex(m.payload) })
   }
