@@ -72,9 +72,9 @@ export class Gossip extends ProbeCore {
 
   /** Binds the transport, announces this node to itself and starts probing and gossip. */
   async start(): Promise<void> {
-    if (this.started) throw new ConflictError('gossip-started', 'the node is already started')
     if (this.stopped)
       throw new ConflictError('gossip-stopped', 'a stopped node cannot restart; create a new one')
+    if (this.started) throw new ConflictError('gossip-started', 'the node is already started')
     const meta = this.readMeta()
     this.transport =
       this.cfg.transport ??

@@ -10,36 +10,29 @@ const EOF = 257
 const MAX_CODE = 4095
 const MAX_WIDTH = 12
 
-class BitWriter {
-  out: number[] = []
-  private bits = 0
-  private nBits = 0
-  write(code: number, width: number): void {
-    this.bits |= code << this.nBits
-    this.nBits += width
-    while (this.nBits >= 8) {
-      this.out.push(this.bits & 0xff)
-      this.bits >>>= 8
-      this.nBits -= 8
-    }
-  }
-  flush(): Uint8Array {
-    if (this.nBits > 0) this.out.push(this.bits & 0xff)
-    return Uint8Array.from(this.out)
-  }
-}
+const TABLE_SIZE = 1 << 14
+const TABLE_MASK = TABLE_SIZE - 1
 
 /** Compresses bytes exactly as Go's lzw.NewWriter(w, lzw.LSB, 8). */
 export function lzwCompress(input: Uint8Array): Uint8Array {
-  const w = new BitWriter()
+  // each code is at most 12 bits and stands for at least one input byte
+  const out = new Uint8Array(Math.ceil((input.length + 3) * 1.5) + 4)
+  let o = 0
+  let bits = 0
+  let nBits = 0
   let width = 9
   let hi = EOF
   let overflow = 512
-  let table = new Map<number, number>()
-  w.write(CLEAR, width)
-  if (input.length === 0) {
-    w.write(EOF, width)
-    return w.flush()
+  // open-addressing table of (key << 12 | code), key = prefix code << 8 | literal; 0 = empty
+  let table = new Uint32Array(TABLE_SIZE)
+  const write = (code: number): void => {
+    bits |= code << nBits
+    nBits += width
+    while (nBits >= 8) {
+      out[o++] = bits & 0xff
+      bits >>>= 8
+      nBits -= 8
+    }
   }
   // returns true when the table was reset
   const incHi = (): boolean => {
@@ -49,40 +42,50 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       overflow *= 2
     }
     if (hi === MAX_CODE) {
-      w.write(CLEAR, width)
+      write(CLEAR)
       width = 9
       hi = EOF
       overflow = 512
-      table = new Map()
+      table = new Uint32Array(TABLE_SIZE)
       return true
     }
     return false
   }
-  let code = input[0]!
-  for (let i = 1; i < input.length; i++) {
-    const lit = input[i]!
-    const key = (code << 8) | lit
-    const hit = table.get(key)
-    if (hit !== undefined) {
-      code = hit
-      continue
+  write(CLEAR)
+  if (input.length === 0) {
+    write(EOF)
+  } else {
+    let code = input[0]!
+    outer: for (let i = 1; i < input.length; i++) {
+      const lit = input[i]!
+      const key = (code << 8) | lit
+      let h = ((key >>> 12) ^ key) & TABLE_MASK
+      for (let t = table[h]!; t !== 0; t = table[h]!) {
+        if (t >>> 12 === key) {
+          code = t & MAX_CODE
+          continue outer
+        }
+        h = (h + 1) & TABLE_MASK
+      }
+      write(code)
+      code = lit
+      if (incHi()) continue
+      table[h] = ((key << 12) | hi) >>> 0
     }
-    w.write(code, width)
-    code = lit
-    if (incHi()) continue
-    table.set(key, hi)
+    write(code)
+    incHi()
+    write(EOF)
   }
-  w.write(code, width)
-  incHi()
-  w.write(EOF, width)
-  return w.flush()
+  if (nBits > 0) out[o++] = bits & 0xff
+  return out.slice(0, o)
 }
 
 /** Decompresses Go compress/lzw (LSB, 8) data; refuses output over `maxOutput` bytes. */
 export function lzwDecompress(input: Uint8Array, maxOutput = 16 * 1024 * 1024): Uint8Array {
   const prefix = new Uint16Array(4096)
   const suffix = new Uint8Array(4096)
-  const out: Uint8Array[] = []
+  const stack = new Uint8Array(4096)
+  let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 4)))
   let total = 0
   let width = 9
   let hi = EOF
@@ -91,7 +94,6 @@ export function lzwDecompress(input: Uint8Array, maxOutput = 16 * 1024 * 1024): 
   let bits = 0
   let nBits = 0
   let pos = 0
-  const stack = new Uint8Array(4096)
   for (;;) {
     while (nBits < width) {
       if (pos >= input.length) {
@@ -111,43 +113,44 @@ export function lzwDecompress(input: Uint8Array, maxOutput = 16 * 1024 * 1024): 
       continue
     }
     if (code === EOF) break
-    let n = 0
+    // expand the code backwards into the end of `stack`
+    let i = stack.length
     if (code < CLEAR) {
-      stack[0] = code
-      n = 1
+      stack[--i] = code
       if (last !== -1) {
         suffix[hi] = code
         prefix[hi] = last
       }
-    } else if (code <= hi) {
-      if (last === -1) throw new WireError('lzw', 'invalid LZW code')
+    } else if (code <= hi && last !== -1) {
       let c = code
-      let tailLiteral = -1
       if (code === hi) {
+        // the code being defined: last expansion followed by its first byte
         let h = last
         while (h >= CLEAR) h = prefix[h]!
-        tailLiteral = h
+        stack[--i] = h
         c = last
       }
-      // expand c into reverse order on the stack
-      const tmp: number[] = []
       while (c >= CLEAR) {
-        tmp.push(suffix[c]!)
+        stack[--i] = suffix[c]!
         c = prefix[c]!
       }
-      tmp.push(c)
-      for (let i = tmp.length - 1; i >= 0; i--) stack[n++] = tmp[i]!
-      if (tailLiteral !== -1) stack[n++] = tailLiteral
+      stack[--i] = c
       suffix[hi] = c
       prefix[hi] = last
     } else {
       throw new WireError('lzw', 'invalid LZW code')
     }
-    total += n
-    if (total > maxOutput) {
+    const n = stack.length - i
+    if (total + n > maxOutput) {
       throw new WireError('lzw-size', `decompressed data exceeds ${maxOutput} bytes`)
     }
-    out.push(stack.slice(0, n))
+    if (total + n > out.length) {
+      const next = new Uint8Array(Math.min(maxOutput, Math.max(out.length * 2, total + n)))
+      next.set(out.subarray(0, total))
+      out = next
+    }
+    out.set(stack.subarray(i), total)
+    total += n
     last = code
     hi++
     if (hi >= overflow) {
@@ -158,11 +161,5 @@ export function lzwDecompress(input: Uint8Array, maxOutput = 16 * 1024 * 1024): 
       }
     }
   }
-  const result = new Uint8Array(total)
-  let o = 0
-  for (const part of out) {
-    result.set(part, o)
-    o += part.length
-  }
-  return result
+  return out.slice(0, total)
 }

@@ -1,0 +1,178 @@
+// Benchmarks G1/G2 (issue 6): gossip nodes, one per process (bench/node-proc.mjs against
+// ../dist), on loopback with default (memberlist LAN) timings. Writes bench-results/gossip.json.
+//   G1.nN   ms from the join command (all N-1 nodes join one seed at once) until every
+//           process has reported full membership (median of RUNS for N=10, one run for 25/50)
+//   G1.n10.rss  MiB RSS per node process at steady state (mean)
+//   G1.n10.bps  bytes/s sent per node at steady state (mean over a 20 s window)
+//   G1.n10.cpu  CPU seconds per node per minute at steady state (mean)
+//   G2.n10  ms from SIGKILL of one node until every other node has marked it dead
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { median, writeResults } from '../../../tools/bench.mjs'
+import type { BenchResult } from '../../../tools/bench.mjs'
+
+const SIZES = (process.env.GOSSIP_BENCH_SIZES ?? '10,25,50').split(',').map(Number)
+const RUNS = Number(process.env.GOSSIP_BENCH_RUNS ?? 3)
+const WINDOW = Number(process.env.GOSSIP_BENCH_WINDOW_MS ?? 20_000)
+const SCRIPT = fileURLToPath(new URL('./node-proc.mjs', import.meta.url))
+
+interface Line {
+  t: number
+  [k: string]: unknown
+}
+
+class Proc {
+  readonly lines: Line[] = []
+  readonly child: ChildProcess
+  constructor(name: string, expect: number) {
+    this.child = spawn(
+      process.execPath,
+      [
+        SCRIPT,
+        JSON.stringify({
+          name,
+          expect,
+          config: process.env.GOSSIP_BENCH_CONFIG
+            ? (JSON.parse(process.env.GOSSIP_BENCH_CONFIG) as Record<string, unknown>)
+            : undefined,
+        }),
+      ],
+      {
+        stdio: ['pipe', 'pipe', 'inherit'],
+      },
+    )
+    createInterface({ input: this.child.stdout! }).on('line', (l) => {
+      try {
+        this.lines.push(JSON.parse(l) as Line)
+      } catch {
+        // not ours
+      }
+    })
+  }
+  send(cmd: string): void {
+    this.child.stdin!.write(cmd + '\n')
+  }
+  async wait(pred: (l: Line) => boolean, ms = 60_000): Promise<Line> {
+    const end = Date.now() + ms
+    for (;;) {
+      const l = this.lines.find(pred)
+      if (l) return l
+      if (Date.now() > end) throw new Error('timed out waiting for a node')
+      await sleep(10)
+    }
+  }
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL')
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length
+
+async function cluster(n: number): Promise<{ procs: Proc[]; convergeMs: number }> {
+  const procs = Array.from({ length: n }, (_, i) => new Proc(`bench-${n}-${i}`, n))
+  const ready = await Promise.all(procs.map((p) => p.wait((l) => 'ready' in l)))
+  await sleep(500) // let process start-up CPU settle
+  const seed = `127.0.0.1:${String(ready[0]!.ready)}`
+  const t0 = Date.now()
+  procs[0]!.send('go')
+  for (const p of procs.slice(1)) p.send(`join ${seed}`)
+  const full = await Promise.all(procs.map((p) => p.wait((l) => 'full' in l)))
+  if (process.env.GOSSIP_BENCH_DEBUG) {
+    const j = await Promise.all(procs.slice(1).map((p) => p.wait((l) => 'joined' in l)))
+    console.error(
+      'join',
+      j.map((l) => `${l.t - t0}/${String(l.joined)}/${String(l.members)}`).join(' '),
+    )
+  }
+  if (process.env.GOSSIP_BENCH_DEBUG)
+    console.error(
+      full
+        .map((l) => l.t - t0)
+        .sort((a, b) => a - b)
+        .join(' '),
+    )
+  if (process.env.GOSSIP_BENCH_DEBUG) console.error('cpu', full.map((l) => String(l.cpu)).join(' '))
+  return { procs, convergeMs: Math.max(...full.map((l) => l.t)) - t0 }
+}
+
+async function main(): Promise<void> {
+  const results: BenchResult[] = []
+  for (const n of SIZES) {
+    const runs = n === 10 ? RUNS : 1
+    const times: number[] = []
+    const deaths: number[] = []
+    for (let r = 0; r < runs; r++) {
+      const { procs, convergeMs } = await cluster(n)
+      times.push(convergeMs)
+      if (n === 10 && r === runs - 1) {
+        await sleep(5000)
+        for (const p of procs) p.send('mark')
+        await Promise.all(procs.map((p) => p.wait((l) => 'marked' in l)))
+        await sleep(WINDOW)
+        for (const p of procs) p.send('stats')
+        const stats = (await Promise.all(procs.map((p) => p.wait((l) => 'stats' in l)))).map(
+          (l) => l.stats as { rss: number; cpuMicros: number; sent: number; ms: number },
+        )
+        results.push(
+          {
+            id: 'G1.n10.rss',
+            name: 'RSS per node process at steady state (N=10, mean)',
+            value: mean(stats.map((s) => s.rss / 1048576)),
+            unit: 'MiB',
+          },
+          {
+            id: 'G1.n10.bps',
+            name: 'bytes sent per second per node at steady state (N=10, mean)',
+            value: mean(stats.map((s) => (s.sent * 1000) / s.ms)),
+            unit: 'B/s',
+          },
+          {
+            id: 'G1.n10.cpu',
+            name: 'CPU seconds per node per minute at steady state (N=10, mean)',
+            value: mean(stats.map((s) => (s.cpuMicros / 1e6) * (60_000 / s.ms))),
+            unit: 'cpu-s/min',
+          },
+        )
+      }
+      if (n === 10) {
+        // G2: SIGKILL one node, wait until every other one marks it dead
+        await sleep(2000)
+        const victim = procs[n - 1]!
+        const tk = Date.now()
+        victim.kill()
+        const dead = await Promise.all(
+          procs
+            .slice(0, n - 1)
+            .map((p) =>
+              p.wait((l) => l.event === 'leave' && l.node === `bench-${n}-${n - 1}` && l.t >= tk),
+            ),
+        )
+        deaths.push(Math.max(...dead.map((l) => l.t)) - tk)
+      }
+      for (const p of procs) p.kill()
+      await sleep(1000)
+    }
+    results.push({
+      id: `G1.n${n}`,
+      name: `join storm to full membership, ${n} nodes one per process${runs > 1 ? ` (median of ${runs})` : ''}`,
+      value: median(times),
+      unit: 'ms',
+    })
+    console.error(`N=${n}: ${times.join(', ')} ms`)
+    if (deaths.length > 0) {
+      results.push({
+        id: 'G2.n10',
+        name: `SIGKILL of one node until all 9 others mark it dead, default timings (median of ${deaths.length})`,
+        value: median(deaths),
+        unit: 'ms',
+      })
+      console.error(`G2 runs: ${deaths.join(', ')} ms`)
+    }
+  }
+  results.sort((a, b) => a.id.localeCompare(b.id))
+  writeResults('gossip', results)
+}
+
+await main()

@@ -1,0 +1,125 @@
+import t from 'tap'
+import { startNode, startCluster, waitFor } from './helpers.js'
+import { encodeMessage, encodePacket, type Delegate } from '../src/index.js'
+import { createSocket } from 'node:dgram'
+
+const text = (s: string) => new TextEncoder().encode(s)
+const str = (b: Uint8Array) => new TextDecoder().decode(b)
+
+function recorder(extra: Partial<Delegate> = {}) {
+  const got: string[] = []
+  return { got, delegate: { notifyMessage: (p: Uint8Array) => got.push(str(p)), ...extra } }
+}
+
+t.test('user messages: best effort, reliable (large), broadcast', async (t) => {
+  const recs = [recorder(), recorder(), recorder()]
+  const nodes = await startCluster(t, 3, (i) => ({ delegate: recs[i]!.delegate }))
+  await waitFor('converged', () => nodes.every((n) => n.g.numMembers() === 3))
+  const [a, b, c] = nodes.map((n) => n.g) as [any, any, any]
+  a.sendBestEffort(b.name, text('udp hello'))
+  const big = 'x'.repeat(200_000)
+  await a.sendReliable(c.localMember(), text(big))
+  a.broadcast(text('to all'), { name: 'greet' })
+  await waitFor(
+    'delivered',
+    () =>
+      recs[1]!.got.includes('udp hello') &&
+      recs[2]!.got.includes(big) &&
+      recs[1]!.got.includes('to all') &&
+      recs[2]!.got.includes('to all'),
+  )
+  // like memberlist, a broadcast may arrive more than once (the layer above deduplicates)
+  const copies = recs[1]!.got.filter((m) => m === 'to all').length
+  t.ok(copies >= 1 && copies <= 8, `broadcast delivered ${copies} time(s), within the limit`)
+  t.equal(recs[0]!.got.length, 0, 'sender hears nothing back')
+})
+
+t.test('delegate broadcasts, push/pull state and metadata', async (t) => {
+  const merged: [string, boolean][] = []
+  let pending = [text('from-delegate')]
+  const a = await startNode(t, {
+    delegate: {
+      nodeMeta: () => text('meta-a'),
+      localState: (join) => text(`state-a join=${join}`),
+      mergeRemoteState: (s, join) => merged.push([str(s), join]),
+      getBroadcasts: (overhead, limit) => {
+        t.ok(overhead >= 3 && limit > 100)
+        const out = pending
+        pending = []
+        return out
+      },
+    },
+  })
+  const rb = recorder({
+    localState: (join: boolean) => text(`state-b join=${join}`),
+    mergeRemoteState: (s: Uint8Array, join: boolean) => merged.push([str(s), join]),
+  })
+  const b = await startNode(t, { delegate: rb.delegate })
+  await b.g.join([a.g.address])
+  t.same(merged.sort(), [
+    ['state-a join=true', true],
+    ['state-b join=true', true],
+  ])
+  t.equal(str(b.g.member(a.g.name)!.meta), 'meta-a')
+  await waitFor('delegate broadcast delivered', () => rb.got.includes('from-delegate'))
+  merged.length = 0
+  await b.g.pushPullWith(a.g.name)
+  t.same(merged.sort(), [
+    ['state-a join=false', false],
+    ['state-b join=false', false],
+  ])
+})
+
+t.test('metadata updates raise update events elsewhere', async (t) => {
+  let meta = 'v1'
+  const nodes = await startCluster(t, 2, (i) =>
+    i === 0 ? { delegate: { nodeMeta: () => text(meta) } } : {},
+  )
+  const [a, b] = [nodes[0]!.g, nodes[1]!.g]
+  await waitFor('converged', () => b.numMembers() === 2)
+  const updates: string[] = []
+  b.on('update', (m) => updates.push(str(m.meta)))
+  meta = 'v2'
+  a.updateMeta()
+  await waitFor('update seen', () => updates.includes('v2'))
+  t.equal(str(b.member(a.name)!.meta), 'v2')
+  t.ok(b.member(a.name)!.incarnation >= 2)
+})
+
+t.test('a node refutes a suspicion about itself', async (t) => {
+  const nodes = await startCluster(t, 2)
+  const [a, b] = [nodes[0]!.g, nodes[1]!.g]
+  await waitFor('converged', () => a.numMembers() === 2 && b.numMembers() === 2)
+  const inc = a.localMember().incarnation
+  const s = createSocket('udp4')
+  const forged = encodeMessage({ type: 'suspect', incarnation: inc, node: a.name, from: b.name })
+  await new Promise<void>((r) =>
+    s.send(encodePacket(forged), a.address.port, '127.0.0.1', () => r()),
+  )
+  s.close()
+  await waitFor('refuted', () => a.localMember().incarnation > inc)
+  await waitFor('peer sees new incarnation', () => b.member(a.name)!.incarnation > inc)
+  t.equal(b.member(a.name)!.state, 'alive')
+  t.equal(a.metrics.counters.refutations, 1)
+})
+
+t.test('misuse gives typed errors and changes nothing', async (t) => {
+  const { Gossip } = await import('../src/index.js')
+  const idle = new Gossip({ name: 'idle', bindPort: 0 })
+  t.throws(() => idle.sendBestEffort('x', text('a')), { code: 'gossip-not-running' })
+  t.throws(() => idle.address, { code: 'gossip-not-started' })
+  const a = await startNode(t)
+  await t.rejects(a.g.start(), { code: 'gossip-started' })
+  t.throws(() => a.g.sendBestEffort('nobody', text('a')), { code: 'gossip-unknown-node' })
+  t.throws(() => a.g.sendBestEffort(a.g.name, new Uint8Array(70_000)), {
+    code: 'gossip-message-size',
+  })
+  t.throws(() => a.g.broadcast(new Uint8Array(2000)), { code: 'gossip-message-size' })
+  await t.rejects(a.g.join(['127.0.0.1:1']), { code: 'gossip-join' })
+  await t.rejects(a.g.join(['nonsense']), { code: 'gossip-address' })
+  t.equal(a.g.numMembers(), 1)
+  t.equal(a.g.metrics.packetsSent, 0, 'nothing was sent')
+  await a.g.stop()
+  await a.g.stop()
+  await t.rejects(a.g.start(), { code: 'gossip-stopped' })
+})
