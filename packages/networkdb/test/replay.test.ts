@@ -5,7 +5,7 @@
 // streams, decrypted for the AES-128 session); the NetworkDB bytes inside are this package's.
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { Keyring, decodePacket, decodeStream, type Message } from '@libnetwork/gossip'
+import { Keyring, decodePacket, decodeStream } from '@libnetwork/gossip'
 import { NetworkDB, type Membership, type MembershipHooks } from '../src/index.js'
 import { text } from './fixtures/helpers.js'
 
