@@ -226,3 +226,64 @@ t.test(
     await second.mapper.stop()
   },
 )
+
+t.test(
+  'remote clients go through PREROUTING DNAT and the FORWARD accept',
+  { skip: skipReason },
+  async (t) => {
+    const topo = await makeTopology(t, 12, { outside: true })
+    const { iptables, mapper, proxy } = await setup(t, topo, true)
+    // what the bridge driver would install: forwarding closed by default, replies allowed
+    await iptables
+      .batch()
+      .append('filter', 'FORWARD', {
+        outInterface: topo.bridge,
+        ctstate: ['RELATED', 'ESTABLISHED'],
+        target: { type: 'ACCEPT' },
+      })
+      .append('filter', 'FORWARD', {
+        inInterface: topo.bridge,
+        outInterface: { not: topo.bridge },
+        target: { type: 'ACCEPT' },
+      })
+      .commit()
+    t.equal((await iptables.raw(['-P', 'FORWARD', 'DROP'])).code, 0, 'FORWARD policy DROP')
+    await mapper.start()
+    const c = IP.parse(topo.containerIP)
+    const [tcp, udp] = await mapper.map([
+      { protocol: 'tcp', hostPort: 8080, containerIP: c, containerPort: topo.echoPort },
+      { protocol: 'udp', hostPort: 8080, containerIP: c, containerPort: topo.echoPort },
+    ])
+    t.equal(
+      await probe(topo, 'tcp', topo.outsideHostIP!, 8080, 'remote tcp', topo.outside),
+      'remote tcp',
+    )
+    t.equal(
+      await probe(topo, 'udp', topo.outsideHostIP!, 8080, 'remote udp', topo.outside),
+      'remote udp',
+    )
+    t.equal((await proxy!.stats()).connections, 0, 'the proxy carried none of it (no UDP flow)')
+    await mapper.unmap([tcp!, udp!])
+    t.match(
+      await probe(topo, 'tcp', topo.outsideHostIP!, 8080, 'x', topo.outside),
+      /^FAIL/,
+      'closed after unmap',
+    )
+    t.match(
+      await probe(topo, 'udp', topo.outsideHostIP!, 8080, 'x', topo.outside),
+      /^FAIL/,
+      'udp closed too',
+    )
+    const { execFileSync } = await import('node:child_process')
+    const flows = execFileSync(
+      'ip',
+      ['netns', 'exec', topo.host, 'conntrack', '-L', '-p', 'udp', '--dport', '8080'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    )
+    t.notMatch(flows, /dst=172\.31\.12\.2/, 'no DNATed udp flow left in conntrack')
+    await mapper.stop()
+  },
+)
