@@ -42,3 +42,5 @@ export {
 export { memoryStore } from './memory-store.js'
 export { ipSandboxOS } from './ip-os.js'
 export { netlinkSandboxOS } from './netlink-os.js'
+export { kvStore } from './kv-store.js'
+export type { KVLike } from './kv-store.js'

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { IP, IPNet, LibnetworkError } from '@libnetwork/types'
-import { Controller, memoryStore, type ControllerStore } from '../src/index.js'
+import { Controller, kvStore, memoryStore, type ControllerStore } from '../src/index.js'
 import { fakeDriver, fakeIpam, fakeOS, type FakeDriverState, type FakeOS } from './fakes.js'
 
 async function setup(
@@ -40,6 +40,7 @@ t.test('export surface', async (t) => {
     'ObjectNotFoundError',
     'OverlapError',
     'ipSandboxOS',
+    'kvStore',
     'memoryStore',
     'netlinkSandboxOS',
   ])
@@ -330,4 +331,29 @@ t.test('restore removes stale namespaces and half-joined state', async (t) => {
   await c.c.deleteEndpoint(e1.id)
   await c.c.deleteNetwork('n')
   t.equal(c.ipam.used.size, 0)
+})
+
+t.test('kvStore keeps JSON records under a prefix of a key-value store', async (t) => {
+  const m = new Map<string, Uint8Array>()
+  const kv = {
+    get: async (k: string) => (m.has(k) ? { value: m.get(k)! } : undefined),
+    put: async (k: string, v: Uint8Array) => m.set(k, v),
+    delete: async (k: string) => m.delete(k),
+    list: async (p: string) =>
+      [...m].filter(([k]) => k.startsWith(p)).map(([key, value]) => ({ key, value })),
+  }
+  const store = kvStore(kv, { prefix: 'x/' })
+  const a = await setup(store)
+  await a.c.createNetwork({
+    name: 'n',
+    driver: 'fake',
+    ipam: { config: [{ subnet: IPNet.parse('10.8.0.0/24') }] },
+  })
+  t.ok([...m.keys()].every((k) => k.startsWith('x/network/')))
+  t.equal(await store.get('missing'), undefined)
+  const b = await setup(store)
+  t.equal(b.c.network('n').ipv4[0]!.subnet.toString(), '10.8.0.0/24')
+  await b.c.deleteNetwork('n')
+  t.equal(m.size, 0)
+  await store.close!()
 })

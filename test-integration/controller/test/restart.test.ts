@@ -1,0 +1,115 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { kvStore, memoryStore } from '@libnetwork/controller'
+import { IPNet } from '@libnetwork/types'
+import { fileKV } from './file-kv.js'
+import {
+  get,
+  hostEnv,
+  kernelState,
+  listNetns,
+  outside,
+  serve,
+  sh,
+  startController,
+} from './helpers.js'
+
+t.test('restart on the same store keeps networks, endpoints, names and ports', async (t) => {
+  const env = await hostEnv(t)
+  const out = await outside(env)
+  const store = memoryStore()
+  const c1 = await startController(env, store)
+  const net = await c1.createNetwork({
+    name: 'keep',
+    driver: 'bridge',
+    ipam: { config: [{ subnet: IPNet.parse('172.31.10.0/24') }] },
+  })
+  const ep = await c1.createEndpoint(net.id, {
+    name: 'web',
+    portBindings: [{ protocol: 'tcp', port: 80 }],
+  })
+  const sb = await c1.createSandbox({ containerId: 'web' })
+  await c1.join(ep.id, sb.id)
+  const before = c1.endpoint(ep.id)
+  const hostPort = before.boundPorts[0]!.hostPort
+  await serve(t, sb.key!, 80, 'still here')
+  t.equal(await get(out.ns, out.hostIP, hostPort), 'still here')
+  const kernelBefore = await kernelState(env.ns)
+  await c1.stop()
+  // A firewall reload while the controller is down.
+  await sh(['ip', 'netns', 'exec', env.ns, 'iptables', '-t', 'nat', '-F', 'LN-DNAT'])
+  t.equal(await get(out.ns, out.hostIP, hostPort), undefined, 'port lost with the rules')
+
+  const c2 = await startController(env, store)
+  t.same(c2.restoreSummary.repaired, [])
+  t.ok(c2.restoreSummary.drivers.bridge!.recreated.includes('iptables rules'), 'rules re-created')
+  t.same(c2.network('keep'), c1.network('keep'))
+  t.same(c2.endpoint(ep.id), before)
+  t.equal(c2.sandbox(sb.id).endpoints[0], ep.id)
+  t.same(await kernelState(env.ns), kernelBefore, 'kernel state as before the restart')
+  t.equal(await get(out.ns, out.hostIP, hostPort), 'still here', 'published port works again')
+  const ep2 = await c2.createEndpoint(net.id, {
+    name: 'web2',
+    portBindings: [{ protocol: 'tcp', port: 80 }],
+  })
+  t.not(ep2.address!.toString(), before.address!.toString(), 'new address does not collide')
+  const sb2 = await c2.createSandbox({ containerId: 'web2' })
+  await c2.join(ep2.id, sb2.id)
+  t.not(c2.endpoint(ep2.id).boundPorts[0]!.hostPort, hostPort, 'new host port does not collide')
+  await t.rejects(c2.createEndpoint(net.id, { name: 'web' }), { name: 'NameConflictError' })
+})
+
+const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url))
+
+t.test('kill -9 in the middle of a join leaves no half-made state after restart', async (t) => {
+  const env = await hostEnv(t)
+  const dir = mkdtempSync(join(tmpdir(), 'lnt-controller-'))
+  const file = join(dir, 'store.json')
+  for (const stage of ['after-move', 'after-ports']) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CHILD, env.ns, env.sandboxPrefix, file, stage],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
+    const ids = await new Promise<{ ep: string; sb: string }>((resolve, reject) => {
+      let buf = ''
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        buf += d
+        const m = /^paused (\S+) (\S+)$/m.exec(buf)
+        if (m) resolve({ ep: m[1]!, sb: m[2]! })
+      })
+      child.once('exit', (code) => reject(new Error(`child exited ${code} before pausing: ${buf}`)))
+    })
+    child.kill('SIGKILL')
+    await new Promise((r) => child.once('exit', r))
+
+    const c = await startController(env, kvStore(fileKV(file)))
+    const ep = c.endpoint(ids.ep)
+    t.equal(ep.sandboxId, undefined, `${stage}: the endpoint is not joined`)
+    t.same(ep.boundPorts, [])
+    t.same(c.sandbox(ids.sb).endpoints, [])
+    t.ok(
+      c.restoreSummary.repaired.some((r) => r.includes('stray interface')),
+      `${stage}: stray interface removed`,
+    )
+    const st = await kernelState(env.ns)
+    t.notOk(st.iptables.includes('-j DNAT'), `${stage}: no port rules left`)
+    // joining again works, and leave/delete/delete leave only the network behind
+    await c.join(ids.ep, ids.sb)
+    t.equal(c.endpoint(ids.ep).ifName, 'eth0')
+    await c.leave(ids.ep, ids.sb)
+    await c.deleteEndpoint(ids.ep)
+    await c.deleteSandbox(ids.sb)
+    await c.deleteNetwork('crash')
+    await c.stop()
+    t.same(await listNetns(env.sandboxPrefix), [], `${stage}: no sandbox namespaces left`)
+    const links = (await kernelState(env.ns)).links
+    t.same(links, ['lo'], `${stage}: no links left`)
+  }
+})
