@@ -12,8 +12,7 @@ import { BadRequestError } from '@libnetwork/types'
 const SEG = 4294967296
 const SEG_N = 4294967296n
 const LOW = 0xffffffffn
-/** Most offsets a pool uses. */
-export const MAX_POOL_SIZE = 1n << 64n
+import { MAX_POOL_SIZE } from './space.js'
 
 const MAGIC = 0x61
 const FORMAT = 1

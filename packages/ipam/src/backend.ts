@@ -39,12 +39,27 @@ export class MemoryBackend implements Backend {
   private readonly sets = new WeakMap<MasterRecord, AddressSet>()
 
   space<T>(name: string, fn: (s: SpaceState) => Step<T>): T {
+    return fn(this.state(name)).value
+  }
+
+  /** The live state of a space (memory only: the allocator's fast path reads it directly). */
+  state(name: string): SpaceState {
     let s = this.spaces.get(name)
     if (s === undefined) {
       s = new SpaceState()
       this.spaces.set(name, s)
     }
-    return fn(s).value
+    return s
+  }
+
+  /** The live address set of a pool. */
+  set(m: MasterRecord, fresh: () => AddressSet): AddressSet {
+    let set = this.sets.get(m)
+    if (set === undefined) {
+      set = fresh()
+      this.sets.set(m, set)
+    }
+    return set
   }
 
   addresses<T>(
@@ -53,12 +68,7 @@ export class MemoryBackend implements Backend {
     fresh: () => AddressSet,
     fn: (set: AddressSet) => Step<T>,
   ): T {
-    let set = this.sets.get(m)
-    if (set === undefined) {
-      set = fresh()
-      this.sets.set(m, set)
-    }
-    return fn(set).value
+    return fn(this.set(m, fresh)).value
   }
 
   async dropAddresses(_name: string, m: MasterRecord): Promise<void> {

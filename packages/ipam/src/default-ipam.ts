@@ -12,7 +12,7 @@ import {
   UnavailableError,
 } from '@libnetwork/types'
 import type { IPNet } from '@libnetwork/types'
-import { AddressSet, MAX_POOL_SIZE } from './address-set.js'
+import { AddressSet } from './address-set.js'
 import { MemoryBackend, StoreBackend } from './backend.js'
 import type { Backend } from './backend.js'
 import {
@@ -40,7 +40,7 @@ import {
   toNet,
 } from './pools.js'
 import type { PoolSpec, ResolvedPoolSpec } from './pools.js'
-import { parsePoolId, poolIdOf } from './space.js'
+import { MAX_POOL_SIZE, parsePoolId, poolIdOf } from './space.js'
 import type { MasterRecord, ParsedPoolId, SpaceState } from './space.js'
 
 export interface DefaultIpamOptions {
@@ -52,11 +52,6 @@ export interface DefaultIpamOptions {
   storePrefix?: string
   /** Compare-and-swap attempts before a RetryError `too-many-retries`. Default 100. */
   maxAttempts?: number
-}
-
-function sizeOf(net: IPNet): bigint {
-  const n = net.size
-  return n > MAX_POOL_SIZE ? MAX_POOL_SIZE : n
 }
 
 /** Network (and for IPv4 broadcast) addresses are never handed out, as upstream. */
@@ -79,6 +74,21 @@ function newGen(): string {
   return Math.floor(Math.random() * 2 ** 48)
     .toString(36)
     .padStart(10, '0')
+}
+
+/** The record of a requested pool id, or NotFoundError `pool-not-found`. */
+function checkPool(s: SpaceState, id: ParsedPoolId, poolId: string): MasterRecord {
+  const m = s.masters.get(id.key)
+  if (!m || (id.sub ? !s.subs.has(id.id) : !m.own)) poolNotFound(poolId)
+  return m
+}
+
+function noAddress(id: ParsedPoolId, poolId: string): never {
+  throw new UnavailableError(
+    IpamErrorCode.noAvailableAddress,
+    `no available address in ${(id.sub ?? id.pool).toString()}`,
+    { details: { poolId } },
+  )
 }
 
 function poolNotFound(poolId: string): never {
@@ -241,14 +251,7 @@ export class DefaultIpam implements IpamDriver {
     if (!(id.space in this.pools)) poolNotFound(poolId)
     return this.backend.space(
       id.space,
-      (s) => {
-        const m = s.masters.get(id.key)
-        if (!m) poolNotFound(poolId)
-        if (id.sub ? !s.subs.has(id.id) : !m.own) {
-          poolNotFound(poolId)
-        }
-        return { value: m, changed: false }
-      },
+      (s) => ({ value: checkPool(s, id, poolId), changed: false }),
       signal,
     )
   }
@@ -284,6 +287,15 @@ export class DefaultIpam implements IpamDriver {
     const preferred = r.preferred !== undefined ? toIP(r.preferred, 'preferred address') : undefined
     const serial = r.serial ?? r.options?.[SERIAL_OPTION] === 'true'
     const id = parsePoolId(poolId, this.ids)
+    const mem = this.backend
+    if (!preferred && mem instanceof MemoryBackend && id.space in this.pools) {
+      // Fast path: memory state read directly, no step closures.
+      const m = checkPool(mem.state(id.space), id, poolId)
+      const net = m.pool
+      const o = mem.set(m, () => freshSet(net)).allocate(id.lo, id.hi, serial)
+      if (o < 0n) noAddress(id, poolId)
+      return InterfaceAddress.of(IP.fromBigInt(net.base + o, net.version), net.prefix)
+    }
     const got = this.resolve(id, poolId, r.signal)
     const m = got instanceof Promise ? await got : got
     const net = m.pool
@@ -309,26 +321,13 @@ export class DefaultIpam implements IpamDriver {
       if (done instanceof Promise) await done
       return InterfaceAddress.of(preferred, net.prefix)
     }
-    let a = 0n
-    let b = sizeOf(net) - 1n
-    if (id.sub) {
-      a = id.sub.base - net.base
-      const end = a + id.sub.size - 1n
-      if (end < b) b = end
-    }
     const taken = this.backend.addresses(
       id.space,
       m,
       fresh,
       (set) => {
-        const o = set.allocate(a, b, serial)
-        if (o < 0n) {
-          throw new UnavailableError(
-            IpamErrorCode.noAvailableAddress,
-            `no available address in ${(id.sub ?? net).toString()}`,
-            { details: { poolId } },
-          )
-        }
+        const o = set.allocate(id.lo, id.hi, serial)
+        if (o < 0n) noAddress(id, poolId)
         return { value: o, changed: true }
       },
       r.signal,

@@ -30,7 +30,13 @@ export interface ParsedPoolId {
   key: string
   /** Canonical pool id. */
   id: string
+  /** Offsets (from the pool's network address) that non-preferred requests draw from. */
+  lo: bigint
+  hi: bigint
 }
+
+/** Most offsets a pool uses: pools larger than 2^64 addresses use their first 2^64. */
+export const MAX_POOL_SIZE = 1n << 64n
 
 export function poolIdOf(space: string, pool: IPNet, sub?: IPNet): string {
   return sub ? `${space}/${pool.toString()}/${sub.toString()}` : `${space}/${pool.toString()}`
@@ -55,7 +61,13 @@ export function parsePoolId(id: string, cache?: Map<string, ParsedPoolId>): Pars
     const space = parts[0]!
     const pool = IPNet.parse(`${parts[1]}/${parts[2]}`)
     const sub = parts.length === 5 ? IPNet.parse(`${parts[3]}/${parts[4]}`) : undefined
-    parsed = { space, pool, sub, key: pool.toString(), id: poolIdOf(space, pool, sub) }
+    let lo = 0n
+    let hi = (pool.size > MAX_POOL_SIZE ? MAX_POOL_SIZE : pool.size) - 1n
+    if (sub) {
+      lo = sub.base - pool.base
+      if (lo + sub.size - 1n < hi) hi = lo + sub.size - 1n
+    }
+    parsed = { space, pool, sub, key: pool.toString(), id: poolIdOf(space, pool, sub), lo, hi }
   } catch (cause) {
     bad(cause)
   }
