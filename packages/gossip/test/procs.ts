@@ -16,12 +16,15 @@ export class Proc {
   readonly lines: Line[] = []
   private waiters: (() => void)[] = []
   readonly child: ChildProcess
-  constructor(opts: Record<string, unknown>, loader?: string) {
-    this.child = spawn(
-      process.execPath,
-      [...(loader ? ['--import', loader] : []), script, JSON.stringify(opts)],
-      { stdio: ['pipe', 'pipe', 'inherit'] },
-    )
+  /** `prefix` runs node through another command, e.g. `['ip', 'netns', 'exec', ns]`. */
+  constructor(opts: Record<string, unknown>, loader?: string, prefix: string[] = []) {
+    const args = [...(loader ? ['--import', loader] : []), script, JSON.stringify(opts)]
+    this.child =
+      prefix.length > 0
+        ? spawn(prefix[0]!, [...prefix.slice(1), process.execPath, ...args], {
+            stdio: ['pipe', 'pipe', 'inherit'],
+          })
+        : spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'inherit'] })
     createInterface({ input: this.child.stdout! }).on('line', (l) => {
       try {
         this.lines.push(JSON.parse(l) as Line)

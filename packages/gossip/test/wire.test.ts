@@ -200,3 +200,31 @@ t.test('LZW round-trips long and repetitive inputs (table resets past 4095 codes
   }
   t.end()
 })
+
+t.test('label header (newer memberlist): written when set, checked on receive', (t) => {
+  const ping = encodeMessage({ type: 'ping', seqNo: 1, node: 'n' })
+  const labelled = encodePacket(ping, { label: 'cluster-a' })
+  t.equal(labelled[0], 244)
+  t.equal(labelled[1], 9)
+  t.equal(decodePacket(labelled, { label: 'cluster-a' }).messages[0]!.type, 'ping')
+  t.throws(() => decodePacket(labelled), { code: 'gossip-wire-label' })
+  t.throws(() => decodePacket(ping, { label: 'cluster-a' }), { code: 'gossip-wire-label' })
+  const ring = new Keyring([hex('000102030405060708090a0b0c0d0e0f')])
+  const enc = encodePacket(ping, { label: 'x', keyring: ring })
+  t.equal(decodePacket(enc, { label: 'x', keyring: ring }).messages.length, 1)
+  const s = encodeStream({ type: 'ping', seqNo: 2, node: 'n' }, { label: 'x', keyring: ring })
+  t.equal(decodeStream(s, { label: 'x', keyring: ring }).message.type, 'ping')
+  t.throws(() => decodeStream(s, { label: 'y', keyring: ring }), { code: 'gossip-wire-label' })
+  t.end()
+})
+
+t.test('encoders refuse what the wire cannot carry', (t) => {
+  t.throws(() => makeCompound(Array.from({ length: 256 }, () => new Uint8Array(1))), {
+    code: 'gossip-wire-compound',
+  })
+  t.throws(() => new MsgpackWriter().uint(-1), { code: 'gossip-wire-msgpack-int' })
+  t.throws(() => decodeMessage(Uint8Array.of(7)), { code: 'gossip-wire-type' })
+  t.throws(() => decodeMessage(new Uint8Array(0)), { code: 'gossip-wire-empty' })
+  t.throws(() => decodePacket(Uint8Array.of(12, 0, 0, 0, 0, 0)), { code: 'gossip-wire-crc' })
+  t.end()
+})
