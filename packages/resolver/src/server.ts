@@ -21,10 +21,12 @@ import {
   RCODE_FORMERR,
   RCODE_NOTIMP,
   RCODE_SERVFAIL,
-  assemble,
+  buildTemplate,
   errorAnswer,
+  fromTemplate,
   parseQuery,
   questionName,
+  sameQuestion,
   type EncodedAnswer,
 } from './wire.js'
 
@@ -64,8 +66,18 @@ export interface ResolverStats {
 }
 
 const FORWARD = Symbol('forward')
-const ROTATING = Symbol('rotating')
-type CacheEntry = EncodedAnswer | typeof FORWARD | typeof ROTATING
+
+/** What the cache holds per exact question (case kept) and EDNS flag. */
+interface CacheEntry {
+  question: Buffer
+  edns: boolean
+  /** undefined: not ours, forward. */
+  answer: EncodedAnswer | undefined
+  /** Round-robin answers are built per query, not cached. */
+  rotating: boolean
+  full?: Buffer
+  truncated?: Buffer
+}
 const CACHE_MAX = 10_000
 const TCP_MAX_CONNECTIONS = 256
 
@@ -121,7 +133,7 @@ export class Resolver {
   private readonly tcpIdleMs: number
   private readonly forwarder: Forwarder
   private readonly q = new Query()
-  private cache = new Map<string, CacheEntry>()
+  private cache = new Map<number, CacheEntry>()
   private cacheVersion = -1
   private rotation = 0
   private udp: Socket | undefined
@@ -223,32 +235,35 @@ export class Resolver {
     if (tcp !== undefined) await new Promise<void>((resolve) => tcp.close(() => resolve()))
   }
 
-  /** The local answer (cached) for the parsed query, or FORWARD. */
-  private lookup(msg: Buffer, q: Query): EncodedAnswer | typeof FORWARD {
+  /** The cache entry for the parsed query, made on a miss. */
+  private lookup(msg: Buffer, q: Query): CacheEntry {
     const version = this.source.version
     if (version !== this.cacheVersion) {
       this.cache.clear()
       this.cacheVersion = version
     }
-    const hit = this.cache.get(q.key)
-    if (hit !== undefined && hit !== ROTATING) return hit
+    const hit = this.cache.get(q.hash)
+    if (hit !== undefined && hit.edns === q.edns && sameQuestion(msg, q, hit.question)) return hit
     const name = questionName(msg, q)
     const answer =
       name === undefined
         ? undefined
         : localAnswer(this.source, name, q.qtype, q.edns, this.ttl, this.rotation++)
-    if (this.cache.size >= CACHE_MAX) this.cache.clear()
-    if (answer === undefined) {
-      this.cache.set(q.key, FORWARD)
-      return FORWARD
+    const entry: CacheEntry = {
+      question: Buffer.from(msg.subarray(12, q.questionEnd)),
+      edns: q.edns,
+      answer,
+      rotating: answer?.rotating ?? false,
     }
-    this.cache.set(q.key, answer.rotating ? ROTATING : answer)
-    return answer
+    if (this.cache.size >= CACHE_MAX) this.cache.clear()
+    // A hash collision simply replaces the older entry.
+    if (!entry.rotating) this.cache.set(q.hash, entry)
+    return entry
   }
 
   /**
-   * Answer one query. `limit` is the largest answer the transport takes. Returns the answer,
-   * undefined to drop, or FORWARD.
+   * Answer one query. `limit` is the largest answer the transport takes (0: the client's UDP
+   * size). Returns the answer, undefined to drop, or FORWARD.
    */
   private handle(msg: Buffer, limit: number): Buffer | undefined | typeof FORWARD {
     const q = this.q
@@ -257,13 +272,18 @@ export class Resolver {
     try {
       r = parseQuery(msg, q)
       if (r === Parse.Ok) {
-        const a = this.lookup(msg, q)
-        if (a === FORWARD) return FORWARD
+        const e = this.lookup(msg, q)
+        const a = e.answer
+        if (a === undefined) return FORWARD
         this.stats.local++
         const size = q.questionEnd + a.sections.length
-        const max = limit === 0 ? q.udpSize : limit
-        if (size > max) this.stats.truncated++
-        return assemble(msg, q, a, size > max)
+        if (size > (limit === 0 ? q.udpSize : limit)) {
+          this.stats.truncated++
+          e.truncated ??= buildTemplate(msg, q, a, true)
+          return fromTemplate(msg, e.truncated)
+        }
+        e.full ??= buildTemplate(msg, q, a, false)
+        return fromTemplate(msg, e.full)
       }
     } catch {
       // A bug must not take the server down: treat the query as malformed.
