@@ -80,6 +80,7 @@ interface CacheEntry {
 }
 const CACHE_MAX = 10_000
 const TCP_MAX_CONNECTIONS = 256
+const RECV_BUFFER = 4 << 20
 
 function toUpstreams(list: (UpstreamServer | IP | string)[]): Upstream[] {
   if (!Array.isArray(list) || list.length > 3) {
@@ -203,6 +204,12 @@ export class Resolver {
         // With port 0 the UDP port we got may be taken for TCP: try another.
         if (this.wantPort === 0 && attempt < 10) continue
         throw bindError(err, this.host, port)
+      }
+      try {
+        // Room for bursts (the kernel caps this at twice net.core.rmem_max).
+        udp.setRecvBufferSize(RECV_BUFFER)
+      } catch {
+        // best effort
       }
       udp.on('message', (msg, rinfo) => this.onUDP(msg, rinfo))
       udp.on('error', () => undefined)
