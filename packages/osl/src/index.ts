@@ -1,5 +1,19 @@
 /**
  * @packageDocumentation
- * OS layer for sandboxes: network namespaces with interfaces, routes and neighbours
+ * OS layer for sandboxes: network namespaces holding interfaces, addresses, gateways, static
+ * routes, neighbour entries and sysctls, with undo on failure and garbage collection.
  */
-export {}
+export { Osl, DEFAULT_SANDBOX_DIR } from './osl.js'
+export type { OslOptions } from './osl.js'
+export { Sandbox } from './sandbox.js'
+export type {
+  InterfaceOptions,
+  SandboxInterface,
+  StaticRoute,
+  NeighborEntry,
+  SandboxInfo,
+} from './sandbox.js'
+export { NamespaceGC } from './gc.js'
+export type { NamespaceGCOptions } from './gc.js'
+export { realNetlink } from './ops.js'
+export type { NetlinkOps, NetlinkFactory } from './ops.js'

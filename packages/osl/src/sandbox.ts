@@ -1,0 +1,388 @@
+/**
+ * A sandbox: one network namespace with a key, and what it holds — interfaces moved in from
+ * the host, addresses, gateways, static routes, neighbour entries and sysctls. Every
+ * multi-step change undoes its finished steps when a later one fails.
+ */
+import {
+  type IP,
+  type IPNet,
+  type InterfaceAddress,
+  BadRequestError,
+  ConflictError,
+  LibnetworkError,
+  NotFoundError,
+} from '@libnetwork/types'
+import { type Link, type NetnsRef, setSysctl, deleteNetns, parseMAC } from '@libnetwork/netlink'
+import type { NetlinkOps } from './ops.js'
+import { Undo } from './undo.js'
+
+export interface InterfaceOptions {
+  /** The interface in the host namespace to move in (e.g. the container end of a veth pair). */
+  srcName: string
+  /** Name prefix inside the sandbox: `eth` gives eth0, eth1, … (default `eth`). */
+  dstPrefix?: string
+  /** An exact name inside the sandbox (instead of prefix + number). */
+  dstName?: string
+  mac?: string
+  mtu?: number
+  /** IPv4 and IPv6 addresses with their prefix lengths. */
+  addresses?: InterfaceAddress[]
+  /** Bring the interface up (default true). */
+  up?: boolean
+}
+
+/** An interface plus the gateways and routes that go with it. */
+export interface JoinOptions extends InterfaceOptions {
+  gateway?: IP
+  gatewayV6?: IP
+  /** Static routes; without `interface` they use the joined one. */
+  routes?: StaticRoute[]
+}
+
+export interface SandboxInterface {
+  name: string
+  /** Its name in the host namespace before it was moved in (unknown after a restore). */
+  srcName?: string
+  index: number
+  mac?: string
+  mtu: number
+  up: boolean
+  addresses: InterfaceAddress[]
+}
+
+export interface StaticRoute {
+  dst: IPNet
+  gateway?: IP
+  /** Output interface name inside the sandbox. */
+  interface?: string
+  onLink?: boolean
+}
+
+export interface NeighborEntry {
+  ip: IP
+  mac: string
+  interface: string
+}
+
+export interface SandboxInfo {
+  key: string
+  path: string
+  interfaces: SandboxInterface[]
+  gateway?: IP
+  gatewayV6?: IP
+  routes: StaticRoute[]
+  neighbors: NeighborEntry[]
+}
+
+interface Tracked {
+  srcName?: string
+  mac?: string
+  mtu?: number
+}
+
+const isNotFound = (err: unknown): boolean =>
+  LibnetworkError.isInstance(err) && err.category === 'not-found'
+
+function isAddr(v: unknown): v is InterfaceAddress {
+  return typeof v === 'object' && v !== null && 'ip' in v && 'prefix' in v && 'network' in v
+}
+
+export class Sandbox {
+  private readonly tracked = new Map<string, Tracked>()
+  private gw4: IP | undefined
+  private gw6: IP | undefined
+  private readonly staticRoutes: StaticRoute[] = []
+  private readonly neighbors: NeighborEntry[] = []
+  private destroyed = false
+
+  /** @internal Use Osl.createSandbox / Osl.restoreSandbox. */
+  constructor(
+    readonly key: string,
+    readonly path: string,
+    private readonly nl: NetlinkOps,
+    private readonly host: NetlinkOps,
+    private readonly hostNetns: NetnsRef,
+    private readonly runDir: string,
+  ) {}
+
+  private alive(): void {
+    if (this.destroyed)
+      throw new NotFoundError('sandbox-destroyed', `sandbox ${this.key} was destroyed`, {
+        details: { key: this.key },
+      })
+  }
+
+  /** @internal Record interfaces found in the namespace (after a restore). */
+  adopt(names: string[]): void {
+    for (const n of names) this.tracked.set(n, {})
+  }
+
+  private nextName(prefix: string): string {
+    const taken = new Set(this.nl.links().map((l) => l.name))
+    for (let i = 0; ; i++) if (!taken.has(`${prefix}${i}`)) return `${prefix}${i}`
+  }
+
+  /**
+   * Move `srcName` from the host namespace into the sandbox, name it, set MAC / MTU, add its
+   * addresses and bring it up. On any failure the interface goes back to the host under its
+   * old name and settings, and the error is rethrown.
+   */
+  addInterface(options: InterfaceOptions): SandboxInterface {
+    this.alive()
+    if (typeof options !== 'object' || options === null)
+      throw new BadRequestError('invalid-interface', 'interface options are required')
+    const prefix = options.dstPrefix ?? 'eth'
+    if (!/^[a-z][a-z0-9_-]{0,9}$/i.test(prefix)) {
+      throw new BadRequestError(
+        'invalid-prefix',
+        `invalid interface name prefix ${JSON.stringify(prefix)}`,
+        { details: { prefix } },
+      )
+    }
+    const addresses = options.addresses ?? []
+    if (!Array.isArray(addresses) || !addresses.every(isAddr)) {
+      throw new BadRequestError('invalid-address', 'addresses must be InterfaceAddress values')
+    }
+    if (options.mac !== undefined) parseMAC(options.mac)
+    const src: Link = this.host.link(options.srcName)
+    const name = options.dstName ?? this.nextName(prefix)
+    if (this.nl.findLink(name)) {
+      throw new ConflictError(
+        'interface-exists',
+        `sandbox ${this.key} already has an interface ${name}`,
+        { details: { key: this.key, name } },
+      )
+    }
+    const undo = new Undo()
+    try {
+      this.host.setLink(src.index, { netns: this.path, name })
+      undo.push(() =>
+        this.nl.setLink(name, { up: false, netns: this.hostNetns, name: options.srcName }),
+      )
+      if (options.mac !== undefined && options.mac !== src.mac) {
+        this.nl.setLink(name, { mac: options.mac })
+        if (src.mac) undo.push(() => this.nl.setLink(name, { mac: src.mac! }))
+      }
+      if (options.mtu !== undefined && options.mtu !== src.mtu) {
+        this.nl.setLink(name, { mtu: options.mtu })
+        undo.push(() => this.nl.setLink(name, { mtu: src.mtu }))
+      }
+      for (const a of addresses) {
+        this.nl.addAddress(name, a, { noDad: a.version === 6 })
+        undo.push(() => this.nl.deleteAddress(name, a))
+      }
+      if (options.up ?? true) this.nl.setLink(name, { up: true })
+    } catch (err) {
+      const undoErrors = undo.rollback()
+      if (undoErrors.length && err instanceof Error) {
+        Object.assign(err, { undoErrors })
+      }
+      throw err
+    }
+    this.tracked.set(name, { srcName: options.srcName, mac: src.mac, mtu: src.mtu })
+    return this.describe(this.nl.link(name))
+  }
+
+  /**
+   * The sandbox half of an endpoint join, all or nothing: move the interface in (as
+   * `addInterface`), then set the gateways and static routes. A failure at any step undoes
+   * the earlier ones, so the interface is back in the host and no route is left behind.
+   */
+  join(options: JoinOptions): SandboxInterface {
+    this.alive()
+    const iface = this.addInterface(options)
+    const undo = new Undo()
+    undo.push(() => this.removeInterface(iface.name))
+    try {
+      for (const [gw, v] of [
+        [options.gateway, 4],
+        [options.gatewayV6, 6],
+      ] as const) {
+        if (gw === undefined) continue
+        this.setGateway(gw, { interface: iface.name })
+        undo.push(() => this.unsetGateway(v))
+      }
+      for (const r of options.routes ?? []) {
+        const route = { ...r, interface: r.interface ?? iface.name }
+        this.addStaticRoute(route)
+        undo.push(() => this.removeStaticRoute(route))
+      }
+    } catch (err) {
+      const undoErrors = undo.rollback()
+      if (undoErrors.length && err instanceof Error) Object.assign(err, { undoErrors })
+      throw err
+    }
+    return this.describe(this.nl.link(iface.name))
+  }
+
+  /**
+   * Take an interface out: by default move it back to the host under its old name (addresses
+   * go with the move); with `{ delete: true }` delete it (a veth takes its peer along).
+   */
+  removeInterface(name: string, options: { delete?: boolean } = {}): void {
+    this.alive()
+    const link = this.nl.link(name)
+    const t = this.tracked.get(name)
+    if (options.delete) {
+      this.nl.deleteLink(link.index)
+    } else {
+      const back = t?.srcName ?? name
+      this.nl.setLink(link.index, { up: false })
+      try {
+        if (t?.mac && t.mac !== link.mac) this.nl.setLink(link.index, { mac: t.mac })
+        if (t?.mtu && t.mtu !== link.mtu) this.nl.setLink(link.index, { mtu: t.mtu })
+        this.nl.setLink(link.index, { netns: this.hostNetns, name: back })
+      } catch (err) {
+        this.nl.setLink(link.index, { up: link.up })
+        throw err
+      }
+    }
+    this.tracked.delete(name)
+    this.forgetRoutesOf(name)
+  }
+
+  private forgetRoutesOf(name: string): void {
+    for (let i = this.staticRoutes.length - 1; i >= 0; i--)
+      if (this.staticRoutes[i]!.interface === name) this.staticRoutes.splice(i, 1)
+    for (let i = this.neighbors.length - 1; i >= 0; i--)
+      if (this.neighbors[i]!.interface === name) this.neighbors.splice(i, 1)
+  }
+
+  /** Interfaces in the namespace (loopback excluded), as the kernel reports them. */
+  interfaces(): SandboxInterface[] {
+    this.alive()
+    return this.nl
+      .links()
+      .filter((l) => l.name !== 'lo')
+      .map((l) => this.describe(l))
+  }
+
+  private describe(l: Link): SandboxInterface {
+    const t = this.tracked.get(l.name)
+    return {
+      name: l.name,
+      ...(t?.srcName ? { srcName: t.srcName } : {}),
+      index: l.index,
+      ...(l.mac ? { mac: l.mac } : {}),
+      mtu: l.mtu,
+      up: l.up,
+      addresses: this.nl
+        .addresses({ link: l.index })
+        .map((a) => a.address)
+        .filter((a) => !(a.version === 6 && a.ip.value >> 118n === 0x3fan)),
+    }
+  }
+
+  /** Default route via `gateway` (IPv4 or IPv6 by the address), optionally on `interface`. */
+  setGateway(gateway: IP, options: { interface?: string } = {}): void {
+    this.alive()
+    const v = gateway?.version
+    if (v !== 4 && v !== 6)
+      throw new BadRequestError('invalid-gateway', 'gateway must be an IP value')
+    if ((v === 4 ? this.gw4 : this.gw6) !== undefined) {
+      throw new ConflictError('gateway-set', `sandbox ${this.key} already has an IPv${v} gateway`, {
+        details: { key: this.key },
+      })
+    }
+    this.nl.addRoute({ gateway, ...(options.interface ? { oif: options.interface } : {}) })
+    if (v === 4) this.gw4 = gateway
+    else this.gw6 = gateway
+  }
+
+  /** Remove the IPv4 (default) or IPv6 default route this sandbox set. */
+  unsetGateway(version: 4 | 6 = 4): void {
+    this.alive()
+    const gw = version === 4 ? this.gw4 : this.gw6
+    if (!gw)
+      throw new NotFoundError('no-gateway', `sandbox ${this.key} has no IPv${version} gateway`, {
+        details: { key: this.key },
+      })
+    try {
+      this.nl.deleteRoute({ gateway: gw })
+    } catch (err) {
+      if (!isNotFound(err)) throw err
+    }
+    if (version === 4) this.gw4 = undefined
+    else this.gw6 = undefined
+  }
+
+  addStaticRoute(route: StaticRoute): void {
+    this.alive()
+    if (typeof route !== 'object' || route === null)
+      throw new BadRequestError('invalid-route', 'a route is required')
+    this.nl.addRoute({
+      dst: route.dst,
+      ...(route.gateway ? { gateway: route.gateway } : {}),
+      ...(route.interface ? { oif: route.interface } : {}),
+      ...(route.onLink ? { onLink: true } : {}),
+    })
+    this.staticRoutes.push({ ...route })
+  }
+
+  removeStaticRoute(route: StaticRoute): void {
+    this.alive()
+    this.nl.deleteRoute({
+      dst: route.dst,
+      ...(route.gateway ? { gateway: route.gateway } : {}),
+      ...(route.interface ? { oif: route.interface } : {}),
+    })
+    const i = this.staticRoutes.findIndex((r) => r.dst.equals(route.dst))
+    if (i >= 0) this.staticRoutes.splice(i, 1)
+  }
+
+  addNeighbor(entry: NeighborEntry): void {
+    this.alive()
+    if (typeof entry !== 'object' || entry === null)
+      throw new BadRequestError('invalid-neighbor', 'a neighbour entry is required')
+    this.nl.addNeighbor({ link: entry.interface, ip: entry.ip, mac: entry.mac })
+    this.neighbors.push({ ...entry })
+  }
+
+  deleteNeighbor(entry: Omit<NeighborEntry, 'mac'>): void {
+    this.alive()
+    this.nl.deleteNeighbor({ link: entry.interface, ip: entry.ip })
+    const i = this.neighbors.findIndex(
+      (n) => n.ip.equals(entry.ip) && n.interface === entry.interface,
+    )
+    if (i >= 0) this.neighbors.splice(i, 1)
+  }
+
+  /** Set a /proc/sys value inside the sandbox (`net.ipv4.conf.all.forwarding`, …). */
+  setSysctl(key: string, value: string | number): void {
+    this.alive()
+    setSysctl(key, value, { netns: this.path })
+  }
+
+  /** What the sandbox holds: interfaces (from the kernel), gateways, routes and neighbours. */
+  info(): SandboxInfo {
+    return {
+      key: this.key,
+      path: this.path,
+      interfaces: this.interfaces(),
+      ...(this.gw4 ? { gateway: this.gw4 } : {}),
+      ...(this.gw6 ? { gatewayV6: this.gw6 } : {}),
+      routes: this.staticRoutes.map((r) => ({ ...r })),
+      neighbors: this.neighbors.map((n) => ({ ...n })),
+    }
+  }
+
+  /**
+   * Move the interfaces it was given back to the host (best effort), then delete the
+   * namespace. Whatever is left inside (other veth ends) goes with it.
+   */
+  destroy(options: { moveBack?: boolean } = {}): void {
+    if (this.destroyed) return
+    if (options.moveBack ?? true) {
+      for (const name of [...this.tracked.keys()]) {
+        try {
+          this.removeInterface(name)
+        } catch {
+          // The namespace is deleted next; a device that cannot move dies with it.
+        }
+      }
+    }
+    this.destroyed = true
+    this.nl.close()
+    deleteNetns(this.key, { runDir: this.runDir })
+  }
+}
