@@ -97,6 +97,31 @@ async function cluster(n: number): Promise<{ procs: Proc[]; convergeMs: number }
   return { procs, convergeMs: Math.max(...full.map((l) => l.t)) - t0 }
 }
 
+/** The same join storm with all N nodes in this one process (real UDP/TCP on loopback). */
+async function inProcess(n: number): Promise<{ ms: number; rssPerNode: number }> {
+  const { Gossip } = await import('../dist/index.js')
+  const { IP } = await import('@libnetwork/types')
+  global.gc?.()
+  const rss0 = process.memoryUsage().rss
+  const nodes: InstanceType<typeof Gossip>[] = []
+  for (let i = 0; i < n; i++) {
+    const g = new Gossip({ name: `inproc-${n}-${i}`, bindAddr: IP.parse('127.0.0.1'), bindPort: 0 })
+    await g.start()
+    nodes.push(g)
+  }
+  const t0 = Date.now()
+  await Promise.all(nodes.slice(1).map((g) => g.join([nodes[0]!.address])))
+  while (!nodes.every((g) => g.numMembers() === n)) {
+    if (Date.now() - t0 > 60_000) throw new Error('in-process storm did not converge')
+    await sleep(2)
+  }
+  const ms = Date.now() - t0
+  await sleep(3000)
+  const rssPerNode = (process.memoryUsage().rss - rss0) / n / 1048576
+  await Promise.all(nodes.map((g) => g.stop()))
+  return { ms, rssPerNode }
+}
+
 async function main(): Promise<void> {
   const results: BenchResult[] = []
   for (const n of SIZES) {
@@ -170,6 +195,24 @@ async function main(): Promise<void> {
       })
       console.error(`G2 runs: ${deaths.join(', ')} ms`)
     }
+  }
+  for (const n of SIZES) {
+    const r = await inProcess(n)
+    results.push({
+      id: `G1.n${n}.inproc`,
+      name: `join storm to full membership, ${n} nodes in one process (sockets on loopback)`,
+      value: r.ms,
+      unit: 'ms',
+    })
+    if (n === Math.max(...SIZES)) {
+      results.push({
+        id: `G1.n${n}.inproc.rss`,
+        name: `RSS added per node, ${n} nodes in one process`,
+        value: r.rssPerNode,
+        unit: 'MiB',
+      })
+    }
+    await sleep(1000)
   }
   results.sort((a, b) => a.id.localeCompare(b.id))
   writeResults('gossip', results)

@@ -212,10 +212,19 @@ export class Gossip extends ProbeCore {
     return this.estimateNumNodes()
   }
 
-  /** Subscribes to one event type; returns an unsubscribe function. */
-  on<T extends MemberEvent['type']>(type: T, listener: (member: Member) => void): () => void {
+  /**
+   * Subscribes to one event type; returns an unsubscribe function. `leave` fires for failed
+   * (state `dead`) and departed (state `left`) members alike, as memberlist's NotifyLeave;
+   * `failed` fires only for failures.
+   */
+  on(type: MemberEvent['type'] | 'failed', listener: (member: Member) => void): () => void {
     return this.onEvent((e) => {
-      if (e.type === type) listener(e.member)
+      if (
+        e.type === type ||
+        (type === 'failed' && e.type === 'leave' && e.member.state === 'dead')
+      ) {
+        listener(e.member)
+      }
     })
   }
 

@@ -17,12 +17,15 @@ t.test('a stopped node goes suspect then dead; restarted on its port it rejoins'
   const name = victim.g.name
   await waitFor('converged', () => nodes.every((n) => n.g.numMembers() === 4))
   const seen: string[] = []
+  const failed: string[] = []
   nodes[0]!.g.on('leave', (m) => seen.push(`${m.name}:${m.state}`))
+  nodes[0]!.g.on('failed', (m) => failed.push(m.name))
   await victim.g.stop()
   const others = nodes.slice(0, 3)
   await waitFor('suspect somewhere', () => others.some((n) => stateOf(n.g, name) === 'suspect'))
   await waitFor('dead everywhere', () => others.every((n) => stateOf(n.g, name) === 'dead'))
   t.same(seen, [`${name}:dead`])
+  t.same(failed, [name])
   t.ok(others.every((n) => n.g.numMembers() === 3))
   // same name, same port: the new process refutes the dead verdict with a higher incarnation
   const back = await startNode(t, { name }, port)
@@ -36,11 +39,20 @@ t.test('graceful leave propagates as left', async (t) => {
   const nodes = await startCluster(t, 4)
   await waitFor('converged', () => nodes.every((n) => n.g.numMembers() === 4))
   const leaver = nodes[2]!
+  const port = leaver.g.address.port
   await leaver.g.leave({ timeoutMs: 2000 })
   await leaver.g.stop()
   const rest = nodes.filter((n) => n !== leaver)
+  const failed: string[] = []
+  rest[0]!.g.on('failed', (m) => failed.push(m.name))
   await waitFor('left everywhere', () => rest.every((n) => stateOf(n.g, leaver.g.name) === 'left'))
   t.ok(rest.every((n) => n.g.metrics.counters.declaredDead === undefined))
+  t.same(failed, [], 'a graceful leave is not a failure')
+  // the same name comes back later on the same port
+  const back = await startNode(t, { name: leaver.g.name }, port)
+  await back.g.join([rest[0]!.g.address])
+  await waitFor('back everywhere', () => rest.every((n) => stateOf(n.g, leaver.g.name) === 'alive'))
+  t.equal(back.g.numMembers(), 4)
 })
 
 t.test('events: join events as an async iterable', async (t) => {

@@ -7,6 +7,8 @@
  */
 import { WireError, IncompleteError } from './errors.js'
 
+const utf8enc = new TextEncoder()
+
 /** Field values our encoder writes. `null` is msgpack nil. */
 export type MsgpackValue = number | boolean | null | Uint8Array | string
 
@@ -89,7 +91,7 @@ export class MsgpackWriter {
   /** Raw bytes (or UTF-8 text) in the old raw form; `null` writes nil. */
   raw(v: Uint8Array | string | null): this {
     if (v === null) return this.nil()
-    const b = typeof v === 'string' ? new TextEncoder().encode(v) : v
+    const b = typeof v === 'string' ? utf8enc.encode(v) : v
     if (b.length < 32) this.byte(0xa0 | b.length)
     else if (b.length < 0x10000) {
       this.byte(0xda)
