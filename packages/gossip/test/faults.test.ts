@@ -10,7 +10,7 @@ t.test('no false death declarations at 10% datagram loss (TCP fallback off)', as
   for (const n of nodes) n.faults.setFaults({ dropRate: 0.1 })
   await sleep(5000)
   const dropped = nodes.reduce((a, n) => a + n.faults.stats.dropped, 0)
-  t.ok(dropped > 50, `datagrams were dropped (${dropped})`)
+  t.ok(dropped > 20, `datagrams were dropped (${dropped})`)
   for (const n of nodes) {
     t.equal(n.g.metrics.counters.declaredDead ?? 0, 0, `${n.g.name} declared nobody dead`)
     t.equal(n.g.numMembers(), 6)
