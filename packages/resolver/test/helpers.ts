@@ -24,7 +24,12 @@ export function encodeQuery(ask: Ask): Buffer {
 }
 
 /** Send raw bytes over UDP; resolves with the reply, or undefined after `wait` ms. */
-export function udpRaw(port: number, msg: Buffer, wait = 1000): Promise<Buffer | undefined> {
+export function udpRaw(
+  port: number,
+  msg: Buffer,
+  wait = 1000,
+  host = '127.0.0.1',
+): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
     const s = createSocket('udp4')
     const timer = setTimeout(() => {
@@ -36,7 +41,7 @@ export function udpRaw(port: number, msg: Buffer, wait = 1000): Promise<Buffer |
       s.close()
       resolve(m)
     })
-    s.send(msg, port, '127.0.0.1')
+    s.send(msg, port, host)
   })
 }
 
