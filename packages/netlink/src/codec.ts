@@ -147,13 +147,20 @@ export function parseMessages(buf: Buffer): NetlinkMessage[] {
 /** Attributes by type (nested and byte-order flags stripped); the last one wins. */
 export type Attrs = Map<number, Buffer>
 
-export function parseAttrs(buf: Buffer, start = 0, end = buf.length): Attrs {
+/** Parse attributes between `start` and `end`; with `only`, keep just those types (faster). */
+export function parseAttrs(
+  buf: Buffer,
+  start = 0,
+  end = buf.length,
+  only?: ReadonlySet<number>,
+): Attrs {
   const out: Attrs = new Map()
   let off = start
   while (off + 4 <= end) {
     const len = buf.readUInt16LE(off)
     if (len < 4 || off + len > end) break
-    out.set(buf.readUInt16LE(off + 2) & NLA_TYPE_MASK, buf.subarray(off + 4, off + len))
+    const type = buf.readUInt16LE(off + 2) & NLA_TYPE_MASK
+    if (!only || only.has(type)) out.set(type, buf.subarray(off + 4, off + len))
     off += align4(len)
   }
   return out

@@ -252,10 +252,24 @@ export function encodeDelLink(index: number): MessageWriter {
 }
 
 /** Decode an RTM_NEWLINK / RTM_DELLINK message. */
+const LINK_ATTRS: ReadonlySet<number> = new Set([
+  IFLA.IFNAME,
+  IFLA.OPERSTATE,
+  IFLA.MTU,
+  IFLA.ADDRESS,
+  IFLA.MASTER,
+  IFLA.LINK,
+  IFLA.LINK_NETNSID,
+  IFLA.TXQLEN,
+  IFLA.IFALIAS,
+  IFLA.LINKINFO,
+])
+
 export function decodeLink(m: NetlinkMessage): Link {
   const p = m.payload
   const flags = p.readUInt32LE(8)
-  const a = parseAttrs(p, 16)
+  // A link message carries ~50 attributes (stats, queues, …); only these are decoded.
+  const a = parseAttrs(p, 16, p.length, LINK_ATTRS)
   const link: Link = {
     index: p.readInt32LE(4),
     name: attrString(a.get(IFLA.IFNAME)) ?? '',
