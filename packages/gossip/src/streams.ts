@@ -29,7 +29,8 @@ export function reasonOf(err: unknown): string {
 export abstract class StreamCore extends MembershipCore {
   protected transport!: Transport
   protected self!: Address
-  protected inboundPushPulls = 0
+  /** Inbound streams being read or served. */
+  protected inboundStreams = 0
   protected running = false
 
   protected writeStream(conn: Duplex, m: StreamMessage): void {
@@ -102,7 +103,15 @@ export abstract class StreamCore extends MembershipCore {
 
   protected handleStream(conn: Duplex, _from: Address): void {
     this.metrics.streamsAccepted++
-    void this.serveStream(conn)
+    // memberlist caps concurrent push/pulls; we cap every inbound stream still being read or
+    // served, before reading, so idle or slow senders cannot pile up buffers
+    if (this.inboundStreams >= this.cfg.maxConcurrentPushPull) {
+      this.metrics.count('streamsRejected')
+      conn.destroy()
+      return
+    }
+    this.inboundStreams++
+    void this.serveStream(conn).finally(() => this.inboundStreams--)
   }
 
   private async serveStream(conn: Duplex): Promise<void> {
@@ -115,19 +124,9 @@ export abstract class StreamCore extends MembershipCore {
           this.writeStream(conn, { type: 'ack', seqNo: m.seqNo, payload: null })
         }
       } else if (m.type === 'pushPull') {
-        if (this.inboundPushPulls >= this.cfg.maxConcurrentPushPull) {
-          this.metrics.count('pushPullRejected')
-          this.writeStream(conn, { type: 'err', error: 'too many pending push/pull requests' })
-          return
-        }
-        this.inboundPushPulls++
-        try {
-          this.writeStream(conn, this.localState(m.join))
-          this.mergeRemoteState(m)
-          this.metrics.count('pushPullsServed')
-        } finally {
-          this.inboundPushPulls--
-        }
+        this.writeStream(conn, this.localState(m.join))
+        this.mergeRemoteState(m)
+        this.metrics.count('pushPullsServed')
       } else if (m.type === 'user') {
         this.cfg.delegate?.notifyMessage?.(m.payload)
       }

@@ -146,3 +146,26 @@ t.test('oversized TCP frames are refused without buffering them', async (t) => {
   t.ok(a.g.metrics.totalDecodeErrors >= 3)
   t.equal(a.g.numMembers(), 1)
 })
+
+t.test('idle inbound streams beyond the limit are refused at once', async (t) => {
+  const a = await startNode(t, { maxConcurrentPushPull: 3, tcpTimeout: 3000 })
+  const socks = Array.from({ length: 5 }, () => connect(a.g.address.port, '127.0.0.1'))
+  t.teardown(() => socks.forEach((s) => s.destroy()))
+  const closed = socks.map(
+    (s) =>
+      new Promise<boolean>((r) => {
+        s.on('error', () => undefined)
+        s.on('close', () => r(true))
+        setTimeout(() => r(false), 1000)
+      }),
+  )
+  const results = await Promise.all(closed)
+  t.equal(results.filter(Boolean).length, 2, 'two of five closed by the node')
+  t.equal(a.g.metrics.counters.streamsRejected, 2)
+  // once the idle ones are gone, a real exchange works again
+  socks.forEach((s) => s.destroy())
+  const b = await startNode(t)
+  await new Promise((r) => setTimeout(r, 100))
+  await b.g.join([a.g.address])
+  t.equal(a.g.numMembers(), 2)
+})
