@@ -47,7 +47,17 @@ function tcpEntry(spec: ProxyEntrySpec, server: net.Server, done: (err?: Error) 
     else send({ type: 'fault', id: spec.id, message: err.message, code: err.code })
   })
   if (server.listening) done()
-  else server.listen({ host: spec.hostIP, port: spec.hostPort, backlog: 4096 }, () => done())
+  else
+    server.listen(
+      // an IPv6 listener must not take the IPv4 port too: both families are published apart
+      {
+        host: spec.hostIP,
+        port: spec.hostPort,
+        backlog: 4096,
+        ipv6Only: spec.hostIP.includes(':'),
+      },
+      () => done(),
+    )
   return {
     close() {
       server.close()
@@ -166,7 +176,9 @@ function add(req: Extract<ChildRequest, { type: 'add' }>, handle: unknown): void
     const given = handle instanceof dgram.Socket
     const listener = given
       ? handle
-      : dgram.createSocket({ type: spec.hostIP.includes(':') ? 'udp6' : 'udp4' })
+      : dgram.createSocket(
+          spec.hostIP.includes(':') ? { type: 'udp6', ipv6Only: true } : { type: 'udp4' },
+        )
     entry = udpEntry(spec, listener, given, done)
   }
   if (failed) entry.close()

@@ -237,3 +237,29 @@ t.test('errors are typed and reported', async (t) => {
   t.notOk(proxy.running)
   await t.rejects(proxy.stats(), { code: 'proxy-not-running' })
 })
+
+t.test(
+  'IPv4 and IPv6 listeners on the same port coexist',
+  { skip: process.getuid?.() === 0 ? false : 'needs root for a namespace' },
+  async (t) => {
+    const { execFileSync } = await import('node:child_process')
+    const ns = `lnt-portmapper-p-${process.pid}`
+    execFileSync('ip', ['netns', 'add', ns])
+    t.teardown(() => execFileSync('ip', ['netns', 'del', ns]))
+    execFileSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
+    const proxy = await started(t, { netns: ns })
+    const v4 = IP.parse('0.0.0.0')
+    const v6 = IP.parse('::')
+    for (const protocol of ['tcp', 'udp'] as const) {
+      await proxy.add({ protocol, hostIP: v4, hostPort: 5000, containerIP: LO, containerPort: 1 })
+      await proxy.add({
+        protocol,
+        hostIP: v6,
+        hostPort: 5000,
+        containerIP: IP.parse('::1'),
+        containerPort: 1,
+      })
+    }
+    t.equal((await proxy.stats()).entries, 4)
+  },
+)
