@@ -5,7 +5,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram'
 import { connect, isIPv6 } from 'node:net'
-import { randomInt } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 import { RCODE_SERVFAIL } from './wire.js'
 
 export interface Upstream {
@@ -23,6 +23,7 @@ interface Pending {
 }
 
 const RCODE_REFUSED = 5
+const RANDOM_BATCH = 4096
 
 /** An answer worth trying the next server for. */
 function shouldFailOver(answer: Buffer): boolean {
@@ -37,6 +38,8 @@ export class Forwarder {
   private pending = new Map<number, Pending>()
   private tcpInFlight = 0
   private sweeper: NodeJS.Timeout | undefined
+  private readonly random = Buffer.alloc(RANDOM_BATCH)
+  private randomAt = RANDOM_BATCH
 
   constructor(
     private readonly timeoutMs: number,
@@ -102,7 +105,7 @@ export class Forwarder {
 
   private send(p: Pending): void {
     let id: number
-    do id = randomInt(0x10000)
+    do id = this.randomId()
     while (this.pending.has(id))
     p.msg.writeUInt16BE(id, 0)
     p.deadline = Date.now() + this.timeoutMs
@@ -110,6 +113,17 @@ export class Forwarder {
     this.pending.set(id, p)
     if (socket === undefined) return // unreachable family: the sweeper fails over
     socket.send(p.msg, p.upstream.port, p.upstream.address)
+  }
+
+  /** Random 16-bit ids from a batch of CSPRNG bytes (refilled every 2048 ids). */
+  private randomId(): number {
+    if (this.randomAt >= RANDOM_BATCH) {
+      randomFillSync(this.random)
+      this.randomAt = 0
+    }
+    const id = (this.random[this.randomAt]! << 8) | this.random[this.randomAt + 1]!
+    this.randomAt += 2
+    return id
   }
 
   private next(p: Pending): void {
