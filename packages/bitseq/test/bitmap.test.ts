@@ -192,3 +192,26 @@ t.test('trySetAnyInRange returns -1 when full', (t) => {
   t.equal(thrown(() => bm.trySetAnyInRange(2, 1)).code, 'invalid-range')
   t.end()
 })
+
+t.test('memory stays within what the run-length form needs', (t) => {
+  // Go's form costs a 24-byte list node per run; ours is 12 bytes per run plus array slack.
+  let x = 12345
+  const rand = (k: number) => {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0
+    return x % k
+  }
+  for (const n of [65_536, 1 << 24]) {
+    const bm = new Bitmap(n)
+    for (let k = 0; k < 20_000; k++) {
+      const i = rand(n)
+      if (bm.isSet(i)) bm.unset(i)
+      else bm.set(i)
+    }
+    t.ok(
+      bm.byteLength <= 24 * bm.runCount + 64,
+      `${n} bits: ${bm.runCount} runs in ${bm.byteLength} bytes`,
+    )
+  }
+  t.equal(new Bitmap(2 ** 50).byteLength, 48, 'an empty 2^50-bit bitmap is one small chunk')
+  t.end()
+})
