@@ -82,6 +82,8 @@ export class ResolverWorker {
       if (m.type === 'error') w.reject(toError(m.error))
       else w.resolve(m)
     })
+    // A crash shows as 'exit' (pending requests are rejected there); never as an unhandled error.
+    worker.on('error', () => undefined)
     worker.on('exit', () => {
       this.exited = true
       for (const w of this.waiting.values())

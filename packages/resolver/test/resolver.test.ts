@@ -217,3 +217,28 @@ t.test('bad options and lifecycle errors', async (t) => {
     'upstreams unchanged: none',
   )
 })
+
+t.test('serves on an IPv6 address too', async (t) => {
+  const { createSocket } = await import('node:dgram')
+  const table = new RecordTable()
+  table.addHost('net', 'six', [ip('fd00::6')])
+  const r = new Resolver({ source: table, address: '::1', port: 0 })
+  const started = await r.start().catch((err: Error) => err)
+  if (started instanceof Error) {
+    t.comment(`skipped: no IPv6 loopback here: ${started.message}`)
+    return
+  }
+  t.teardown(() => r.stop())
+  const reply = await new Promise<Buffer>((resolve) => {
+    const s = createSocket('udp6')
+    s.on('message', (m) => {
+      s.close()
+      resolve(m)
+    })
+    s.send(encodeQuery({ name: 'six', type: 'AAAA' }), started.port, '::1')
+  })
+  t.same(
+    decode(reply).answers.map((a) => a.data),
+    ['fd00::6'],
+  )
+})
