@@ -1,6 +1,6 @@
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
-import { UnavailableError, toLibnetworkError } from '@libnetwork/types'
+import { BadRequestError, UnavailableError, toLibnetworkError } from '@libnetwork/types'
 import type {
   AtomicDeleteOptions,
   AtomicPutOptions,
@@ -24,6 +24,7 @@ import {
   type Limits,
 } from './validate.js'
 import { WatchStream } from './watch-stream.js'
+import { CommitWriter, SyncedWriter, type Writer } from './local-writer.js'
 
 export interface LocalStoreOptions extends Partial<Limits> {
   /** Directory of the database (created when missing). */
@@ -31,13 +32,14 @@ export interface LocalStoreOptions extends Partial<Limits> {
   /** Default `'local'`. */
   scope?: Scope
   /**
-   * `'durable'` (default): a write resolves once it is committed and synced to disk.
-   * `'none'`: skip the sync (a machine crash may lose recent writes; a process crash does not).
+   * `'sync'` (default): a write resolves once it is committed and synced to disk.
+   * `'commit'`: a write resolves once committed (kept if the process is killed); the disk sync
+   * follows within `flushIntervalMs`, so a power loss may take the writes of that window.
    */
-  sync?: 'durable' | 'none'
+  durability?: 'sync' | 'commit'
+  /** With `durability: 'commit'`: how soon written data is synced to disk. Default 200 ms. */
+  flushIntervalMs?: number
 }
-
-const REVISION = 'revision'
 // Highest character a key may hold is '~' (0x7e): every key under a prefix sorts below this end.
 const RANGE_END = '\x7f'
 const MAX_PUT_RETRIES = 1000
@@ -62,7 +64,7 @@ export class LocalStore implements KVStore {
   #data: Database<Buffer, string>
   #meta: Database<Buffer, string>
   #limits: Limits
-  #revision: number
+  #writer: Writer
   #subscribers = new Set<Subscriber>()
   #closed = false
 
@@ -78,7 +80,7 @@ export class LocalStore implements KVStore {
         path: opts.path,
         maxDbs: 4,
         overlappingSync: false,
-        noSync: opts.sync === 'none',
+        noSync: opts.durability === 'commit',
       })
       this.#data = this.#root.openDB<Buffer, string>('kv', {
         encoding: 'binary',
@@ -95,8 +97,20 @@ export class LocalStore implements KVStore {
         },
       )
     }
-    const rev = this.#meta.get(REVISION)
-    this.#revision = rev ? Number(rev.toString('latin1')) : 0
+    if (
+      opts.durability !== undefined &&
+      opts.durability !== 'sync' &&
+      opts.durability !== 'commit'
+    ) {
+      throw new BadRequestError('invalid-durability', `durability must be 'sync' or 'commit'`, {
+        details: { durability: String(opts.durability) },
+      })
+    }
+    const dbs = { root: this.#root, data: this.#data, meta: this.#meta }
+    this.#writer =
+      opts.durability === 'commit'
+        ? new CommitWriter(dbs, opts.flushIntervalMs ?? 200)
+        : new SyncedWriter(dbs)
   }
 
   async get(key: string): Promise<KVPair | undefined> {
@@ -167,29 +181,7 @@ export class LocalStore implements KVStore {
   async batch(ops: readonly BatchOp[]): Promise<number> {
     this.#open()
     checkBatch(ops, this.#limits)
-    const version = ++this.#revision
-    const events: WatchEvent[] = []
-    const existed = ops.map((op) => this.#data.doesExist(op.key))
-    const present = new Map<string, boolean>()
-    await this.#data.batch(() => {
-      ops.forEach((op, i) => {
-        const before = present.get(op.key) ?? existed[i]!
-        if (op.type === 'put') {
-          void this.#data.put(
-            op.key,
-            Buffer.from(op.value.buffer, op.value.byteOffset, op.value.byteLength),
-            version,
-          )
-          events.push({ type: before ? 'update' : 'create', key: op.key, value: op.value, version })
-          present.set(op.key, true)
-        } else {
-          void this.#data.remove(op.key)
-          if (before) events.push({ type: 'delete', key: op.key, version })
-          present.set(op.key, false)
-        }
-      })
-      void this.#meta.put(REVISION, revisionBytes(version))
-    })
+    const { version, events } = await this.#writer.batch(ops)
     for (const e of events) this.#notify(e)
     return version
   }
@@ -218,6 +210,7 @@ export class LocalStore implements KVStore {
     this.#closed = true
     for (const sub of this.#subscribers) sub.stream.end()
     this.#subscribers.clear()
+    await this.#writer.close()
     await this.#root.close()
   }
 
@@ -227,32 +220,16 @@ export class LocalStore implements KVStore {
     value: Uint8Array,
     previous: number | undefined,
   ): Promise<number | undefined> {
-    const version = ++this.#revision
-    const buf = Buffer.from(value.buffer, value.byteOffset, value.byteLength)
-    let written: Promise<boolean>
-    if (previous === undefined) {
-      written = this.#data.ifNoExists(key, () => {
-        void this.#data.put(key, buf, version)
-        void this.#meta.put(REVISION, revisionBytes(version))
-      })
-    } else {
-      written = this.#data.ifVersion(key, previous, () => {
-        void this.#data.put(key, buf, version)
-        void this.#meta.put(REVISION, revisionBytes(version))
-      })
+    const version = await this.#writer.write(key, value, previous)
+    if (version !== undefined) {
+      this.#notify({ type: previous === undefined ? 'create' : 'update', key, value, version })
     }
-    if (!(await written)) return undefined
-    this.#notify({ type: previous === undefined ? 'create' : 'update', key, value, version })
     return version
   }
 
   async #remove(key: string, previous: number): Promise<boolean> {
-    const version = ++this.#revision
-    const removed = this.#data.ifVersion(key, previous, () => {
-      void this.#data.remove(key)
-      void this.#meta.put(REVISION, revisionBytes(version))
-    })
-    if (!(await removed)) return false
+    const version = await this.#writer.remove(key, previous)
+    if (version === undefined) return false
     this.#notify({ type: 'delete', key, version })
     return true
   }
@@ -266,10 +243,6 @@ export class LocalStore implements KVStore {
   #open(): void {
     if (this.#closed) throw closedError(this.backend)
   }
-}
-
-function revisionBytes(version: number): Buffer {
-  return Buffer.from(String(version), 'latin1')
 }
 
 /** Open (or create) the embedded local store at `opts.path`. */

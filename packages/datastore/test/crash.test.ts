@@ -6,8 +6,8 @@ import { localStore } from '../src/index.js'
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url))
 
 /** Run the writer, SIGKILL it once it acknowledged `acks` rounds; return the last acknowledged round. */
-async function killDuringWrites(path: string, acks: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', writer, path], {
+async function killDuringWrites(path: string, durability: string, acks: number): Promise<number> {
+  const child = spawn(process.execPath, ['--import', 'tsx', writer, path, durability], {
     stdio: ['ignore', 'pipe', 'inherit'],
   })
   let last = -1
@@ -27,38 +27,44 @@ async function killDuringWrites(path: string, acks: number): Promise<number> {
   return last
 }
 
-t.test('kill -9 during writes keeps every acknowledged write', async (t) => {
-  const path = `${t.testdir()}/db`
-  for (const round of [0, 1]) {
-    // The second round reopens the same files, so recovery after a crash is tested twice.
-    const last = await killDuringWrites(path, 150 + round * 50)
-    t.ok(last >= 150, `round ${round}: writer acknowledged ${last + 1} rounds before the kill`)
-    const store = localStore({ path })
-    let missing = 0
-    for (let i = 0; i <= last; i++) {
-      const kv = await store.get(`crash/put/${i}`)
-      if (!kv || kv.value.length !== 1024 || kv.value[0] !== i % 251) missing++
-      for (let j = 0; j < 5; j++) {
-        const b = await store.get(`crash/batch/${i}/${j}`)
-        if (!b || b.value[0] !== (i + j) % 251) missing++
+for (const durability of ['sync', 'commit']) {
+  t.test(
+    `kill -9 during writes keeps every acknowledged write (durability '${durability}')`,
+    async (t) => {
+      const path = `${t.testdir()}/db`
+      for (const round of [0, 1]) {
+        // The second round reopens the same files, so recovery after a crash is tested twice.
+        const acks = durability === 'commit' ? 2000 + round * 500 : 150 + round * 50
+        const last = await killDuringWrites(path, durability, acks)
+        t.ok(last >= acks, `round ${round}: writer acknowledged ${last + 1} rounds before the kill`)
+        const store = localStore({ path })
+        let missing = 0
+        for (let i = 0; i <= last; i++) {
+          const kv = await store.get(`crash/put/${i}`)
+          if (!kv || kv.value.length !== 1024 || kv.value[0] !== i % 251) missing++
+          for (let j = 0; j < 5; j++) {
+            const b = await store.get(`crash/batch/${i}/${j}`)
+            if (!b || b.value[0] !== (i + j) % 251) missing++
+          }
+        }
+        t.equal(
+          missing,
+          0,
+          `round ${round}: all ${(last + 1) * 6} acknowledged entries are present and intact`,
+        )
+        const counter = await store.get('crash/counter')
+        t.ok(
+          Number(new TextDecoder().decode(counter!.value)) >= last,
+          'the CAS counter reached the last ack',
+        )
+        const highest = Math.max(...(await store.list('crash/')).map((kv) => kv.version))
+        const next = await store.put('crash/after', new Uint8Array([1]))
+        t.ok(next > highest, 'versions keep growing after recovery')
+        await store.delete('crash/after')
+        // The next round's writer starts from i = 0 again; its CAS chain needs a fresh counter.
+        await store.delete('crash/counter')
+        await store.close()
       }
-    }
-    t.equal(
-      missing,
-      0,
-      `round ${round}: all ${(last + 1) * 6} acknowledged entries are present and intact`,
-    )
-    const counter = await store.get('crash/counter')
-    t.ok(
-      Number(new TextDecoder().decode(counter!.value)) >= last,
-      'the CAS counter reached the last ack',
-    )
-    const highest = Math.max(...(await store.list('crash/')).map((kv) => kv.version))
-    const next = await store.put('crash/after', new Uint8Array([1]))
-    t.ok(next > highest, 'versions keep growing after recovery')
-    await store.delete('crash/after')
-    // The next round's writer starts from i = 0 again; its CAS chain needs a fresh counter.
-    await store.delete('crash/counter')
-    await store.close()
-  }
-})
+    },
+  )
+}

@@ -1,0 +1,191 @@
+import type { Database, RootDatabase } from 'lmdb'
+import type { BatchOp, WatchEvent } from './contract.js'
+
+/** How the local store commits: the two durability modes behind one interface. */
+export interface Writer {
+  /** Conditional put; the new version, or undefined when `previous` no longer matches. */
+  write(key: string, value: Uint8Array, previous: number | undefined): Promise<number | undefined>
+  /** Conditional delete; the delete's version, or undefined when `previous` no longer matches. */
+  remove(key: string, previous: number): Promise<number | undefined>
+  /** Unconditional atomic batch; the batch's version and the events it caused. */
+  batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }>
+  close(): Promise<void>
+}
+
+export interface Dbs {
+  root: RootDatabase<Buffer, string>
+  data: Database<Buffer, string>
+  meta: Database<Buffer, string>
+}
+
+const REVISION = 'revision'
+
+function bytes(value: Uint8Array): Buffer {
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+}
+
+function revisionBytes(version: number): Buffer {
+  return Buffer.from(String(version), 'latin1')
+}
+
+export function readRevision(meta: Database<Buffer, string>): number {
+  const rev = meta.get(REVISION)
+  return rev ? Number(rev.toString('latin1')) : 0
+}
+
+/**
+ * `durability: 'sync'`: conditional puts queued to lmdb's write thread, which re-checks the
+ * version at commit and fsyncs before the promise resolves. The event loop never waits on the
+ * disk, and writes issued in the same event turn share one commit.
+ */
+export class SyncedWriter implements Writer {
+  #revision: number
+  constructor(private readonly db: Dbs) {
+    this.#revision = readRevision(db.meta)
+  }
+
+  async write(
+    key: string,
+    value: Uint8Array,
+    previous: number | undefined,
+  ): Promise<number | undefined> {
+    const { data, meta } = this.db
+    const version = ++this.#revision
+    const body = (): void => {
+      void data.put(key, bytes(value), version)
+      void meta.put(REVISION, revisionBytes(version))
+    }
+    const ok =
+      previous === undefined ? data.ifNoExists(key, body) : data.ifVersion(key, previous, body)
+    return (await ok) ? version : undefined
+  }
+
+  async remove(key: string, previous: number): Promise<number | undefined> {
+    const { data, meta } = this.db
+    const version = ++this.#revision
+    const ok = data.ifVersion(key, previous, () => {
+      void data.remove(key)
+      void meta.put(REVISION, revisionBytes(version))
+    })
+    return (await ok) ? version : undefined
+  }
+
+  async batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }> {
+    const { data, meta } = this.db
+    const version = ++this.#revision
+    const events = batchEvents(ops, version, (key) => data.doesExist(key))
+    await data.batch(() => {
+      for (const op of ops) {
+        if (op.type === 'put') void data.put(op.key, bytes(op.value), version)
+        else void data.remove(op.key)
+      }
+      void meta.put(REVISION, revisionBytes(version))
+    })
+    return { version, events }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/**
+ * `durability: 'commit'`: each write is a short synchronous LMDB transaction without fsync. It
+ * is acknowledged once committed: visible to other processes and kept if this process is
+ * killed. The OS writes it to disk; a background sync every `flushIntervalMs` bounds what a
+ * power loss can take. Versions are read and bumped inside the transaction, so several
+ * processes sharing the files still get unique, growing versions.
+ */
+export class CommitWriter implements Writer {
+  #timer: NodeJS.Timeout | undefined
+  constructor(
+    private readonly db: Dbs,
+    private readonly flushIntervalMs: number,
+  ) {}
+
+  async write(
+    key: string,
+    value: Uint8Array,
+    previous: number | undefined,
+  ): Promise<number | undefined> {
+    const { root, data, meta } = this.db
+    const version = root.transactionSync(() => {
+      if (data.getEntry(key)?.version !== previous) return undefined
+      const v = readRevision(meta) + 1
+      data.putSync(key, bytes(value), v)
+      meta.putSync(REVISION, revisionBytes(v))
+      return v
+    })
+    this.#dirty()
+    return version
+  }
+
+  async remove(key: string, previous: number): Promise<number | undefined> {
+    const { root, data, meta } = this.db
+    const version = root.transactionSync(() => {
+      if (data.getEntry(key)?.version !== previous) return undefined
+      const v = readRevision(meta) + 1
+      data.removeSync(key)
+      meta.putSync(REVISION, revisionBytes(v))
+      return v
+    })
+    this.#dirty()
+    return version
+  }
+
+  async batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }> {
+    const { root, data, meta } = this.db
+    const result = root.transactionSync(() => {
+      const v = readRevision(meta) + 1
+      const events = batchEvents(ops, v, (key) => data.doesExist(key))
+      for (const op of ops) {
+        if (op.type === 'put') data.putSync(op.key, bytes(op.value), v)
+        else data.removeSync(op.key)
+      }
+      meta.putSync(REVISION, revisionBytes(v))
+      return { version: v, events }
+    })
+    this.#dirty()
+    return result
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#sync()
+  }
+
+  #dirty(): void {
+    if (this.#timer) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      void this.#sync()
+    }, this.flushIntervalMs)
+    this.#timer.unref()
+  }
+
+  #sync(): Promise<void> {
+    // RootDatabase.sync (mdb_env_sync on lmdb's thread) is missing from lmdb's typings.
+    const root = this.db.root as unknown as { sync(cb: (err?: Error) => void): void }
+    return new Promise((resolve) => root.sync(() => resolve()))
+  }
+}
+
+/** The events a batch causes, given which keys existed before it. */
+function batchEvents(
+  ops: readonly BatchOp[],
+  version: number,
+  existed: (key: string) => boolean,
+): WatchEvent[] {
+  const present = new Map<string, boolean>()
+  const events: WatchEvent[] = []
+  for (const op of ops) {
+    const before = present.get(op.key) ?? existed(op.key)
+    if (op.type === 'put') {
+      events.push({ type: before ? 'update' : 'create', key: op.key, value: op.value, version })
+      present.set(op.key, true)
+    } else {
+      if (before) events.push({ type: 'delete', key: op.key, version })
+      present.set(op.key, false)
+    }
+  }
+  return events
+}
