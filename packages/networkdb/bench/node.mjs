@@ -108,6 +108,11 @@ process.on('message', async (msg) => {
         }, 5)
         return check()
       }
+      case 'count':
+        return reply({
+          count: db.getTable(msg.table, msg.network).length,
+          tableBytesReceived: db.cluster.stats.tableBytesReceived,
+        })
       case 'stats': {
         const cpu = process.cpuUsage()
         return reply({

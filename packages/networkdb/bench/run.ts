@@ -23,7 +23,7 @@ class Node {
   readonly ready: Promise<void>
 
   constructor(readonly name: string) {
-    this.proc = fork(NODE, [name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    this.proc = fork(NODE, [name], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.ready = new Promise((resolve) => {
       this.proc.on('message', (m: Reply & { ready?: boolean }) => {
         if (m.ready) return resolve()

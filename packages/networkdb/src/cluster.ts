@@ -7,15 +7,15 @@
  *
  * Speed: a node's own table events are pushed at once to every node of the network, packed
  * into full packets (a burst is flushed as soon as a packet fills, the tail on the next turn of
- * the event loop), instead of ~10 events per 200 ms. Events learned from a bulk sync (someone
- * had missed them) and, in `relay: 'gossip'` mode, every event that changed local state are
- * re-gossiped upstream's way: a per-network transmit-limited queue, to 3 random members.
+ * the event loop), instead of ~10 events per 200 ms. In networks of more than `fanout` other
+ * members the owner sends to `fanout` group heads, which forward to their groups (see
+ * `groups`). Events learned from a bulk sync (someone had missed them) and, in
+ * `relay: 'gossip'` mode, every event that changed local state are re-gossiped upstream's way:
+ * a per-network transmit-limited queue, to 3 random members.
  */
-import { randomInt } from 'node:crypto'
 import {
   MessageType,
   decodeGossip,
-  encodeBulkSync,
   encodeCompound,
   encodeNetworkEvent,
   encodeNodeEvent,
@@ -30,6 +30,14 @@ import {
   type TableEvent,
 } from './proto.js'
 import { BroadcastQueue } from './queue.js'
+import {
+  PACKET_OVERHEAD,
+  PART_OVERHEAD,
+  bulkSyncMessage,
+  groups,
+  pick,
+  type Seen,
+} from './fanout.js'
 import type { State, StateSink } from './state.js'
 
 /** What NetworkDB needs from the membership layer. */
@@ -55,12 +63,12 @@ export interface ClusterOptions {
   relay: 'direct' | 'gossip'
   /** Members a gossip round reaches (upstream 3). */
   gossipNodes: number
+  /**
+   * Copies of an own table packet the owner sends; members beyond that get it from a group
+   * head (0: the owner sends to every member). Default 3.
+   */
+  fanout: number
 }
-
-/** Bytes a compound part costs beyond its payload (two tags and two length varints). */
-const PART_OVERHEAD = 6
-/** Memberlist user type byte, CRC header, NetworkDB envelope and compound headers. */
-const PACKET_OVERHEAD = 16
 
 interface Pending {
   parts: Uint8Array[]
@@ -199,7 +207,32 @@ export class Cluster implements StateSink {
     this.#pending.delete(network)
     if (!p || p.parts.length === 0) return
     const packet = envelope(MessageType.Compound, encodeCompound(p.parts))
-    for (const node of this.#peers(network)) this.#send(node, packet)
+    for (const group of this.#tree(this.#state.self, network)) this.#send(group[0]!, packet)
+  }
+
+  /**
+   * Who forwards an owner's packets: the network's other members (sorted, rotated by the
+   * owner so load spreads) cut into `fanout` groups. The owner sends to each group's head;
+   * the head forwards to the rest of its group. Every member gets each packet once, and the
+   * owner sends `fanout` copies instead of one per member. Small networks get direct sends.
+   */
+  #tree(owner: string, network: string): string[][] {
+    const self = this.#state.self
+    const alive = new Set(this.#link.alive())
+    const members = [...(this.#state.networkNodes.get(network) ?? [])].filter(
+      (n) => n !== owner && (n === self || alive.has(n)),
+    )
+    return groups(members, owner, this.#opts.fanout)
+  }
+
+  /** Forward an owner's packet to our group when we head it. */
+  #forward(packet: Uint8Array, seen: Seen): void {
+    if (!seen.owner || !seen.network || seen.owner === this.#state.self) return
+    const own = this.#state.ownNetwork(seen.network)
+    if (!own || own.leaving) return
+    const group = this.#tree(seen.owner, seen.network).find((g) => g[0] === this.#state.self)
+    if (!group) return
+    for (const node of group.slice(1)) this.#send(node, packet)
   }
 
   #send(node: string, packet: Uint8Array): void {
@@ -243,22 +276,31 @@ export class Cluster implements StateSink {
       st.tableBytesReceived += buf.length
     } else if (type === MessageType.BulkSync) st.bulkBytesReceived += buf.length
     try {
-      this.#handle(buf, false)
+      const seen: Seen = {}
+      this.#handle(buf, false, seen)
+      if (type === MessageType.Compound && seen.tableOnly !== false) this.#forward(buf, seen)
     } catch {
       // Malformed or unknown messages from the network are dropped, as upstream does.
     }
   }
 
-  #handle(buf: Uint8Array, fromBulkSync: boolean): void {
+  #handle(buf: Uint8Array, fromBulkSync: boolean, seen?: Seen): void {
     const msg = decodeGossip(buf)
     switch (msg.type) {
       case 'node':
+        if (seen) seen.tableOnly = false
         if (this.#state.handleNodeEvent(msg.message)) this.node(msg.message, buf)
         return
       case 'network':
+        if (seen) seen.tableOnly = false
         if (this.#state.handleNetworkEvent(msg.message)) this.network(msg.message, buf)
         return
       case 'table':
+        if (seen) {
+          const { nodeName, networkId } = msg.message
+          seen.owner = seen.owner === undefined || seen.owner === nodeName ? nodeName : null
+          seen.network = seen.network === undefined || seen.network === networkId ? networkId : null
+        }
         if (!fromBulkSync) this.stats.tableEventsReceived++
         if (this.#state.handleTableEvent(msg.message, fromBulkSync)) {
           if (fromBulkSync || this.#opts.relay === 'gossip') this.table(msg.message, buf)
@@ -267,7 +309,7 @@ export class Cluster implements StateSink {
       case 'compound':
         for (const part of msg.message) {
           try {
-            this.#handle(part, fromBulkSync)
+            this.#handle(part, fromBulkSync, seen)
           } catch {
             // one bad part does not spoil the others
           }
@@ -285,23 +327,7 @@ export class Cluster implements StateSink {
   // ---- bulk sync -----------------------------------------------------------------------
 
   #bulkMessage(networks: string[], unsolicited: boolean): Uint8Array {
-    const parts: Uint8Array[] = []
-    for (const network of networks) {
-      for (const [table, keys] of this.#state.entries.get(network) ?? []) {
-        for (const [key, e] of keys) {
-          const ev = this.#state.toTableEvent(network, table, key, e)
-          parts.push(envelope(MessageType.TableEvent, encodeTableEvent(ev)))
-        }
-      }
-    }
-    const bsm: BulkSyncMessage = {
-      ltime: this.#state.tableClock.time,
-      unsolicited,
-      nodeName: this.#state.self,
-      networks,
-      payload: envelope(MessageType.Compound, encodeCompound(parts)),
-    }
-    return envelope(MessageType.BulkSync, encodeBulkSync(bsm))
+    return bulkSyncMessage(this.#state, networks, unsolicited)
   }
 
   /** Exchange a network's entries with some members; resolves when all answered or timed out. */
@@ -387,14 +413,4 @@ export class Cluster implements StateSink {
   peersOf(network: string): string[] {
     return this.#peers(network)
   }
-}
-
-/** Up to `k` distinct random items. */
-export function pick<T>(items: readonly T[], k: number): T[] {
-  const a = [...items]
-  for (let i = 0; i < Math.min(k, a.length); i++) {
-    const j = i + randomInt(a.length - i)
-    ;[a[i], a[j]] = [a[j]!, a[i]!]
-  }
-  return a.slice(0, k)
 }

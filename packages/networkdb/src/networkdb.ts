@@ -1,5 +1,6 @@
 import { BadRequestError, UnavailableError } from '@libnetwork/types'
-import { Cluster, pick, type ClusterOptions, type Link } from './cluster.js'
+import { Cluster, type ClusterOptions, type Link } from './cluster.js'
+import { pick } from './fanout.js'
 import { LocalDB, type NetworkDBOptions } from './db.js'
 
 /** The callbacks NetworkDB gives its membership layer (memberlist's delegate and events). */
@@ -61,6 +62,7 @@ export class NetworkDB extends LocalDB {
       packetSize: opts.packetSize ?? 1400,
       relay: opts.relay ?? 'direct',
       gossipNodes: opts.gossipNodes ?? 3,
+      fanout: opts.fanout ?? 3,
     })
     this.state.sink = this.cluster
   }
@@ -161,6 +163,15 @@ export class NetworkDB extends LocalDB {
       ltime: this.state.networkClock.increment(),
       nodeName: this.nodeId,
     })
+    // As upstream, let the leave event go out before memberlist's own leave.
+    const end = Date.now() + 2_000
+    while (
+      this.#m.alive().length > 0 &&
+      this.cluster.broadcasts.has(`node/${this.nodeId}`) &&
+      Date.now() < end
+    ) {
+      await new Promise((r) => setTimeout(r, 20))
+    }
     try {
       await this.#m.leave()
     } finally {

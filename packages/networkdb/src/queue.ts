@@ -57,6 +57,11 @@ export class BroadcastQueue {
     return out
   }
 
+  /** True while a message with this name is still queued. */
+  has(name: string): boolean {
+    return this.#items.has(name)
+  }
+
   clear(): void {
     this.#items.clear()
   }

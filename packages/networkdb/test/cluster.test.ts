@@ -44,7 +44,10 @@ t.test('a late joiner gets the network state by bulk sync', async (t) => {
   t.teardown(() => stopAll(nodes))
   const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]]
   await Promise.all([a, b].map((n) => n.db.joinNetwork('net1')))
-  await waitFor(() => a.db.networkPeers('net1').length === 2, 'a sees b in net1')
+  await waitFor(
+    () => [a, b].every((n) => n.db.networkPeers('net1').length === 2),
+    'a and b in net1',
+  )
   for (let i = 0; i < 50; i++) a.db.createEntry('t1', 'net1', `k${i}`, bytes('x'))
   a.db.deleteEntry('t1', 'net1', 'k0')
   await waitFor(() => count(b) === 49, 'b has them')
@@ -119,7 +122,7 @@ t.test('watchers see remote changes once each, in clock order', async (t) => {
   t.teardown(() => stopAll(nodes))
   const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
   await Promise.all(nodes.map((n) => n.db.joinNetwork('net1')))
-  await waitFor(() => b.db.networkPeers('net1').length === 2, 'peers')
+  await waitFor(() => nodes.every((n) => n.db.networkPeers('net1').length === 2), 'peers')
   const ac = new AbortController()
   const seen: string[] = []
   const done = (async () => {
