@@ -197,6 +197,7 @@ export function createNetns(name: string, options: NetnsOptions = {}): string {
 
 /** Delete a named namespace (like `ip netns delete`): unmount and remove its file. */
 export function deleteNetns(name: string, options: NetnsOptions = {}): void {
+  validName(name) // a name under the run dir, never an arbitrary path
   const path = netnsPath(name, options)
   try {
     statSync(path)

@@ -67,6 +67,7 @@ t.test('names and references are validated', (t) => {
   for (const bad of ['', '.', '..', 'a/b', 'x'.repeat(256)]) {
     t.throws(() => createNetns(bad), BadRequestError, JSON.stringify(bad))
   }
+  t.throws(() => deleteNetns('/etc/hostname'), BadRequestError, 'delete takes names, not paths')
   t.throws(() => netnsPath({ pid: -1 }), BadRequestError)
   t.equal(netnsPath({ pid: 1 }), '/proc/1/ns/net')
   t.throws(() => Netlink.open({ netns: 'lnt-netlink-does-not-exist' }), NotFoundError)

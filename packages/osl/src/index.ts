@@ -8,11 +8,13 @@ export type { OslOptions } from './osl.js'
 export { Sandbox } from './sandbox.js'
 export type {
   InterfaceOptions,
+  JoinOptions,
+  VethJoinOptions,
   SandboxInterface,
   StaticRoute,
   NeighborEntry,
   SandboxInfo,
-} from './sandbox.js'
+} from './types.js'
 export { NamespaceGC } from './gc.js'
 export type { NamespaceGCOptions } from './gc.js'
 export { realNetlink } from './ops.js'

@@ -7,6 +7,7 @@ import {
   type Address,
   type Link,
   type LinkRef,
+  type LinkSpec,
   type LinkUpdate,
   type NeighborInput,
   type NetnsRef,
@@ -20,6 +21,7 @@ export interface NetlinkOps {
   links(): Link[]
   link(ref: LinkRef): Link
   findLink(ref: LinkRef): Link | undefined
+  createLink(spec: LinkSpec): void
   setLink(ref: LinkRef, update: LinkUpdate): void
   deleteLink(ref: LinkRef): void
   addresses(filter?: { link?: LinkRef; family?: 4 | 6 }): Address[]

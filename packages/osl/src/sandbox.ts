@@ -5,7 +5,6 @@
  */
 import {
   type IP,
-  type IPNet,
   type InterfaceAddress,
   BadRequestError,
   ConflictError,
@@ -14,70 +13,23 @@ import {
 } from '@libnetwork/types'
 import { type Link, type NetnsRef, setSysctl, deleteNetns, parseMAC } from '@libnetwork/netlink'
 import type { NetlinkOps } from './ops.js'
+import type {
+  InterfaceOptions,
+  JoinOptions,
+  NeighborEntry,
+  SandboxInfo,
+  SandboxInterface,
+  StaticRoute,
+  VethJoinOptions,
+} from './types.js'
 import { Undo } from './undo.js'
-
-export interface InterfaceOptions {
-  /** The interface in the host namespace to move in (e.g. the container end of a veth pair). */
-  srcName: string
-  /** Name prefix inside the sandbox: `eth` gives eth0, eth1, … (default `eth`). */
-  dstPrefix?: string
-  /** An exact name inside the sandbox (instead of prefix + number). */
-  dstName?: string
-  mac?: string
-  mtu?: number
-  /** IPv4 and IPv6 addresses with their prefix lengths. */
-  addresses?: InterfaceAddress[]
-  /** Bring the interface up (default true). */
-  up?: boolean
-}
-
-/** An interface plus the gateways and routes that go with it. */
-export interface JoinOptions extends InterfaceOptions {
-  gateway?: IP
-  gatewayV6?: IP
-  /** Static routes; without `interface` they use the joined one. */
-  routes?: StaticRoute[]
-}
-
-export interface SandboxInterface {
-  name: string
-  /** Its name in the host namespace before it was moved in (unknown after a restore). */
-  srcName?: string
-  index: number
-  mac?: string
-  mtu: number
-  up: boolean
-  addresses: InterfaceAddress[]
-}
-
-export interface StaticRoute {
-  dst: IPNet
-  gateway?: IP
-  /** Output interface name inside the sandbox. */
-  interface?: string
-  onLink?: boolean
-}
-
-export interface NeighborEntry {
-  ip: IP
-  mac: string
-  interface: string
-}
-
-export interface SandboxInfo {
-  key: string
-  path: string
-  interfaces: SandboxInterface[]
-  gateway?: IP
-  gatewayV6?: IP
-  routes: StaticRoute[]
-  neighbors: NeighborEntry[]
-}
 
 interface Tracked {
   srcName?: string
   mac?: string
   mtu?: number
+  /** Created here (joinVeth): removing it deletes it. */
+  owned?: boolean
 }
 
 const isNotFound = (err: unknown): boolean =>
@@ -117,6 +69,35 @@ export class Sandbox {
     for (const n of names) this.tracked.set(n, {})
   }
 
+  /** Validate what addInterface / joinVeth take; returns the addresses. */
+  private checkOptions(options: Omit<InterfaceOptions, 'srcName'>): InterfaceAddress[] {
+    const prefix = options.dstPrefix ?? 'eth'
+    if (!/^[a-z][a-z0-9_-]{0,9}$/i.test(prefix)) {
+      throw new BadRequestError(
+        'invalid-prefix',
+        `invalid interface name prefix ${JSON.stringify(prefix)}`,
+        {
+          details: { prefix },
+        },
+      )
+    }
+    const addresses = options.addresses ?? []
+    if (!Array.isArray(addresses) || !addresses.every(isAddr)) {
+      throw new BadRequestError('invalid-address', 'addresses must be InterfaceAddress values')
+    }
+    if (options.mac !== undefined) parseMAC(options.mac)
+    if (options.dstName !== undefined && this.nl.findLink(options.dstName)) {
+      throw new ConflictError(
+        'interface-exists',
+        `sandbox ${this.key} already has an interface ${options.dstName}`,
+        {
+          details: { key: this.key, name: options.dstName },
+        },
+      )
+    }
+    return addresses
+  }
+
   private nextName(prefix: string): string {
     const taken = new Set(this.nl.links().map((l) => l.name))
     for (let i = 0; ; i++) if (!taken.has(`${prefix}${i}`)) return `${prefix}${i}`
@@ -131,28 +112,9 @@ export class Sandbox {
     this.alive()
     if (typeof options !== 'object' || options === null)
       throw new BadRequestError('invalid-interface', 'interface options are required')
-    const prefix = options.dstPrefix ?? 'eth'
-    if (!/^[a-z][a-z0-9_-]{0,9}$/i.test(prefix)) {
-      throw new BadRequestError(
-        'invalid-prefix',
-        `invalid interface name prefix ${JSON.stringify(prefix)}`,
-        { details: { prefix } },
-      )
-    }
-    const addresses = options.addresses ?? []
-    if (!Array.isArray(addresses) || !addresses.every(isAddr)) {
-      throw new BadRequestError('invalid-address', 'addresses must be InterfaceAddress values')
-    }
-    if (options.mac !== undefined) parseMAC(options.mac)
+    const addresses = this.checkOptions(options)
     const src: Link = this.host.link(options.srcName)
-    const name = options.dstName ?? this.nextName(prefix)
-    if (this.nl.findLink(name)) {
-      throw new ConflictError(
-        'interface-exists',
-        `sandbox ${this.key} already has an interface ${name}`,
-        { details: { key: this.key, name } },
-      )
-    }
+    const name = options.dstName ?? this.nextName(options.dstPrefix ?? 'eth')
     const undo = new Undo()
     try {
       this.host.setLink(src.index, { netns: this.path, name })
@@ -194,25 +156,73 @@ export class Sandbox {
     const undo = new Undo()
     undo.push(() => this.removeInterface(iface.name))
     try {
-      for (const [gw, v] of [
-        [options.gateway, 4],
-        [options.gatewayV6, 6],
-      ] as const) {
-        if (gw === undefined) continue
-        this.setGateway(gw, { interface: iface.name })
-        undo.push(() => this.unsetGateway(v))
-      }
-      for (const r of options.routes ?? []) {
-        const route = { ...r, interface: r.interface ?? iface.name }
-        this.addStaticRoute(route)
-        undo.push(() => this.removeStaticRoute(route))
-      }
+      this.routesFor(iface.name, options, undo)
     } catch (err) {
       const undoErrors = undo.rollback()
       if (undoErrors.length && err instanceof Error) Object.assign(err, { undoErrors })
       throw err
     }
     return this.describe(this.nl.link(iface.name))
+  }
+
+  /**
+   * The fast join: create a veth pair whose inside end is born in the sandbox under its final
+   * name (no move, no rename), attach the host end to `master`, then addresses, up, gateways
+   * and routes. All or nothing: on failure the pair is deleted. `removeInterface` deletes it.
+   */
+  joinVeth(options: VethJoinOptions): SandboxInterface {
+    this.alive()
+    if (typeof options !== 'object' || options === null)
+      throw new BadRequestError('invalid-interface', 'veth options are required')
+    const addresses = this.checkOptions(options)
+    const name = options.dstName ?? this.nextName(options.dstPrefix ?? 'eth')
+    const undo = new Undo()
+    try {
+      this.host.createLink({
+        kind: 'veth',
+        name: options.hostName,
+        up: true,
+        ...(options.master !== undefined ? { master: options.master } : {}),
+        ...(options.mtu !== undefined ? { mtu: options.mtu } : {}),
+        peer: {
+          name,
+          netns: this.path,
+          ...(options.mac ? { mac: options.mac } : {}),
+          ...(options.mtu ? { mtu: options.mtu } : {}),
+        },
+      })
+      undo.push(() => this.host.deleteLink(options.hostName))
+      for (const a of addresses) this.nl.addAddress(name, a, { noDad: a.version === 6 })
+      if (options.up ?? true) this.nl.setLink(name, { up: true })
+      this.tracked.set(name, { owned: true })
+      undo.push(() => this.tracked.delete(name))
+      this.routesFor(name, options, undo)
+    } catch (err) {
+      const undoErrors = undo.rollback()
+      if (undoErrors.length && err instanceof Error) Object.assign(err, { undoErrors })
+      throw err
+    }
+    return this.describe(this.nl.link(name))
+  }
+
+  private routesFor(
+    name: string,
+    options: Pick<JoinOptions, 'gateway' | 'gatewayV6' | 'routes'>,
+    undo: Undo,
+  ): void {
+    for (const [gw, v] of [
+      [options.gateway, 4],
+      [options.gatewayV6, 6],
+    ] as const) {
+      if (gw === undefined) continue
+      this.setGateway(gw, { interface: name })
+      undo.push(() => this.unsetGateway(v))
+    }
+    for (const r of options.routes ?? []) {
+      const route = { ...r, interface: r.interface ?? name }
+      this.addStaticRoute(route)
+      undo.push(() => this.removeStaticRoute(route))
+    }
   }
 
   /**
@@ -223,7 +233,7 @@ export class Sandbox {
     this.alive()
     const link = this.nl.link(name)
     const t = this.tracked.get(name)
-    if (options.delete) {
+    if (options.delete || t?.owned) {
       this.nl.deleteLink(link.index)
     } else {
       const back = t?.srcName ?? name
