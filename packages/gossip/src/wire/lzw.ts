@@ -12,6 +12,15 @@ const MAX_WIDTH = 12
 
 const TABLE_SIZE = 1 << 14
 const TABLE_MASK = TABLE_SIZE - 1
+// One table reused by every call (compression is synchronous); `used` lists the filled slots
+// so clearing costs the entries written, not the whole table.
+const table = new Uint32Array(TABLE_SIZE)
+const used = new Uint16Array(MAX_CODE + 1)
+let nUsed = 0
+function clearTable(): void {
+  for (let i = 0; i < nUsed; i++) table[used[i]!] = 0
+  nUsed = 0
+}
 
 /** Compresses bytes exactly as Go's lzw.NewWriter(w, lzw.LSB, 8). */
 export function lzwCompress(input: Uint8Array): Uint8Array {
@@ -24,7 +33,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
   let hi = EOF
   let overflow = 512
   // open-addressing table of (key << 12 | code), key = prefix code << 8 | literal; 0 = empty
-  let table = new Uint32Array(TABLE_SIZE)
+  clearTable()
   const write = (code: number): void => {
     bits |= code << nBits
     nBits += width
@@ -46,7 +55,7 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       width = 9
       hi = EOF
       overflow = 512
-      table = new Uint32Array(TABLE_SIZE)
+      clearTable()
       return true
     }
     return false
@@ -71,21 +80,26 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
       code = lit
       if (incHi()) continue
       table[h] = ((key << 12) | hi) >>> 0
+      used[nUsed++] = h
     }
     write(code)
     incHi()
     write(EOF)
   }
   if (nBits > 0) out[o++] = bits & 0xff
+  clearTable()
   return out.slice(0, o)
 }
 
+// Decoder state reused across calls (decompression is synchronous).
+const prefix = new Uint16Array(4096)
+const suffix = new Uint8Array(4096)
+const stack = new Uint8Array(4096)
+let scratch = new Uint8Array(65536)
+
 /** Decompresses Go compress/lzw (LSB, 8) data; refuses output over `maxOutput` bytes. */
 export function lzwDecompress(input: Uint8Array, maxOutput = 16 * 1024 * 1024): Uint8Array {
-  const prefix = new Uint16Array(4096)
-  const suffix = new Uint8Array(4096)
-  const stack = new Uint8Array(4096)
-  let out = new Uint8Array(Math.min(maxOutput, Math.max(64, input.length * 4)))
+  let out = scratch
   let total = 0
   let width = 9
   let hi = EOF
@@ -148,6 +162,7 @@ export function lzwDecompress(input: Uint8Array, maxOutput = 16 * 1024 * 1024): 
       const next = new Uint8Array(Math.min(maxOutput, Math.max(out.length * 2, total + n)))
       next.set(out.subarray(0, total))
       out = next
+      if (out.length <= 4 * 1024 * 1024) scratch = out
     }
     out.set(stack.subarray(i), total)
     total += n

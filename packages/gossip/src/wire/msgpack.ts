@@ -129,6 +129,18 @@ export interface DecodedMap {
 const MAX_DEPTH = 16
 const utf8 = new TextDecoder('utf-8', { fatal: false })
 
+/** Map keys are short ASCII Go field names: decode those without TextDecoder. */
+function keyString(k: Uint8Array): string {
+  if (k.length > 24) return utf8.decode(k)
+  let s = ''
+  for (let i = 0; i < k.length; i++) {
+    const c = k[i]!
+    if (c >= 0x80) return utf8.decode(k)
+    s += String.fromCharCode(c)
+  }
+  return s
+}
+
 /** Reads msgpack values from a buffer, tracking the offset. */
 export class MsgpackReader {
   offset: number
@@ -254,7 +266,7 @@ export class MsgpackReader {
       if (!(k instanceof Uint8Array)) {
         throw new WireError('msgpack-key', 'msgpack map key is not a string')
       }
-      out[utf8.decode(k)] = this.value(depth + 1)
+      out[keyString(k)] = this.value(depth + 1)
     }
     return out
   }
