@@ -41,7 +41,7 @@ export interface RecordSource {
 
 /** A change to a RecordTable, as a plain object (postMessage-safe). */
 export type RecordUpdate =
-  | { op: 'add-host'; network: string; name: string; ips: string[] }
+  | { op: 'add-host'; network: string; name: string; ips: string[]; alias?: boolean }
   | { op: 'remove-host'; network: string; name: string; ips?: string[] }
   | { op: 'add-service'; network: string; service: string; ips: string[] }
   | { op: 'remove-service'; network: string; service: string; ips?: string[] }
@@ -50,6 +50,8 @@ export type RecordUpdate =
   | { op: 'remove-network'; network: string }
 
 interface Host {
+  /** Aliases answer A/AAAA but are never the PTR name of an address. */
+  alias: boolean
   ipv4: Set<string>
   ipv6: Set<string>
 }
@@ -123,6 +125,11 @@ export class RecordTable implements RecordSource {
     this.apply({ op: 'add-host', network, name, ips: ips.map(String) })
   }
 
+  /** A network-scoped alias of a container (`--network-alias`): resolves, but has no PTR. */
+  addAlias(network: string, alias: string, ips: IP[]): void {
+    this.apply({ op: 'add-host', network, name: alias, ips: ips.map(String), alias: true })
+  }
+
   removeHost(network: string, name: string, ips?: IP[]): void {
     this.apply(
       ips === undefined
@@ -166,7 +173,12 @@ export class RecordTable implements RecordSource {
     const out: RecordUpdate[] = []
     for (const [network, n] of this.networks) {
       for (const [name, h] of n.hosts) {
-        out.push({ op: 'add-host', network, name, ips: [...h.ipv4, ...h.ipv6] })
+        const ips = [...h.ipv4, ...h.ipv6]
+        out.push(
+          h.alias
+            ? { op: 'add-host', network, name, ips, alias: true }
+            : { op: 'add-host', network, name, ips },
+        )
       }
       for (const [service, h] of n.tasks) {
         out.push({ op: 'add-service', network, service, ips: [...h.ipv4, ...h.ipv6] })
@@ -188,7 +200,10 @@ export class RecordTable implements RecordSource {
       case 'add-host': {
         const name = checkName('name', update.name)
         const ips = checkIPs(update.ips)
-        addIPs(getOr(this.net(network).hosts, name), ips)
+        const host = getOr(this.net(network).hosts, name)
+        addIPs(host, ips)
+        // A name added once as a real host stays one (it keeps its PTR).
+        if (update.alias !== true) host.alias = false
         break
       }
       case 'add-service': {
@@ -279,7 +294,7 @@ export class RecordTable implements RecordSource {
     const key = address
     for (const [network, n] of this.networks) {
       for (const [name, h] of n.hosts) {
-        if (h.ipv4.has(key) || h.ipv6.has(key)) return [`${name}.${network}`]
+        if (!h.alias && (h.ipv4.has(key) || h.ipv6.has(key))) return [`${name}.${network}`]
       }
     }
     return undefined
@@ -302,7 +317,7 @@ export class RecordTable implements RecordSource {
 function getOr(map: Map<string, Host>, key: string): Host {
   let h = map.get(key)
   if (h === undefined) {
-    h = { ipv4: new Set(), ipv6: new Set() }
+    h = { alias: true, ipv4: new Set(), ipv6: new Set() }
     map.set(key, h)
   }
   return h

@@ -105,3 +105,18 @@ t.test('reverseToAddress', (t) => {
   t.equal(reverseToAddress('example.com'), undefined)
   t.end()
 })
+
+t.test('aliases resolve but never become the PTR name', (t) => {
+  const table = new RecordTable()
+  table.addAlias('net', 'www', [ip('10.3.0.2')])
+  table.addHost('net', 'web-1', [ip('10.3.0.2')])
+  t.same(table.lookupName('www'), { ipv4: ['10.3.0.2'], ipv6: [], roundRobin: false })
+  t.same(table.lookupAddress('10.3.0.2'), ['web-1.net'])
+  const copy = new RecordTable()
+  for (const u of table.snapshot()) copy.apply(structuredClone(u))
+  t.same(copy.snapshot(), table.snapshot())
+  t.same(copy.lookupAddress('10.3.0.2'), ['web-1.net'], 'alias flag survives the snapshot')
+  table.removeHost('net', 'web-1')
+  t.equal(table.lookupAddress('10.3.0.2'), undefined, 'only the alias is left: no PTR')
+  t.end()
+})
