@@ -11,6 +11,9 @@ interface Entry {
 }
 
 const entries = new Map<string, Entry>()
+/** Stream buffer per direction: above the 64 KiB a socket read returns, so a relay does not
+ * stop and restart reading after every chunk. */
+const HWM = 1 << 20
 
 function send(msg: ChildReply): void {
   if (process.connected) process.send?.(msg)
@@ -27,6 +30,8 @@ function tcpEntry(spec: ProxyEntrySpec, server: net.Server, done: (err?: Error) 
       port: spec.containerPort,
       allowHalfOpen: true,
       noDelay: true,
+      // honoured by the Duplex constructor, missing from the connect typings
+      ...({ highWaterMark: HWM } as object),
     })
     sockets.add(client)
     sockets.add(backend)
@@ -170,7 +175,10 @@ function add(req: Extract<ChildRequest, { type: 'add' }>, handle: unknown): void
     }
   }
   if (spec.protocol === 'tcp') {
-    const server = handle instanceof net.Server ? handle : net.createServer({ allowHalfOpen: true })
+    const server =
+      handle instanceof net.Server
+        ? handle
+        : net.createServer({ allowHalfOpen: true, highWaterMark: HWM })
     entry = tcpEntry(spec, server, done)
   } else {
     const given = handle instanceof dgram.Socket
