@@ -12,6 +12,8 @@ t.test(
     t.teardown(() => h.close())
     const ac = new AbortController()
     const events = h.events({ groups: ['link', 'address'], signal: ac.signal, pollMs: 50 })
+    const guard = setTimeout(() => ac.abort(), 20_000) // never hang the suite
+    t.teardown(() => clearTimeout(guard))
     h.createLink({ kind: 'bridge', name: 'br0' })
     h.addAddress('br0', InterfaceAddress.parse('10.9.0.1/24'))
     h.deleteLink('br0')
@@ -36,14 +38,18 @@ t.test('route and neighbour groups; bad groups are refused', async (t) => {
   t.throws(() => subscribe({ netns: ns, groups: ['bogus' as never] }), BadRequestError)
   const ac = new AbortController()
   const events = subscribe({ netns: ns, groups: ['route'], signal: ac.signal, pollMs: 50 })
+  const guard = setTimeout(() => ac.abort(), 20_000)
+  t.teardown(() => clearTimeout(guard))
+  let sawPrefixRoute = false
   h.createLink({ kind: 'bridge', name: 'br0', up: true })
   h.addAddress('br0', InterfaceAddress.parse('10.9.0.1/24'))
   for await (const e of events) {
     t.equal(e.type, 'route', 'only route events')
     if (e.type === 'route' && e.route.dst?.toString() === '10.9.0.0/24') {
-      t.pass('prefix route of the new address seen')
+      sawPrefixRoute = true
       ac.abort()
     }
   }
+  t.ok(sawPrefixRoute, 'prefix route of the new address seen')
   t.throws(() => events[Symbol.asyncIterator](), BadRequestError, 'a stream is iterated once')
 })

@@ -8,8 +8,10 @@ import {
   NotImplementedError,
   UnavailableError,
 } from '@libnetwork/types'
-import { Netlink } from '../src/index.js'
-import { ip, ipJson, testNetns } from './helpers.js'
+import { spawn } from 'node:child_process'
+import { readlinkSync } from 'node:fs'
+import { Netlink, withNetns } from '../src/index.js'
+import { ip, ipJson, testNetns, threadNetns } from './helpers.js'
 
 interface IpLink {
   ifname: string
@@ -130,6 +132,39 @@ t.test('move a link into another namespace by name, fd path and back', (t) => {
   t.ok(ipLink(a, 'y1'), 'moved and renamed in one request')
   t.equal(ipLink(b, 'y0'), undefined)
   t.end()
+})
+
+t.test('move a link by process id; vxlan with a unicast remote', async (t) => {
+  const a = testNetns(t, 'pid')
+  const b = testNetns(t, 'pidb')
+  const ha = Netlink.open({ netns: a })
+  t.teardown(() => ha.close())
+  // A process living in namespace b: its pid names the namespace.
+  const child = spawn('ip', ['netns', 'exec', b, 'sleep', '30'], { stdio: 'ignore' })
+  t.teardown(() => {
+    child.kill()
+  })
+  await new Promise((resolve) => child.once('spawn', resolve))
+  // `ip netns exec` execs sleep in place: wait until the pid has switched namespaces.
+  const target = withNetns(b, threadNetns)
+  for (let i = 0; i < 100 && readlinkSync(`/proc/${child.pid}/ns/net`) !== target; i++) {
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  ha.createLink({ kind: 'veth', name: 'p0', peer: { name: 'p1' } })
+  ha.setLink('p1', { netns: { pid: child.pid! } })
+  t.ok(ipLink(b, 'p1'), 'moved into the namespace of the pid')
+  t.equal(ipLink(a, 'p1'), undefined)
+
+  ha.createLink({
+    kind: 'vxlan',
+    name: 'vx1',
+    vxlan: { id: 7, remote: IP.parse('192.0.2.9'), port: 4789 },
+  })
+  t.match(ipLink(a, 'vx1')?.linkinfo, { info_data: { id: 7, remote: '192.0.2.9', port: 4789 } })
+  t.equal(
+    ha.link('vx1').info?.kind === 'vxlan' && ha.link('vx1').info?.group?.toString(),
+    '192.0.2.9',
+  )
 })
 
 t.test('kernel errors become typed errors with errno details', (t) => {
