@@ -25,8 +25,16 @@ export interface PortBinding {
   /** A port, a range to pick one from, or omitted/0 for any port of the dynamic range. */
   hostPort?: number | PortRange
   containerIP: IP
-  containerPort: number
+  /**
+   * A port, or a range: each container port is then published on its own host port (the
+   * matching port of a `hostPort` range of the same length, consecutive ports from a numeric
+   * `hostPort`, or any ports when `hostPort` is omitted), as `-p 8000-8002:80-82` does.
+   */
+  containerPort: number | PortRange
 }
+
+/** A binding after range expansion: one container port. */
+type SingleBinding = PortBinding & { containerPort: number }
 
 export interface PortMapperOptions {
   allocator: PortAllocator
@@ -108,7 +116,7 @@ export class PortMapper {
     return set
   }
 
-  #validate(b: PortBinding): void {
+  #validate(b: SingleBinding): void {
     if (typeof b !== 'object' || b === null)
       throw new BadRequestError('invalid-binding', 'a port binding must be an object')
     if (b.protocol !== 'tcp' && b.protocol !== 'udp' && b.protocol !== 'sctp') {
@@ -142,7 +150,7 @@ export class PortMapper {
    * one batch per family, proxy serving) or none is and nothing is left behind.
    */
   async map(bindings: PortBinding | PortBinding[]): Promise<PortMapping[]> {
-    const list = Array.isArray(bindings) ? bindings : [bindings]
+    const list = (Array.isArray(bindings) ? bindings : [bindings]).flatMap((b) => expand(b))
     for (const b of list) this.#validate(b)
     const done: PortMapping[] = []
     const proxied: PortMapping[] = []
@@ -253,6 +261,48 @@ export class PortMapper {
     for (const s of this.#sets.values()) out.push(await s.reapply())
     return out
   }
+}
+
+/** Split a binding with a container port range into one binding per port. */
+function expand(b: PortBinding): SingleBinding[] {
+  if (typeof b !== 'object' || b === null) {
+    throw new BadRequestError('invalid-binding', 'a port binding must be an object')
+  }
+  const cp = b.containerPort
+  if (typeof cp === 'number') return [{ ...b, containerPort: cp }]
+  if (
+    typeof cp !== 'object' ||
+    cp === null ||
+    !isPort(cp.start) ||
+    !isPort(cp.end) ||
+    cp.start > cp.end
+  ) {
+    throw new BadRequestError('invalid-port', `invalid container port range ${JSON.stringify(cp)}`)
+  }
+  const n = cp.end - cp.start + 1
+  const hp = b.hostPort ?? 0
+  let hostPortOf: (i: number) => number | PortRange
+  if (hp === 0) hostPortOf = () => 0
+  else if (typeof hp === 'number') {
+    if (!isPort(hp) || hp + n - 1 > 65535) {
+      throw new BadRequestError('invalid-port', `host ports ${hp}-${hp + n - 1} are out of range`)
+    }
+    hostPortOf = (i) => hp + i
+  } else {
+    if (!isPort(hp.start) || !isPort(hp.end) || hp.end - hp.start + 1 !== n) {
+      throw new BadRequestError(
+        'port-range-mismatch',
+        `host port range ${JSON.stringify(hp)} must have as many ports as ${cp.start}-${cp.end}`,
+        { details: { hostPort: hp, containerPort: cp } },
+      )
+    }
+    hostPortOf = (i) => hp.start + i
+  }
+  return Array.from({ length: n }, (_, i) => ({
+    ...b,
+    hostPort: hostPortOf(i),
+    containerPort: cp.start + i,
+  }))
 }
 
 /** Stored form of mappings: JSON with addresses as text. */

@@ -69,6 +69,42 @@ t.test('without the proxy only the DNAT path exists', { skip: skipReason }, asyn
   })
   t.equal(await probe(topo, 'tcp', topo.hostIP, 9090, 'x'), 'x')
   t.match(await probe(topo, 'tcp', '127.0.0.1', 9090), /^FAIL/, 'loopback needs the proxy')
+  // ranges, as -p 8000-8002:7000-7002 and -p 8100-8199:7000
+  const ranged = await mapper.map({
+    protocol: 'tcp',
+    hostPort: { start: 8000, end: 8002 },
+    containerIP: c,
+    containerPort: { start: topo.echoPort, end: topo.echoPort + 2 },
+  })
+  t.same(
+    ranged.map((m) => `${m.hostPort}->${m.containerPort}`),
+    ['8000->7000', '8001->7001', '8002->7002'],
+  )
+  t.equal(await probe(topo, 'tcp', topo.hostIP, 8000, 'ranged'), 'ranged')
+  const picked = await mapper.map({
+    protocol: 'udp',
+    hostPort: { start: 8100, end: 8199 },
+    containerIP: c,
+    containerPort: topo.echoPort,
+  })
+  t.equal(picked[0]!.hostPort, 8100, 'one host port picked from the range')
+  t.equal(await probe(topo, 'udp', topo.hostIP, 8100, 'picked'), 'picked')
+  const before = mapper.mappings().length
+  await t.rejects(
+    mapper.map({
+      protocol: 'tcp',
+      hostPort: { start: 9000, end: 9001 },
+      containerIP: c,
+      containerPort: { start: 1, end: 3 },
+    }),
+    { code: 'port-range-mismatch' },
+  )
+  await t.rejects(
+    mapper.map({ protocol: 'tcp', containerIP: c, containerPort: { start: 5, end: 1 } }),
+    { code: 'invalid-port' },
+  )
+  t.equal(mapper.mappings().length, before, 'failed range maps add nothing')
+  await mapper.unmap(ranged)
   await mapper.stop()
 })
 
