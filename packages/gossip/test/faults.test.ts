@@ -5,7 +5,7 @@ import { FaultyTransport, NetTransport } from '../src/index.js'
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 t.test('no false death declarations at 10% datagram loss (TCP fallback off)', async (t) => {
-  const nodes = await startCluster(t, 6, { disableTcpPings: true })
+  const nodes = await startCluster(t, 6, { disableTcpPings: true, suspicionMult: 4 })
   await waitFor('converged', () => nodes.every((n) => n.g.numMembers() === 6))
   for (const n of nodes) n.faults.setFaults({ dropRate: 0.1 })
   await sleep(5000)
