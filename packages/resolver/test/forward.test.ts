@@ -118,3 +118,20 @@ t.test('setUpstreams switches servers', async (t) => {
   r.setUpstreams([])
   t.equal((await udp(port, { name: 'n.example' })).rcode, 'SERVFAIL')
 })
+
+t.test(
+  "an upstream's truncated UDP answer reaches the client, which retries over TCP",
+  async (t) => {
+    const up = await upstream(t, '192.0.2.77')
+    up.mode = 'truncate-udp'
+    const { port } = await resolver(t, [up])
+    const overUdp = await udp(port, { name: 'big.example' })
+    t.ok(overUdp.raw.readUInt16BE(2) & 0x0200, 'TC passed on')
+    t.same(overUdp.answers, [])
+    const overTcp = await tcp(port, { name: 'big.example' })
+    t.same(
+      overTcp.answers.map((a) => a.data),
+      ['192.0.2.77'],
+    )
+  },
+)

@@ -93,7 +93,7 @@ export async function tcp(port: number, ask: Ask): Promise<Reply> {
 export const flagsOf = (raw: Buffer) => raw.readUInt16BE(2)
 export const rcodeOf = (raw: Buffer) => raw[3]! & 15
 
-export type UpstreamMode = 'answer' | 'servfail' | 'silent'
+export type UpstreamMode = 'answer' | 'servfail' | 'silent' | 'truncate-udp'
 
 /** A DNS server on 127.0.0.1 answering every A query with `address` (UDP and TCP). */
 export class FakeUpstream {
@@ -105,17 +105,25 @@ export class FakeUpstream {
 
   constructor(readonly address: string) {}
 
-  answer(query: Buffer): Buffer | undefined {
+  answer(query: Buffer, overTcp = false): Buffer | undefined {
     this.received++
     if (this.mode === 'silent') return undefined
     const q = dnsPacket.decode(query)
+    if (this.mode === 'truncate-udp' && !overTcp) {
+      return dnsPacket.encode({
+        type: 'response',
+        id: q.id ?? 0,
+        flags: dnsPacket.RECURSION_AVAILABLE | dnsPacket.TRUNCATED_RESPONSE,
+        questions: q.questions,
+      })
+    }
     return dnsPacket.encode({
       type: 'response',
       id: q.id ?? 0,
       flags: dnsPacket.RECURSION_AVAILABLE | (this.mode === 'servfail' ? 2 : 0),
       questions: q.questions,
       answers:
-        this.mode === 'answer'
+        this.mode !== 'servfail'
           ? (q.questions ?? []).map((x) => ({
               type: 'A' as const,
               name: x.name,
@@ -135,7 +143,7 @@ export class FakeUpstream {
     this.port = this.sock.address().port
     this.server = createServer((c) => {
       c.on('data', (d: Buffer) => {
-        const a = this.answer(d.subarray(2, 2 + d.readUInt16BE(0)))
+        const a = this.answer(d.subarray(2, 2 + d.readUInt16BE(0)), true)
         if (a !== undefined) c.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 255]), a]))
       })
       c.on('error', () => undefined)
