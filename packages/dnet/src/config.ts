@@ -12,6 +12,7 @@
  * socket = "/var/run/dnet/dnet.sock"
  * pid_file = "/var/run/dnet/dnet.pid"
  * tcp = "127.0.0.1:2385"        # optional TCP listener
+ * resolv_conf = "/etc/resolv.conf"  # where containers' upstream nameservers come from
  *
  * [datastore.global]            # multi-host state (later: overlay networks)
  * provider = "etcd"
@@ -40,6 +41,8 @@ export interface DaemonConfig {
   socket: string
   pidFile: string
   tcp?: { host: string; port: number }
+  /** The host resolv.conf that containers' DNS settings and the resolver's upstreams come from. */
+  resolvConf: string
   globalStore?: { provider: 'etcd'; endpoints: string[] }
   cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
 }
@@ -54,6 +57,7 @@ export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet')
     execRoot,
     socket: join(execRoot, 'dnet.sock'),
     pidFile: join(execRoot, 'dnet.pid'),
+    resolvConf: '/etc/resolv.conf',
   }
 }
 
@@ -146,6 +150,7 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
   cfg.dataRoot = str(d, 'data_root', 'daemon') ?? cfg.dataRoot
   cfg.socket = str(d, 'socket', 'daemon') ?? cfg.socket
   cfg.pidFile = str(d, 'pid_file', 'daemon') ?? cfg.pidFile
+  cfg.resolvConf = str(d, 'resolv_conf', 'daemon') ?? cfg.resolvConf
   const tcp = str(d, 'tcp', 'daemon')
   if (tcp) cfg.tcp = parseHostPort(tcp, 'daemon.tcp')
 

@@ -1,0 +1,65 @@
+import { join } from 'node:path'
+import { Controller, kvStore, netlinkSandboxOS, serviceDiscovery } from '@libnetwork/controller'
+import { localStore } from '@libnetwork/datastore'
+import { bridge } from '@libnetwork/driver-bridge'
+import { hostDriver } from '@libnetwork/driver-host'
+import { nullDriver } from '@libnetwork/driver-null'
+import { DefaultIpam } from '@libnetwork/ipam'
+import { ControllerBackend } from './controller-backend.js'
+import type { BackendFactory } from './daemon.js'
+
+/** Prefix of the sandboxes' namespace names; a restart removes unknown ones with it. */
+export const SANDBOX_PREFIX = 'dnet-sb-'
+
+/**
+ * The daemon's default set: the null, host and bridge drivers, the default IPAM, the
+ * embedded local store under the data root, and service discovery (hosts, resolv.conf, DNS).
+ */
+export const controllerBackend: BackendFactory = async (cfg, logger) => {
+  const kv = localStore({ path: join(cfg.dataRoot, 'local-kv') })
+  let controller: Controller
+  try {
+    controller = await Controller.start({
+      drivers: { bridge: bridge(), host: hostDriver(), null: nullDriver() },
+      ipams: { default: () => new DefaultIpam() },
+      store: kvStore(kv),
+      os: netlinkSandboxOS(),
+      namespacePrefix: SANDBOX_PREFIX,
+      discovery: serviceDiscovery({
+        dir: join(cfg.execRoot, 'sandboxes'),
+        hostResolvConf: cfg.resolvConf,
+      }),
+    })
+  } catch (e) {
+    await kv.close()
+    throw e
+  }
+  const summary = controller.restoreSummary
+  logger.info('controller restored', {
+    networks: summary.networks,
+    endpoints: summary.endpoints,
+    sandboxes: summary.sandboxes,
+    repaired: summary.repaired.length,
+  })
+  for (const r of summary.repaired) logger.warn('repaired on restore', { what: r })
+  if (cfg.defaultNetwork && !controller.networks().some((n) => n.name === cfg.defaultNetwork)) {
+    try {
+      await controller.createNetwork({ name: cfg.defaultNetwork, driver: cfg.defaultDriver })
+      logger.info('default network created', {
+        name: cfg.defaultNetwork,
+        driver: cfg.defaultDriver,
+      })
+    } catch (e) {
+      logger.warn('could not create the default network', {
+        name: cfg.defaultNetwork,
+        err: (e as Error).message,
+      })
+    }
+  }
+  return {
+    backend: new ControllerBackend(controller),
+    close: async () => {
+      await controller.stop()
+    },
+  }
+}
