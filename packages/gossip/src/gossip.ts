@@ -44,6 +44,8 @@ export function parseAddress(s: string, defaultPort = 7946): Address {
 export class Gossip extends ProbeCore {
   private stopped = false
   private started = false
+  /** Wakes pending `events()` iterators when the node stops. */
+  private readonly wakers = new Set<() => void>()
 
   constructor(config: GossipConfig) {
     super(resolveConfig(config))
@@ -185,6 +187,7 @@ export class Gossip extends ProbeCore {
     this.queue.reset()
     this.userQueue.reset()
     await this.transport.stop()
+    for (const w of this.wakers) w()
   }
 
   /** Live members (alive and suspect), this node included. */
@@ -238,6 +241,7 @@ export class Gossip extends ProbeCore {
     })
     const onAbort = (): void => wake?.()
     opts.signal?.addEventListener('abort', onAbort)
+    this.wakers.add(onAbort)
     try {
       while (!opts.signal?.aborted && !this.stopped) {
         const e = buf.shift()
@@ -250,6 +254,7 @@ export class Gossip extends ProbeCore {
       }
     } finally {
       off()
+      this.wakers.delete(onAbort)
       opts.signal?.removeEventListener('abort', onAbort)
     }
   }

@@ -78,3 +78,15 @@ t.test('events: join events as an async iterable', async (t) => {
     ],
   )
 })
+
+t.test('events(): the iterator ends when the node stops', async (t) => {
+  const a = await startNode(t)
+  const seen: string[] = []
+  const done = (async () => {
+    for await (const e of a.g.events()) seen.push(e.type)
+  })()
+  await new Promise((r) => setTimeout(r, 20))
+  await a.g.stop()
+  await done
+  t.same(seen, [], 'no events, and the loop ended')
+})

@@ -123,3 +123,16 @@ t.test('misuse gives typed errors and changes nothing', async (t) => {
   await a.g.stop()
   await t.rejects(a.g.start(), { code: 'gossip-stopped' })
 })
+
+t.test('join fires for this node during start, as in memberlist', async (t) => {
+  const { Gossip } = await import('../src/index.js')
+  const g = new Gossip({ name: 'self-join', bindPort: 0 })
+  const joined: string[] = []
+  g.on('join', (m) => joined.push(m.name))
+  await g.start()
+  t.teardown(() => g.stop())
+  t.same(joined, ['self-join'])
+  t.equal(g.localMember().state, 'alive')
+  t.equal(g.localMember().incarnation, 1)
+  t.same(g.localMember().protocol, [1, 5, 2])
+})
