@@ -6,7 +6,7 @@
 export { LocalDB, DEFAULTS } from './db.js'
 export type { TableEntry, WalkEntry, ClusterPeer, NetworkDBOptions } from './db.js'
 export { NetworkDB } from './networkdb.js'
-export { GossipMembership } from './membership.js'
+export { GossipMembership, NETWORKDB_GOSSIP_DEFAULTS } from './membership.js'
 export type { GossipMembershipOptions } from './membership.js'
 export type { Membership, MembershipHooks, ClusterDBOptions } from './networkdb.js'
 export type { ClusterOptions, Link } from './cluster.js'

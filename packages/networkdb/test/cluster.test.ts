@@ -140,3 +140,23 @@ t.test('watchers see remote changes once each, in clock order', async (t) => {
   await done
   t.same(seen, ['create k 1 watch-0 1', 'update k 2 watch-0 3', 'delete k 2 watch-0 4'])
 })
+
+t.test('tombstones are reaped on every node on schedule', async (t) => {
+  const nodes = await startCluster(3, { reapEntryIntervalMs: 1_500, reapPeriodMs: 100 }, 'reap')
+  t.teardown(() => stopAll(nodes))
+  await Promise.all(nodes.map((n) => n.db.joinNetwork('net1')))
+  await waitFor(() => nodes.every((n) => n.db.networkPeers('net1').length === 3), 'peers')
+  const [a] = nodes as [(typeof nodes)[0]]
+  a.db.createEntry('t1', 'net1', 'k', bytes('v'))
+  await waitFor(() => nodes.every((n) => count(n) === 1), 'created everywhere')
+  a.db.deleteEntry('t1', 'net1', 'k')
+  const walked = (n: (typeof nodes)[0]): number => {
+    let c = 0
+    n.db.walk('t1', () => void c++)
+    return c
+  }
+  await waitFor(() => nodes.every((n) => count(n) === 0 && walked(n) === 1), 'tombstone everywhere')
+  const started = Date.now()
+  await waitFor(() => nodes.every((n) => walked(n) === 0), 'reaped everywhere', 5_000)
+  t.ok(Date.now() - started < 3_000, 'within the reap interval plus a period or so')
+})

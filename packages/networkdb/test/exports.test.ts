@@ -8,6 +8,7 @@ t.test('export surface', async (t) => {
     'LamportClock',
     'LocalDB',
     'MessageType',
+    'NETWORKDB_GOSSIP_DEFAULTS',
     'NetworkDB',
     'decodeBulkSync',
     'decodeCompound',
