@@ -1,4 +1,4 @@
-import { BadRequestError, IP, NotFoundError } from '@libnetwork/types'
+import { BadRequestError, IP, IPNet, NotFoundError, UnavailableError } from '@libnetwork/types'
 import {
   RuleSet,
   checkChain,
@@ -50,6 +50,13 @@ export interface PortMapperOptions {
   chainPrefix?: string
   /** Delete conntrack entries of removed UDP/SCTP mappings (default true). */
   conntrack?: boolean
+  /**
+   * IPv4: send host-local traffic to 127.0.0.1 through kernel DNAT as well (no proxy in the
+   * path), as Docker does without its userland proxy. Needs `bridge`; sets
+   * `net.ipv4.conf.<bridge>.route_localnet=1` in the namespace `iptables` works in and
+   * masquerades 127.0.0.0/8 leaving through the bridge.
+   */
+  loopbackDnat?: boolean
 }
 
 const key = (m: Pick<PortMapping, 'protocol' | 'hostIP' | 'hostPort'>) =>
@@ -70,9 +77,18 @@ export class PortMapper {
   readonly #sets = new Map<4 | 6, RuleSet>()
   readonly #mappings = new Map<string, PortMapping>()
   #started = false
+  #loopbackRule: PlacedRule | undefined
 
   constructor(options: PortMapperOptions) {
     this.#o = options
+    if (
+      options.loopbackDnat &&
+      (options.bridge === undefined || !/^[A-Za-z0-9_.-]{1,15}$/.test(options.bridge))
+    ) {
+      throw new BadRequestError('invalid-option', 'loopbackDnat needs a valid bridge name', {
+        details: { bridge: options.bridge ?? null },
+      })
+    }
     this.chains = chainNames(checkChain(options.chainPrefix ?? 'LNT-PORTS'))
     checkChain(this.chains.masquerade)
     for (const [family, ipt] of [
@@ -85,7 +101,8 @@ export class PortMapper {
         .ownChain('nat', this.chains.dnat)
         .ownChain('nat', this.chains.masquerade)
         .ownChain('filter', this.chains.forward)
-      for (const a of anchorRules(this.chains, family, options.proxy !== undefined)) {
+      const excludeLoopback = options.proxy !== undefined && !(options.loopbackDnat && family === 4)
+      for (const a of anchorRules(this.chains, family, excludeLoopback)) {
         set.anchor({ ...a, position: 1 })
       }
       this.#sets.set(family, set)
@@ -95,6 +112,32 @@ export class PortMapper {
   /** Create our chains (empty) and the jumps into them. */
   async start(): Promise<void> {
     for (const set of this.#sets.values()) await set.apply()
+    const v4 = this.#sets.get(4)
+    if (this.#o.loopbackDnat && v4 !== undefined && this.#loopbackRule === undefined) {
+      const bridge = this.#o.bridge!
+      const r = await v4.ipt.runner.run([
+        'sysctl',
+        '-qw',
+        `net.ipv4.conf.${bridge}.route_localnet=1`,
+      ])
+      if (r.code !== 0) {
+        throw new UnavailableError(
+          'sysctl-failed',
+          `cannot enable route_localnet on ${bridge}: ${r.stderr.trim()}`,
+        )
+      }
+      const rule: PlacedRule = {
+        table: 'nat',
+        chain: this.chains.masquerade,
+        rule: {
+          source: IPNet.parse('127.0.0.0/8'),
+          outInterface: bridge,
+          target: { type: 'MASQUERADE' },
+        },
+      }
+      await v4.update({ add: [rule] })
+      this.#loopbackRule = rule
+    }
     this.#started = true
   }
 
@@ -102,6 +145,7 @@ export class PortMapper {
   async stop(): Promise<void> {
     if (this.#mappings.size > 0) await this.unmap([...this.#mappings.values()])
     for (const set of this.#sets.values()) await set.remove()
+    this.#loopbackRule = undefined
     this.#started = false
   }
 

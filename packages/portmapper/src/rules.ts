@@ -70,8 +70,15 @@ export function mappingRules(
   ]
 }
 
-/** Jumps from the built-in chains into ours. */
-export function anchorRules(chains: ChainNames, family: 4 | 6, proxy: boolean): PlacedRule[] {
+/**
+ * Jumps from the built-in chains into ours. With `excludeLoopback` (the proxy serves
+ * loopback), host-local traffic to 127.0.0.0/8 or ::1 is not DNATed.
+ */
+export function anchorRules(
+  chains: ChainNames,
+  family: 4 | 6,
+  excludeLoopback: boolean,
+): PlacedRule[] {
   const loopback = IPNet.parse(family === 4 ? '127.0.0.0/8' : '::1/128')
   return [
     {
@@ -83,7 +90,7 @@ export function anchorRules(chains: ChainNames, family: 4 | 6, proxy: boolean): 
       table: 'nat',
       chain: 'OUTPUT',
       // with the proxy, host-local traffic to loopback goes to the proxy, the rest is DNATed
-      rule: proxy
+      rule: excludeLoopback
         ? {
             destination: { not: loopback },
             dstType: 'LOCAL',

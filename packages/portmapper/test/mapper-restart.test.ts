@@ -155,3 +155,48 @@ t.test('IPv6 mappings with ip6tables', { skip: skipReason }, async (t) => {
   t.match(await probe(topo, 'tcp', topo.hostIP6!, 8080), /^FAIL/)
   await mapper.stop()
 })
+
+t.test(
+  'loopbackDnat: host-local 127.0.0.1 through the kernel, no proxy',
+  { skip: skipReason },
+  async (t) => {
+    const topo = await makeTopology(t, 14)
+    const iptables = await Iptables.create({ netns: topo.host })
+    const pristine = await iptables.save()
+    const mapper = new PortMapper({
+      allocator: new PortAllocator({ range: { start: 43000, end: 43010 } }),
+      iptables,
+      bridge: topo.bridge,
+      loopbackDnat: true,
+    })
+    await mapper.start()
+    const before = await iptables.save()
+    const c = IP.parse(topo.containerIP)
+    const mapped = await mapper.map([
+      { protocol: 'tcp', hostPort: 9090, containerIP: c, containerPort: topo.echoPort },
+      { protocol: 'udp', hostPort: 9090, containerIP: c, containerPort: topo.echoPort },
+    ])
+    t.equal(
+      await probe(topo, 'tcp', '127.0.0.1', 9090, 'lo tcp'),
+      'lo tcp',
+      'tcp to 127.0.0.1 via DNAT',
+    )
+    t.equal(
+      await probe(topo, 'udp', '127.0.0.1', 9090, 'lo udp'),
+      'lo udp',
+      'udp to 127.0.0.1 via DNAT',
+    )
+    t.equal(await probe(topo, 'tcp', topo.hostIP, 9090, 'host ip'), 'host ip')
+    await mapper.unmap(mapped)
+    t.equal(await iptables.save(), before)
+    t.match(await probe(topo, 'tcp', '127.0.0.1', 9090), /^FAIL/)
+    await mapper.stop()
+    t.equal(await iptables.save(), pristine, 'stop removes the loopback masquerade too')
+    t.throws(
+      () => new PortMapper({ allocator: new PortAllocator(), iptables, loopbackDnat: true }),
+      {
+        code: 'invalid-option',
+      },
+    )
+  },
+)
