@@ -7,6 +7,7 @@ import { createSocket, type Socket } from 'node:dgram'
 import { connect, isIPv6 } from 'node:net'
 import { randomFillSync } from 'node:crypto'
 import { RCODE_SERVFAIL } from './wire.js'
+import { literalLookup } from './lookup.js'
 
 export interface Upstream {
   address: string
@@ -60,7 +61,7 @@ export class Forwarder {
   }
 
   private async open(type: 'udp4' | 'udp6', address: string): Promise<Socket> {
-    const socket = createSocket({ type })
+    const socket = createSocket({ type, lookup: literalLookup })
     socket.on('message', (msg, rinfo) => this.onAnswer(msg, rinfo.address, rinfo.port))
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject)

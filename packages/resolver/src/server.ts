@@ -14,6 +14,7 @@ import {
 } from '@libnetwork/types'
 import { localAnswer } from './answer.js'
 import { Forwarder, type Upstream } from './forwarder.js'
+import { literalLookup } from './lookup.js'
 import type { RecordSource } from './records.js'
 import {
   Parse,
@@ -175,7 +176,7 @@ export class Resolver {
     if (this.udp !== undefined) throw new ConflictError('already-started', 'resolver is running')
     const family = isIP(this.host) === 6 ? 'udp6' : 'udp4'
     for (let attempt = 0; ; attempt++) {
-      const udp = createSocket({ type: family })
+      const udp = createSocket({ type: family, lookup: literalLookup })
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject)
