@@ -1,5 +1,6 @@
 // P1: TCP throughput with iperf3 through the userland proxy and direct, on loopback (10 s,
-// 3 runs, median); 64-byte TCP ping-pong through the proxy (10 s). P2: map and unmap 1,000
+// 3 runs, median); 64-byte TCP ping-pong through the proxy (10 s); host-local traffic through
+// kernel DNAT instead of the proxy (loopbackDnat), between namespaces made for the bench. P2: map and unmap 1,000
 // ports with rules batched, inside a namespace made for the bench, and the proxy's RSS.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
@@ -126,6 +127,85 @@ async function p1(): Promise<void> {
   }
 }
 
+/** iperf3 from a "host" namespace to 127.0.0.1, DNATed by the kernel to a "container" namespace. */
+async function p1dnat(): Promise<void> {
+  const id = randomBytes(3).toString('hex')
+  const host = `lnt-portmapper-bh-${id}`
+  const ctr = `lnt-portmapper-bc-${id}`
+  const ip = (...args: string[]) => execFileSync('ip', args)
+  try {
+    ip('netns', 'add', host)
+    ip('netns', 'add', ctr)
+    for (const ns of [host, ctr]) ip('-n', ns, 'link', 'set', 'lo', 'up')
+    ip('-n', host, 'link', 'add', 'lnt-br0', 'type', 'bridge')
+    ip('-n', host, 'addr', 'add', '172.31.98.1/24', 'dev', 'lnt-br0')
+    ip('-n', host, 'link', 'set', 'lnt-br0', 'up')
+    ip('-n', host, 'link', 'add', 'lnt-veth', 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ctr)
+    ip('-n', host, 'link', 'set', 'lnt-veth', 'master', 'lnt-br0', 'up')
+    ip('-n', ctr, 'addr', 'add', '172.31.98.2/24', 'dev', 'eth0')
+    ip('-n', ctr, 'link', 'set', 'eth0', 'up')
+    ip('-n', ctr, 'route', 'add', 'default', 'via', '172.31.98.1')
+    const iptables = await Iptables.create({ netns: host })
+    const mapper = new PortMapper({
+      allocator: new PortAllocator(),
+      iptables,
+      bridge: 'lnt-br0',
+      loopbackDnat: true,
+    })
+    await mapper.start()
+    await mapper.map({
+      protocol: 'tcp',
+      hostPort: 5201,
+      containerIP: IP.parse('172.31.98.2'),
+      containerPort: 5201,
+    })
+    const runs: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const server = spawn('ip', ['netns', 'exec', ctr, 'iperf3', '-s', '-1', '-p', '5201'], {
+        stdio: 'ignore',
+      })
+      await new Promise((r) => setTimeout(r, 300))
+      const out = execFileSync(
+        'ip',
+        [
+          'netns',
+          'exec',
+          host,
+          'iperf3',
+          '-c',
+          '127.0.0.1',
+          '-p',
+          '5201',
+          '-t',
+          String(SECONDS),
+          '-J',
+        ],
+        { encoding: 'utf8' },
+      )
+      await once(server, 'exit')
+      runs.push(
+        (JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } }).end.sum_received
+          .bits_per_second / 1e9,
+      )
+    }
+    await mapper.stop()
+    results.push({
+      id: 'P1.dnat',
+      name: `iperf3 TCP host 127.0.0.1 -> container via kernel DNAT (loopbackDnat, veth), ${SECONDS} s, median of 3 (${runs.map((v) => v.toFixed(1)).join(', ')})`,
+      value: median(runs),
+      unit: 'Gbit/s',
+    })
+  } finally {
+    for (const ns of [ctr, host]) {
+      try {
+        ip('netns', 'del', ns)
+      } catch {
+        // not created
+      }
+    }
+  }
+}
+
 async function p2(): Promise<void> {
   const ns = `lnt-portmapper-b-${randomBytes(3).toString('hex')}`
   execFileSync('ip', ['netns', 'add', ns])
@@ -202,4 +282,5 @@ async function p2(): Promise<void> {
 
 await p2()
 await p1()
+await p1dnat()
 writeResults('portmapper', results)
