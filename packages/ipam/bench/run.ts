@@ -62,7 +62,16 @@ async function b6(): Promise<Rates> {
   return { B6: r }
 }
 
+async function pools(): Promise<Rates> {
+  const ipam = new DefaultIpam()
+  const r = await phase(2_000, async () => {
+    for (let i = 0; i < 2_000; i++) await ipam.requestPool({ addressSpace: 'global' })
+  })
+  return { 'ipam.pools': r }
+}
+
 const names: Record<string, string> = {
+  'ipam.pools': 'request 2,000 predefined pools of the global space (10/8 as /24s)',
   'B5.exhaust': 'request all 65,534 addresses of a /16',
   'B5.release': 'release 10,000 random addresses (seeded) of the full /16',
   'B5.rerequest': 're-request 10,000 addresses of the fragmented /16',
@@ -91,4 +100,5 @@ await run(b5)
 results.push({ id: 'B5.rss', name: 'RSS after B5', value: rssMiB(), unit: 'MiB' })
 await run(b6)
 results.push({ id: 'B6.rss', name: 'RSS after B6', value: rssMiB(), unit: 'MiB' })
+await run(pools)
 writeResults('ipam', results)

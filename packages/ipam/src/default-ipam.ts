@@ -34,7 +34,6 @@ import type {
 import {
   DEFAULT_GLOBAL_POOLS,
   DEFAULT_LOCAL_POOLS,
-  candidates,
   resolveSpecs,
   toIP,
   toNet,
@@ -181,7 +180,11 @@ export class DefaultIpam implements IpamDriver {
   }
 
   private pick(s: SpaceState, space: string, version: 4 | 6): IPNet {
-    for (const c of candidates(this.pools[space]!, version)) if (!s.overlapping(c)) return c
+    for (const spec of this.pools[space]!) {
+      if (spec.base.version !== version) continue
+      const free = s.firstFree(spec.base, spec.size)
+      if (free) return free
+    }
     throw new UnavailableError(
       IpamErrorCode.noAvailablePool,
       `no available IPv${version} pool in address space ${space}`,
@@ -202,7 +205,7 @@ export class DefaultIpam implements IpamDriver {
       if (m) overlap(m.pool, `pool ${key} is already allocated in address space ${space}`)
       const o = s.overlapping(pool)
       if (o) overlap(o.pool, `pool ${key} overlaps ${o.pool.toString()} in address space ${space}`)
-      s.masters.set(key, { pool, key, own: true, subs: 0, gen: newGen() })
+      s.addMaster({ pool, key, own: true, subs: 0, gen: newGen() })
       return
     }
     const id = poolIdOf(space, pool, sub)
@@ -211,7 +214,7 @@ export class DefaultIpam implements IpamDriver {
     else {
       const o = s.overlapping(pool)
       if (o) overlap(o.pool, `pool ${key} overlaps ${o.pool.toString()} in address space ${space}`)
-      s.masters.set(key, { pool, key, own: false, subs: 1, gen: newGen() })
+      s.addMaster({ pool, key, own: false, subs: 1, gen: newGen() })
     }
     s.subs.set(id, { pool, sub })
   }
@@ -234,7 +237,7 @@ export class DefaultIpam implements IpamDriver {
           m.own = false
         }
         if (m.own || m.subs > 0) return { value: undefined, changed: true }
-        s.masters.delete(key)
+        s.deleteMaster(key)
         return { value: m, changed: true }
       },
       opts.signal,

@@ -50,11 +50,6 @@ export function resolveSpecs(specs: readonly PoolSpec[], which: string): Resolve
   })
 }
 
-/** Candidate pools of one family, in order, lazily (10/8 as /24s is 65,536 of them). */
-export function* candidates(specs: readonly ResolvedPoolSpec[], version: 4 | 6): Generator<IPNet> {
-  for (const s of specs) if (s.base.version === version) yield* s.base.subnets(s.size)
-}
-
 export function toNet(v: unknown, code: string, what: string): IPNet {
   if (v instanceof IPNet) return v
   // An IPNet from another copy of @libnetwork/types: go through its text form.

@@ -2,7 +2,7 @@
  * The pools of one address space: master pools (each with one address set) and the sub-pools
  * carved from them. Plain data with a JSON form, so a store can hold it.
  */
-import { BadRequestError, IPNet } from '@libnetwork/types'
+import { BadRequestError, IP, IPNet } from '@libnetwork/types'
 import { IpamErrorCode } from './contract.js'
 
 export interface MasterRecord {
@@ -83,13 +83,75 @@ interface SpaceJSON {
   subs: Array<{ id: string; pool: string; sub: string }>
 }
 
+function lastOf(net: IPNet): bigint {
+  return net.base + net.size - 1n
+}
+
 export class SpaceState {
+  /** Read-only view; change through addMaster / deleteMaster. */
   readonly masters = new Map<string, MasterRecord>()
   readonly subs = new Map<string, SubRecord>()
+  /** Master pools ordered by (version, base). They never overlap, so their ends are ordered too. */
+  private readonly ordered: MasterRecord[] = []
 
-  /** The master pool overlapping `net`, if any. */
+  /** Index of the first master at or after (version, base). */
+  private lowerBound(version: number, base: bigint): number {
+    const a = this.ordered
+    let lo = 0
+    let hi = a.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      const p = a[mid]!.pool
+      if (p.version < version || (p.version === version && p.base < base)) lo = mid + 1
+      else hi = mid
+    }
+    return lo
+  }
+
+  addMaster(m: MasterRecord): void {
+    this.masters.set(m.key, m)
+    this.ordered.splice(this.lowerBound(m.pool.version, m.pool.base), 0, m)
+  }
+
+  deleteMaster(key: string): void {
+    const m = this.masters.get(key)
+    if (!m) return
+    this.masters.delete(key)
+    this.ordered.splice(this.lowerBound(m.pool.version, m.pool.base), 1)
+  }
+
+  /** The master pool overlapping `net`, if any: O(log pools). */
   overlapping(net: IPNet): MasterRecord | undefined {
-    for (const m of this.masters.values()) if (m.pool.overlaps(net)) return m
+    const i = this.lowerBound(net.version, net.base)
+    const next = this.ordered[i]
+    if (next && next.pool.version === net.version && next.pool.base <= lastOf(net)) return next
+    const prev = this.ordered[i - 1]
+    if (prev && prev.pool.version === net.version && lastOf(prev.pool) >= net.base) return prev
+    return undefined
+  }
+
+  /**
+   * The first subnet of `base` with prefix `size` that overlaps no master pool, or undefined.
+   * Jumps past each master in its way, so the cost follows the pools in `base`, not its subnets.
+   */
+  firstFree(base: IPNet, size: number): IPNet | undefined {
+    const v = base.version
+    const step = 1n << BigInt(base.bits - size)
+    const end = lastOf(base)
+    const align = (x: bigint) => base.base + ((x - base.base + step - 1n) / step) * step
+    let pos = base.base
+    let i = this.lowerBound(v, pos)
+    const prev = this.ordered[i - 1]
+    if (prev && prev.pool.version === v && lastOf(prev.pool) >= pos) pos = align(lastOf(prev.pool) + 1n)
+    while (pos <= end) {
+      let m = this.ordered[i]
+      while (m && m.pool.version === v && lastOf(m.pool) < pos) m = this.ordered[++i]
+      if (!m || m.pool.version !== v || m.pool.base > pos + step - 1n) {
+        return IPNet.of(IP.fromBigInt(pos, v), size)
+      }
+      pos = align(lastOf(m.pool) + 1n)
+      i++
+    }
     return undefined
   }
 
@@ -117,7 +179,8 @@ export class SpaceState {
       for (const m of json.masters) {
         const pool = IPNet.parse(m.pool)
         const key = pool.toString()
-        out.masters.set(key, { pool, key, own: !!m.own, subs: Number(m.subs), gen: String(m.gen) })
+        if (out.overlapping(pool)) throw new Error(`pool ${key} overlaps another`)
+        out.addMaster({ pool, key, own: !!m.own, subs: Number(m.subs), gen: String(m.gen) })
       }
       for (const s of json.subs) {
         out.subs.set(String(s.id), { pool: IPNet.parse(s.pool), sub: IPNet.parse(s.sub) })
