@@ -4,6 +4,7 @@
 //   R1.p99   99th percentile latency (ms) at 80 % of the R1 rate
 //   R1.lost  queries lost at 80 % of the R1 rate (dnsperf -Q)
 //   R2       queries/s for names forwarded to a local upstream this benchmark starts
+//   R0.cpu / R1.cpu  CPU time of the serving thread per query (µs): steadier than qps on a busy machine
 import { spawn } from 'node:child_process'
 import { createSocket } from 'node:dgram'
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -112,8 +113,16 @@ const r2File = queryFile(
   names.map((n) => `${n}.forwarded.example A`),
 )
 
+/** CPU time of this process (the serving thread; the rest idles) per completed query, in µs. */
+async function cpuPerQuery<T extends { qps: number }>(run: () => Promise<T>): Promise<[T, number]> {
+  const c0 = process.cpuUsage()
+  const r = await run()
+  const c = process.cpuUsage(c0)
+  return [r, (c.user + c.system) / (r.qps * SECONDS)]
+}
+
 const bare = await bareEcho()
-const r0 = await dnsperf(bare.port, r1File, [])
+const [r0, r0cpu] = await cpuPerQuery(() => dnsperf(bare.port, r1File, []))
 bare.close()
 results.push({
   id: 'R0',
@@ -121,6 +130,7 @@ results.push({
   value: Math.round(r0.qps),
   unit: 'qps',
 })
+results.push({ id: 'R0.cpu', name: 'bare echo server CPU per query', value: r0cpu, unit: 'us' })
 
 const upstream = await startUpstream()
 // The resolver serves from a worker thread, as in production (minus the namespace hook).
@@ -132,12 +142,18 @@ const resolver = await startResolverWorker({
 })
 const port = resolver.port
 try {
-  const r1 = await dnsperf(port, r1File, [])
+  const [r1, r1cpu] = await cpuPerQuery(() => dnsperf(port, r1File, []))
   results.push({
     id: 'R1',
     name: 'owned names, A, dnsperf 10 s',
     value: Math.round(r1.qps),
     unit: 'qps',
+  })
+  results.push({
+    id: 'R1.cpu',
+    name: 'resolver CPU per owned-name query',
+    value: r1cpu,
+    unit: 'us',
   })
   const rate = Math.floor(r1.qps * 0.8)
   const paced = await dnsperf(port, r1File, ['-Q', String(rate)], true)
