@@ -13,8 +13,12 @@ export function parseMAC(text: string): Buffer {
   return Buffer.from(text.replace(/:/g, ''), 'hex')
 }
 
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'))
+
 export function formatMAC(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(':')
+  let out = HEX[bytes[0] ?? 0]!
+  for (let i = 1; i < bytes.length; i++) out += ':' + HEX[bytes[i]!]!
+  return out
 }
 
 /** A random locally administered unicast MAC address. */
