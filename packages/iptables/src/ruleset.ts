@@ -35,6 +35,14 @@ export class RuleSet {
   readonly ipt: Iptables
   readonly #chains = new Map<string, ChainModel>()
   readonly #anchors: Anchor[] = []
+  /** Mutations run one at a time, so a failed update's rewrite never races another update. */
+  #queue: Promise<unknown> = Promise.resolve()
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
 
   constructor(ipt: Iptables) {
     this.ipt = ipt
@@ -79,6 +87,10 @@ export class RuleSet {
 
   /** Create the owned chains (flushing them), fill them, and place the anchors. */
   async apply(): Promise<void> {
+    return this.#serial(() => this.#apply())
+  }
+
+  async #apply(): Promise<void> {
     const b = this.ipt.batch()
     for (const c of this.#chains.values()) b.chain(c.table, c.chain)
     for (const c of this.#chains.values()) for (const r of c.rules) b.append(c.table, c.chain, r)
@@ -92,6 +104,13 @@ export class RuleSet {
    * so nothing of the failed update stays behind.
    */
   async update(change: {
+    add?: { table: Table; chain: string; rule: Rule }[]
+    remove?: { table: Table; chain: string; rule: Rule }[]
+  }): Promise<void> {
+    return this.#serial(() => this.#update(change))
+  }
+
+  async #update(change: {
     add?: { table: Table; chain: string; rule: Rule }[]
     remove?: { table: Table; chain: string; rule: Rule }[]
   }): Promise<void> {
@@ -134,7 +153,7 @@ export class RuleSet {
     try {
       await b.commit()
     } catch (err) {
-      await this.apply().catch(() => undefined)
+      await this.#apply().catch(() => undefined)
       throw err
     }
     for (const [c, gone] of removed) c.rules = c.rules.filter((_, i) => !gone.has(i))
@@ -178,13 +197,19 @@ export class RuleSet {
 
   /** Re-install whatever is missing (everything is rewritten in one batch). Returns what was wrong. */
   async reapply(): Promise<VerifyResult> {
-    const result = await this.verify()
-    if (!result.ok) await this.apply()
-    return result
+    return this.#serial(async () => {
+      const result = await this.verify()
+      if (!result.ok) await this.#apply()
+      return result
+    })
   }
 
   /** Remove the anchors and the owned chains. */
   async remove(): Promise<void> {
+    return this.#serial(() => this.#remove())
+  }
+
+  async #remove(): Promise<void> {
     for (const a of this.#anchors) {
       for (const _ of await this.ipt.positions(a.table, a.chain, a.rule).catch(() => [])) {
         await this.ipt.delete(a.table, a.chain, a.rule)

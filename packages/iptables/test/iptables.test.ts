@@ -210,6 +210,19 @@ t.test('reconcile: verify and reapply after a flush', { skip: skipReason }, asyn
   t.equal(set.rules('nat', 'LNT-PORTS').length, 3)
   await set.update({ remove: [{ table: 'nat', chain: 'LNT-PORTS', rule: rule(8002) }] })
   t.equal(set.rules('nat', 'LNT-PORTS').length, 2)
+  // concurrent updates, one failing, stay consistent with the kernel
+  const results = await Promise.allSettled(
+    Array.from({ length: 12 }, (_, i) =>
+      set.update(
+        i === 5
+          ? { remove: [{ table: 'nat', chain: 'LNT-PORTS', rule: rule(12345) }] }
+          : { add: [{ table: 'nat', chain: 'LNT-PORTS', rule: rule(7000 + i) }] },
+      ),
+    ),
+  )
+  t.equal(results.filter((r) => r.status === 'rejected').length, 1)
+  t.equal(set.rules('nat', 'LNT-PORTS').length, 2 + 11)
+  t.same(await set.verify(), { ok: true, problems: [] }, 'kernel matches the model')
   await set.remove()
   t.equal(await ipt.save(), before, 'remove leaves the tables as before')
 })
