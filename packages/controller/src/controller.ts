@@ -61,9 +61,10 @@ export interface RestoreSummary {
 }
 
 const noDiscovery: DiscoveryHooks = {
-  sandboxCreated: async () => {},
+  sandboxCreated: async () => ({}),
   sandboxDeleted: async () => {},
-  changed: async () => {},
+  joined: async () => {},
+  left: async () => {},
 }
 
 /**
@@ -176,6 +177,7 @@ export class Controller {
   async stop(): Promise<void> {
     await this.#mutex.run(async () => {
       for (const d of this.#s.drivers.values()) await d.stop()
+      await this.#s.discovery.stop?.()
       await this.#s.store.close?.()
     })
   }
@@ -287,8 +289,11 @@ export class Controller {
       })
     }
     for (const sb of s.sandboxes.values()) {
-      await s.discovery.sandboxCreated(sb)
-      await s.discovery.changed(sb)
+      Object.assign(sb, await s.discovery.sandboxCreated(sb))
+      for (const eid of sb.endpoints) {
+        const ep = s.endpoints.get(eid)!
+        await s.discovery.joined(sb, ep, s.networks.get(ep.networkId)!.info)
+      }
     }
     return {
       networks: s.networks.size,

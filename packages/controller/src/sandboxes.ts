@@ -59,8 +59,8 @@ export async function createSandbox(s: State, o: CreateSandboxOptions): Promise<
       useHostNetwork,
       endpoints: [],
     }
-    await s.discovery.sandboxCreated(sb)
     undo.push(() => s.discovery.sandboxDeleted(sb))
+    Object.assign(sb, await s.discovery.sandboxCreated(sb))
     await save.sandbox(s, sb)
     s.sandboxes.set(id, sb)
     const out = snapshot(sb)
@@ -204,9 +204,10 @@ export async function join(
         ep.boundPorts = []
       })
     }
+    await s.discovery.joined(sb, ep, n.info)
+    undo.push(() => s.discovery.left(sb, ep, n.info))
     await save.endpoint(s, ep)
     await save.sandbox(s, sb)
-    await s.discovery.changed(sb)
     s.emitter.emit('endpoint:join', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
   } catch (err) {
     await undo.run()
@@ -226,6 +227,7 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
   const n = s.networks.get(ep.networkId)!
   const driver = s.drivers.get(n.info.driver)!
   const ref = { networkId: n.info.id, endpointId: ep.id }
+  await s.discovery.left(sb, ep, n.info)
   if (ep.boundPorts.length > 0 || ep.portBindings.length > 0 || ep.exposedPorts.length > 0)
     await driver.revokeExternalConnectivity(ref)
   ep.boundPorts = []
@@ -238,7 +240,6 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
   sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
   await save.endpoint(s, ep)
   await save.sandbox(s, sb)
-  await s.discovery.changed(sb)
   s.emitter.emit('endpoint:leave', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
 }
 

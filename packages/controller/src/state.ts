@@ -17,12 +17,15 @@ export interface NetRuntime {
   v6: PoolRef[]
 }
 
-/** Hooks for service discovery (hosts files, resolver); called after state changes. */
+/** Hooks for service discovery (hosts files, resolv.conf, embedded DNS). */
 export interface DiscoveryHooks {
-  sandboxCreated(sb: SandboxInfo): Promise<void>
+  /** A sandbox was made (or restored): write its files; return their paths. */
+  sandboxCreated(sb: SandboxInfo): Promise<{ hostsPath?: string; resolvConfPath?: string }>
   sandboxDeleted(sb: SandboxInfo): Promise<void>
-  /** Endpoints joined or left: refresh names of `sb` and of sandboxes sharing its networks. */
-  changed(sb: SandboxInfo): Promise<void>
+  /** `ep` of `net` joined `sb` (also called for every joined endpoint on restore). */
+  joined(sb: SandboxInfo, ep: EndpointInfo, net: NetworkInfo): Promise<void>
+  left(sb: SandboxInfo, ep: EndpointInfo, net: NetworkInfo): Promise<void>
+  stop?(): Promise<void>
 }
 
 /** Everything the controller's parts share. */

@@ -43,6 +43,7 @@ t.test('export surface', async (t) => {
     'kvStore',
     'memoryStore',
     'netlinkSandboxOS',
+    'serviceDiscovery',
   ])
 })
 

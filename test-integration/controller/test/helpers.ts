@@ -6,10 +6,14 @@ import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import type { Test } from 'tap'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   Controller,
   netlinkSandboxOS,
   memoryStore,
+  serviceDiscovery,
   type ControllerStore,
   type IpamFactory,
 } from '@libnetwork/controller'
@@ -27,6 +31,10 @@ export interface Env {
   /** Prefix of every namespace this test makes. */
   prefix: string
   sandboxPrefix: string
+  /** Per-test directory: sandbox files and the "host" resolv.conf (nameserver 10.99.0.2). */
+  dir: string
+  /** Controllers started in this environment; stopped at teardown. */
+  controllers: Controller[]
 }
 
 export async function sh(argv: string[], input?: string): Promise<string> {
@@ -45,8 +53,12 @@ export async function listNetns(prefix: string): Promise<string[]> {
 /** A fresh host namespace (loopback up); it and every namespace with its prefix go at teardown. */
 export async function hostEnv(t: Test): Promise<Env> {
   const prefix = `lnt-controller-${randomBytes(3).toString('hex')}`
-  const env = { ns: prefix, prefix, sandboxPrefix: `${prefix}-sb-` }
+  const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
+  writeFileSync(join(dir, 'host-resolv.conf'), 'nameserver 10.99.0.2\nsearch example.test\n')
+  const env: Env = { ns: prefix, prefix, sandboxPrefix: `${prefix}-sb-`, dir, controllers: [] }
   t.teardown(async () => {
+    for (const c of env.controllers) await c.stop().catch(() => undefined)
+    rmSync(dir, { recursive: true, force: true })
     for (const n of await listNetns(prefix))
       await sh(['ip', 'netns', 'del', n]).catch(() => undefined)
   })
@@ -74,27 +86,46 @@ export async function outside(env: Env): Promise<{ ns: string; ip: string; hostI
   return { ns, ip: '10.99.0.2', hostIP: '10.99.0.1' }
 }
 
-export function startController(
+export async function startController(
   env: Env,
   store: ControllerStore = memoryStore(),
   ipam: IpamFactory = () => new DefaultIpam(),
 ): Promise<Controller> {
-  return Controller.start({
+  const c = await Controller.start({
     drivers: { bridge: bridge({ netns: env.ns }), host: hostDriver(), null: nullDriver() },
     ipams: { default: ipam },
     store,
     os: netlinkSandboxOS({ hostNetns: env.ns }),
     namespacePrefix: env.sandboxPrefix,
+    discovery: serviceDiscovery({
+      dir: join(env.dir, 'sandboxes'),
+      hostResolvConf: join(env.dir, 'host-resolv.conf'),
+    }),
   })
+  env.controllers.push(c)
+  return c
 }
 
 /** Run a TCP server inside `ns` answering `reply`; stopped at teardown. */
-export async function serve(t: Test, ns: string, port: number, reply: string): Promise<void> {
-  const child = spawn(
-    'ip',
-    ['netns', 'exec', ns, process.execPath, TOOL, 'serve-tcp', String(port), reply],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
+export function serve(t: Test, ns: string, port: number, reply: string): Promise<void> {
+  return daemon(t, ns, ['serve-tcp', String(port), reply])
+}
+
+/** Run a DNS server on `ip`:53 inside `ns` answering `<name>.outside` with `addr`. */
+export function serveDns(
+  t: Test,
+  ns: string,
+  ip: string,
+  name: string,
+  addr: string,
+): Promise<void> {
+  return daemon(t, ns, ['serve-dns', ip, name, addr])
+}
+
+async function daemon(t: Test, ns: string, args: string[]): Promise<void> {
+  const child = spawn('ip', ['netns', 'exec', ns, process.execPath, TOOL, ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   t.teardown(() => {
     child.kill('SIGKILL')
   })

@@ -2,8 +2,11 @@
 //   serve-tcp <port> <reply>     answer every connection with <reply> and close
 //   get-tcp <host> <port>        print what the server sends; exit 1 on error or 2 s timeout
 //   resolve <server> <name>      print the IPv4 addresses of <name> asked from <server>:53
+//   serve-dns <ip> <name> <addr> a DNS server on <ip>:53 answering <name>.outside with <addr>
 import net from 'node:net'
 import { Resolver } from 'node:dns/promises'
+import { IP } from '@libnetwork/types'
+import { RecordTable, Resolver as DnsServer } from '@libnetwork/resolver'
 
 const [mode, a, b] = process.argv.slice(2)
 if (mode === 'serve-tcp') {
@@ -36,6 +39,10 @@ if (mode === 'serve-tcp') {
       process.exit(1)
     },
   )
+} else if (mode === 'serve-dns') {
+  const table = new RecordTable()
+  table.addHost('outside', b, [IP.parse(process.argv[5])])
+  new DnsServer({ source: table, address: a, port: 53 }).start().then(() => console.log('ready'))
 } else {
   console.error(`unknown mode ${mode}`)
   process.exit(2)

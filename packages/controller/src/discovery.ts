@@ -1,0 +1,143 @@
+import { mkdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import { HostsFile } from '@libnetwork/etchosts'
+import type { RecordUpdate } from '@libnetwork/resolver'
+import {
+  buildContainerResolvConf,
+  readHostResolvConf,
+  writeContainerResolvConf,
+} from '@libnetwork/resolvconf'
+import { DnsService } from './dns.js'
+import type { SandboxInfo } from './model.js'
+import type { DiscoveryHooks } from './state.js'
+
+export interface ServiceDiscoveryOptions {
+  /** Directory for per-sandbox files: `<dir>/<sandbox id>/hosts` and `resolv.conf`. */
+  dir: string
+  /** The host's resolv.conf (default /etc/resolv.conf; the systemd-resolved one is followed). */
+  hostResolvConf?: string
+  /** Serve names at 127.0.0.11 inside each sandbox that joins a network (default true). */
+  embeddedDNS?: boolean
+}
+
+const EMBEDDED = '127.0.0.11'
+
+/** The names of the sandbox's own line in /etc/hosts: `fqdn hostname`. */
+function ownNames(sb: SandboxInfo): string[] {
+  return [
+    ...new Set([sb.domainname ? `${sb.hostname}.${sb.domainname}` : sb.hostname, sb.hostname]),
+  ]
+}
+
+interface Member {
+  names: string[]
+  ips: string[]
+  sandbox: string
+}
+
+/**
+ * Service discovery for the controller: per-sandbox /etc/hosts and /etc/resolv.conf, and the
+ * embedded DNS server answering the names and aliases of endpoints on the networks a sandbox
+ * shares, forwarding the rest to the host's nameservers.
+ */
+export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
+  const embedded = o.embeddedDNS ?? true
+  const dns = new DnsService()
+  const sandboxes = new Map<
+    string,
+    { sb: SandboxInfo; hosts: HostsFile; upstreams: string[]; serving: boolean; nets: Set<string> }
+  >()
+  /** network name → endpoint id → { names, ips } of joined endpoints. */
+  const nets = new Map<string, Map<string, Member>>()
+
+  const addsFor = (network: string, e: { names: string[]; ips: string[] }): RecordUpdate[] =>
+    e.ips.length === 0 ? [] : e.names.map((name) => ({ op: 'add-host', network, name, ips: e.ips }))
+  const removesFor = (network: string, e: { names: string[]; ips: string[] }): RecordUpdate[] =>
+    e.names.map((name) => ({ op: 'remove-host', network, name, ips: e.ips }))
+
+  const broadcast = async (network: string, updates: RecordUpdate[], except?: string) => {
+    if (!embedded || updates.length === 0) return
+    for (const s of sandboxes.values()) {
+      if (s.serving && s.nets.has(network) && s.sb.id !== except) await dns.update(s.sb.id, updates)
+    }
+  }
+
+  return {
+    async sandboxCreated(sb) {
+      const dir = join(o.dir, sb.id)
+      await mkdir(dir, { recursive: true })
+      const hostsPath = join(dir, 'hosts')
+      const resolvConfPath = join(dir, 'resolv.conf')
+      const hosts = new HostsFile(hostsPath)
+      await hosts.build({
+        hostname: sb.hostname,
+        domainname: sb.domainname || undefined,
+        extraHosts: sb.extraHosts.map((h) => ({ ip: h.ip, names: [h.name] })),
+      })
+      const host = await readHostResolvConf(o.hostResolvConf ? { path: o.hostResolvConf } : {})
+      const built = buildContainerResolvConf(host.conf, {
+        dns: sb.dns.servers,
+        dnsSearch: sb.dns.search,
+        dnsOptions: sb.dns.options,
+        embeddedDNS: embedded && !sb.useHostNetwork ? EMBEDDED : undefined,
+      })
+      await writeContainerResolvConf(resolvConfPath, built.conf, { force: true })
+      sandboxes.set(sb.id, {
+        sb,
+        hosts,
+        upstreams: built.upstreams.map(String),
+        serving: false,
+        nets: new Set(),
+      })
+      return { hostsPath, resolvConfPath }
+    },
+
+    async sandboxDeleted(sb) {
+      const s = sandboxes.get(sb.id)
+      sandboxes.delete(sb.id)
+      if (s?.serving) await dns.close(sb.id)
+      await rm(join(o.dir, sb.id), { recursive: true, force: true })
+    },
+
+    async joined(sb, ep, net) {
+      const s = sandboxes.get(sb.id)
+      if (!s) return
+      const ips = [ep.address?.ip, ep.addressIPv6?.ip].filter((x) => x !== undefined).map(String)
+      const entry = { names: [ep.name, ...ep.aliases], ips, sandbox: sb.id }
+      let members = nets.get(net.name)
+      if (!members) nets.set(net.name, (members = new Map<string, Member>()))
+      members.set(ep.id, entry)
+      s.nets.add(net.name)
+      if (ep.address) await s.hosts.add([{ ip: ep.address.ip, names: ownNames(sb) }])
+      await broadcast(net.name, addsFor(net.name, entry), sb.id)
+      if (!embedded || sb.useHostNetwork || !sb.key) return
+      const mine = [...members.values()].flatMap((e) => addsFor(net.name, e))
+      if (!s.serving) {
+        const all = [...s.nets].flatMap((n) =>
+          [...(nets.get(n)?.values() ?? [])].flatMap((e) => addsFor(n, e)),
+        )
+        await dns.serve(sb.id, sb.path, s.upstreams, all)
+        s.serving = true
+      } else {
+        await dns.update(sb.id, mine)
+      }
+    },
+
+    async left(sb, ep, net) {
+      const s = sandboxes.get(sb.id)
+      const members = nets.get(net.name)
+      const entry = members?.get(ep.id)
+      members?.delete(ep.id)
+      if (members?.size === 0) nets.delete(net.name)
+      if (!s) return
+      s.nets.delete(net.name)
+      if (ep.address) await s.hosts.delete([{ ip: ep.address.ip, names: ownNames(sb) }])
+      if (entry) await broadcast(net.name, removesFor(net.name, entry), sb.id)
+      if (s.serving) await dns.update(sb.id, [{ op: 'remove-network', network: net.name }])
+    },
+
+    async stop() {
+      await dns.stop()
+    },
+  }
+}
