@@ -22,6 +22,9 @@ export interface NodeRecord {
 }
 
 const EMPTY = new Uint8Array(0)
+/** Protocol versions this implementation understands (memberlist's ProtocolVersionMin/Max). */
+export const PROTOCOL_MIN = 1
+export const PROTOCOL_MAX = 5
 
 function bytesEq(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === null || b === null) return (a?.length ?? 0) === (b?.length ?? 0)
@@ -112,6 +115,11 @@ export abstract class MembershipCore {
   aliveNode(a: AliveMsg, bootstrap = false, finished?: () => void): void {
     const isLocal = a.node === this.cfg.name
     if (this.leaving && isLocal) return
+    // memberlist speaks protocol 2 and understands 1..5: refuse nodes whose range misses ours
+    if (a.vsn && a.vsn.length >= 3 && (a.vsn[1]! < PROTOCOL_MIN || a.vsn[0]! > PROTOCOL_MAX)) {
+      this.metrics.count('incompatibleProtocol')
+      return
+    }
     let n = this.nodeMap.get(a.node)
     let isNew = false
     if (!n) {

@@ -136,3 +136,32 @@ t.test('join fires for this node during start, as in memberlist', async (t) => {
   t.equal(g.localMember().incarnation, 1)
   t.same(g.localMember().protocol, [1, 5, 2])
 })
+
+t.test('nodes advertising an incompatible protocol range are refused', async (t) => {
+  const a = await startNode(t)
+  const s = createSocket('udp4')
+  const alive = (node: string, vsn: number[]) =>
+    encodePacket(
+      encodeMessage({
+        type: 'alive',
+        incarnation: 1,
+        node,
+        addr: Uint8Array.of(127, 0, 0, 1),
+        port: 9,
+        meta: null,
+        vsn: Uint8Array.from(vsn),
+      }),
+    )
+  for (const [node, vsn] of [
+    ['too-new', [6, 9, 7, 0, 0, 0]],
+    ['fine', [1, 5, 2, 0, 0, 0]],
+  ] as const) {
+    await new Promise<void>((r) =>
+      s.send(alive(node, [...vsn]), a.g.address.port, '127.0.0.1', () => r()),
+    )
+  }
+  s.close()
+  await waitFor('compatible one accepted', () => a.g.member('fine') !== undefined)
+  t.equal(a.g.member('too-new'), undefined)
+  t.equal(a.g.metrics.counters.incompatibleProtocol, 1)
+})
