@@ -235,6 +235,9 @@ export class LocalStore implements KVStore {
   }
 
   #notify(event: WatchEvent): void {
+    if (this.#subscribers.size === 0) return
+    // Watchers get their own copy: the caller may reuse the buffer it wrote.
+    if (event.type !== 'delete') event = { ...event, value: event.value.slice() }
     for (const sub of this.#subscribers) {
       if (sub.prefix ? event.key.startsWith(sub.key) : event.key === sub.key) sub.stream.push(event)
     }
