@@ -120,6 +120,8 @@ async function main() {
       join(work, 'lib'),
       '--resolv-conf',
       resolvConf,
+      '--sandbox-prefix',
+      'dnet-demo-sb-',
       '--log-level',
       'warn',
     ],

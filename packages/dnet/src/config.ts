@@ -13,6 +13,7 @@
  * pid_file = "/var/run/dnet/dnet.pid"
  * tcp = "127.0.0.1:2385"        # optional TCP listener
  * resolv_conf = "/etc/resolv.conf"  # where containers' upstream nameservers come from
+ * sandbox_prefix = "dnet-sb-"   # names of the containers' namespaces; stale ones are removed
  *
  * [datastore.global]            # multi-host state (later: overlay networks)
  * provider = "etcd"
@@ -43,6 +44,11 @@ export interface DaemonConfig {
   tcp?: { host: string; port: number }
   /** The host resolv.conf that containers' DNS settings and the resolver's upstreams come from. */
   resolvConf: string
+  /**
+   * Prefix of the containers' namespace names. At start the daemon removes namespaces with this
+   * prefix that its store does not know, so two daemons on one machine need different ones.
+   */
+  sandboxPrefix: string
   globalStore?: { provider: 'etcd'; endpoints: string[] }
   cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
 }
@@ -58,6 +64,7 @@ export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet')
     socket: join(execRoot, 'dnet.sock'),
     pidFile: join(execRoot, 'dnet.pid'),
     resolvConf: '/etc/resolv.conf',
+    sandboxPrefix: 'dnet-sb-',
   }
 }
 
@@ -89,6 +96,12 @@ const table = (t: Table, k: string, where: string): Table => {
 function known(t: Table, keys: string[], where: string): void {
   for (const k of Object.keys(t))
     if (!keys.includes(k)) fail(`${where}${k}`, 'is not a known setting')
+}
+
+/** A namespace name prefix: short, and only characters safe in a file name. */
+export function checkPrefix(prefix: string, key: string): string {
+  if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,31}$/.test(prefix)) fail(key, 'must be 1-32 of [a-zA-Z0-9_.-]')
+  return prefix
 }
 
 /** Parse "host:port" for the TCP listener. */
@@ -151,6 +164,8 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
   cfg.socket = str(d, 'socket', 'daemon') ?? cfg.socket
   cfg.pidFile = str(d, 'pid_file', 'daemon') ?? cfg.pidFile
   cfg.resolvConf = str(d, 'resolv_conf', 'daemon') ?? cfg.resolvConf
+  const prefix = str(d, 'sandbox_prefix', 'daemon')
+  if (prefix !== undefined) cfg.sandboxPrefix = checkPrefix(prefix, 'daemon.sandbox_prefix')
   const tcp = str(d, 'tcp', 'daemon')
   if (tcp) cfg.tcp = parseHostPort(tcp, 'daemon.tcp')
 

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { readFileSync } from 'node:fs'
 import { LibnetworkError } from '@libnetwork/types'
-import { defaults, loadConfig, parseHostPort, type DaemonConfig } from './config.js'
+import { checkPrefix, defaults, loadConfig, parseHostPort, type DaemonConfig } from './config.js'
 import { Daemon, type BackendFactory } from './daemon.js'
 import { createLogger, isLevel } from './log.js'
 
@@ -18,6 +18,7 @@ Options:
       --data-root DIR    the embedded store (default /var/lib/dnet)
       --pid-file PATH    (default <exec-root>/dnet.pid)
       --log-level LEVEL  debug, info, warn or error (default info)
+      --sandbox-prefix P namespace name prefix of containers (default dnet-sb-)
       --resolv-conf FILE host resolv.conf for containers' upstream DNS (default /etc/resolv.conf)
       --default-network NAME   bridge network created at start ("" for none)
   -h, --help
@@ -49,6 +50,7 @@ export function daemonConfig(argv: string[]): DaemonConfig | 'help' {
       'log-level': { type: 'string' },
       'default-network': { type: 'string' },
       'resolv-conf': { type: 'string' },
+      'sandbox-prefix': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -59,6 +61,8 @@ export function daemonConfig(argv: string[]): DaemonConfig | 'help' {
   if (values.tcp) cfg.tcp = parseHostPort(values.tcp, '--tcp')
   if (values['pid-file']) cfg.pidFile = values['pid-file']
   if (values['resolv-conf']) cfg.resolvConf = values['resolv-conf']
+  if (values['sandbox-prefix'])
+    cfg.sandboxPrefix = checkPrefix(values['sandbox-prefix'], '--sandbox-prefix')
   if (values['default-network'] !== undefined) cfg.defaultNetwork = values['default-network']
   if (values['log-level']) {
     if (!isLevel(values['log-level']))

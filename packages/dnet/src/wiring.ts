@@ -8,9 +8,6 @@ import { DefaultIpam } from '@libnetwork/ipam'
 import { ControllerBackend } from './controller-backend.js'
 import type { BackendFactory } from './daemon.js'
 
-/** Prefix of the sandboxes' namespace names; a restart removes unknown ones with it. */
-export const SANDBOX_PREFIX = 'dnet-sb-'
-
 /**
  * The daemon's default set: the null, host and bridge drivers, the default IPAM, the
  * embedded local store under the data root, and service discovery (hosts, resolv.conf, DNS).
@@ -24,7 +21,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
       ipams: { default: () => new DefaultIpam() },
       store: kvStore(kv),
       os: netlinkSandboxOS(),
-      namespacePrefix: SANDBOX_PREFIX,
+      namespacePrefix: cfg.sandboxPrefix,
       discovery: serviceDiscovery({
         dir: join(cfg.execRoot, 'sandboxes'),
         hostResolvConf: cfg.resolvConf,
