@@ -4,7 +4,7 @@
  * is already queued when `recv` runs; a receive timeout guards against surprises).
  */
 import { closeSync } from 'node:fs'
-import { InternalError, RetryError, UnavailableError } from '@libnetwork/types'
+import { InternalError, RetryError, TimeoutError, UnavailableError } from '@libnetwork/types'
 import {
   AF_NETLINK,
   NETLINK_CAP_ACK,
@@ -120,6 +120,11 @@ export class NetlinkSocket {
     if (n < 0) {
       const errno = c.errno()
       if (errno === EAGAIN && nonBlocking) return undefined
+      if (errno === EAGAIN) {
+        throw new TimeoutError('netlink-timeout', 'no netlink answer within the receive timeout', {
+          details: { errno, errnoName: 'EAGAIN' },
+        })
+      }
       throw errnoError(errno, 'netlink receive failed')
     }
     // Copy: the receive buffer is reused by the next call.

@@ -1,7 +1,7 @@
 // Privileged: link and address change events from a namespace, as an async iterable.
 import t from 'tap'
-import { BadRequestError, InterfaceAddress } from '@libnetwork/types'
-import { Netlink, type NetlinkEvent, subscribe } from '../src/index.js'
+import { BadRequestError, InterfaceAddress, TimeoutError } from '@libnetwork/types'
+import { Netlink, type NetlinkEvent, NetlinkSocket, subscribe } from '../src/index.js'
 import { testNetns } from './helpers.js'
 
 t.test(
@@ -52,4 +52,13 @@ t.test('route and neighbour groups; bad groups are refused', async (t) => {
   }
   t.ok(sawPrefixRoute, 'prefix route of the new address seen')
   t.throws(() => events[Symbol.asyncIterator](), BadRequestError, 'a stream is iterated once')
+})
+
+t.test('a blocking receive with nothing to read ends in TimeoutError', (t) => {
+  const ns = testNetns(t, 'tmo')
+  const s = NetlinkSocket.open({ netns: ns, groups: 1, timeoutMs: 50 })
+  t.teardown(() => s.close())
+  t.throws(() => s.receive(), TimeoutError)
+  t.equal(s.receive(true), undefined, 'non-blocking: nothing queued')
+  t.end()
 })

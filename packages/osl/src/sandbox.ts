@@ -226,17 +226,18 @@ export class Sandbox {
   }
 
   /**
-   * Take an interface out: by default move it back to the host under its old name (addresses
-   * go with the move); with `{ delete: true }` delete it (a veth takes its peer along).
+   * Take an interface out: by default move it back to the host under its old name (or
+   * `hostName`, needed after a restore; addresses do not travel); with `{ delete: true }`
+   * delete it (a veth takes its peer along).
    */
-  removeInterface(name: string, options: { delete?: boolean } = {}): void {
+  removeInterface(name: string, options: { delete?: boolean; hostName?: string } = {}): void {
     this.alive()
     const link = this.nl.link(name)
     const t = this.tracked.get(name)
     if (options.delete || t?.owned) {
       this.nl.deleteLink(link.index)
     } else {
-      const back = t?.srcName ?? name
+      const back = options.hostName ?? t?.srcName ?? name
       this.nl.setLink(link.index, { up: false })
       try {
         if (t?.mac && t.mac !== link.mac) this.nl.setLink(link.index, { mac: t.mac })
