@@ -121,3 +121,27 @@ t.test('an aborted signal stops a store operation', async (t) => {
   await t.rejects(ipam.requestAddress(poolId, { signal: ac.signal }), { name: 'AbortError' })
   t.equal((await ipam.requestAddress(poolId)).ip.toString(), '172.17.0.1', 'nothing was taken')
 })
+
+t.test('IPv6 address sets spread over many 2^32 segments survive the store', async (t) => {
+  const store = new MemoryStore()
+  const a = new DefaultIpam({ store })
+  const b = new DefaultIpam({ store })
+  const { poolId } = await a.requestPool({ pool: 'fd00:5::/64', v6: true })
+  const spots = ['fd00:5::5:0:7', 'fd00:5::ffff:ffff:ffff:ffff', 'fd00:5::1:0:0:0', 'fd00:5::9']
+  for (const ip of spots) await a.requestAddress(poolId, { preferred: ip })
+  for (const ip of spots) {
+    t.equal(
+      (await rejection(b.requestAddress(poolId, { preferred: ip }))).code,
+      'address-in-use',
+      ip,
+    )
+  }
+  await b.releaseAddress(poolId, 'fd00:5::5:0:7')
+  t.equal(
+    (await a.requestAddress(poolId, { preferred: 'fd00:5::5:0:7' })).ip.toString(),
+    'fd00:5::5:0:7',
+  )
+  t.equal((await b.requestAddress(poolId)).ip.toString(), 'fd00:5::1')
+  const key = [...store.data.keys()].find((k) => k.includes('/addresses/'))!
+  t.ok(store.data.get(key)!.value.length < 200, 'four segments stay a few bytes each')
+})
