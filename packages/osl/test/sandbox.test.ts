@@ -139,6 +139,7 @@ t.test('bad input is refused and changes nothing', (t) => {
   host.createLink({ kind: 'veth', name: 'vh0', peer: { name: 'vc0' } })
   const before = JSON.stringify([ipJson(hostPath, 'addr'), ipJson(sb.path, 'addr')])
   t.throws(() => osl.createSandbox('../escape'), BadRequestError)
+  t.throws(() => osl.createSandbox(sb.key), ConflictError, 'a key is used once')
   t.throws(() => sb.addInterface({ srcName: 'vc0', dstPrefix: 'eth/' }), BadRequestError)
   t.throws(() => sb.addInterface({ srcName: 'vc0', mac: 'zz' }), BadRequestError)
   t.throws(
