@@ -107,6 +107,15 @@ function toUpstreams(list: (UpstreamServer | IP | string)[]): Upstream[] {
   })
 }
 
+function checkInt(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new BadRequestError('invalid-option', `${name} must be an integer in ${min}-${max}`, {
+      details: { name, value },
+    })
+  }
+  return value
+}
+
 function bindError(err: unknown, address: string, port: number): Error {
   const code = (err as NodeJS.ErrnoException).code
   const details = { address, port }
@@ -142,6 +151,7 @@ export class Resolver {
   private tcp: Server | undefined
   private conns = new Set<TCPSocket>()
   private boundPort = 0
+  private starting = false
 
   constructor(options: ResolverOptions) {
     if (typeof options?.source?.lookupName !== 'function') {
@@ -156,9 +166,12 @@ export class Resolver {
     if (!Number.isInteger(this.wantPort) || this.wantPort < 0 || this.wantPort > 65535) {
       throw new BadRequestError('invalid-port', `invalid listen port ${this.wantPort}`)
     }
-    this.ttl = options.ttl ?? 600
-    this.tcpIdleMs = options.tcpIdleMs ?? 10_000
-    this.forwarder = new Forwarder(options.timeoutMs ?? 4000, options.maxConcurrent ?? 1024)
+    this.ttl = checkInt('ttl', options.ttl ?? 600, 0, 0x7fffffff)
+    this.tcpIdleMs = checkInt('tcpIdleMs', options.tcpIdleMs ?? 10_000, 1, 3_600_000)
+    this.forwarder = new Forwarder(
+      checkInt('timeoutMs', options.timeoutMs ?? 4000, 1, 60_000),
+      checkInt('maxConcurrent', options.maxConcurrent ?? 1024, 1, 60_000),
+    )
     this.forwarder.upstreams = toUpstreams(options.upstreams ?? [])
   }
 
@@ -173,7 +186,18 @@ export class Resolver {
   }
 
   async start(): Promise<{ address: string; port: number }> {
-    if (this.udp !== undefined) throw new ConflictError('already-started', 'resolver is running')
+    if (this.udp !== undefined || this.starting) {
+      throw new ConflictError('already-started', 'resolver is running')
+    }
+    this.starting = true
+    try {
+      return await this.bindAndStart()
+    } finally {
+      this.starting = false
+    }
+  }
+
+  private async bindAndStart(): Promise<{ address: string; port: number }> {
     const family = isIP(this.host) === 6 ? 'udp6' : 'udp4'
     for (let attempt = 0; ; attempt++) {
       const udp = createSocket({ type: family, lookup: literalLookup })

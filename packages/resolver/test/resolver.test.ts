@@ -191,6 +191,19 @@ t.test('bad options and lifecycle errors', async (t) => {
   t.throws(() => new Resolver({ source: table, address: 'nope' }), { code: 'invalid-address' })
   t.throws(() => new Resolver({ source: table, port: 70000 }), { code: 'invalid-port' })
   t.throws(() => new Resolver({ source: {} as RecordTable }), { code: 'invalid-source' })
+  for (const bad of [
+    { ttl: -1 },
+    { ttl: 1.5 },
+    { timeoutMs: 0 },
+    { maxConcurrent: 0 },
+    { tcpIdleMs: NaN },
+  ]) {
+    t.throws(
+      () => new Resolver({ source: table, ...bad }),
+      { code: 'invalid-option' },
+      JSON.stringify(bad),
+    )
+  }
   t.throws(
     () => new Resolver({ source: table, upstreams: ['1.1.1.1', '1.1.1.2', '1.1.1.3', '1.1.1.4'] }),
     {
@@ -208,6 +221,11 @@ t.test('bad options and lifecycle errors', async (t) => {
   const { port } = await r.start()
   t.teardown(() => r.stop())
   await t.rejects(r.start(), { code: 'already-started' })
+  const twice = new Resolver({ source: table, address: '127.0.0.1', port: 0 })
+  const [first, second] = await Promise.allSettled([twice.start(), twice.start()])
+  t.equal(first.status, 'fulfilled')
+  t.equal(second.status, 'rejected', 'a concurrent second start is refused')
+  await twice.stop()
   const clash = new Resolver({ source: table, address: '127.0.0.1', port })
   await t.rejects(clash.start(), { name: 'ConflictError', code: 'address-in-use' })
   t.throws(() => r.setUpstreams(['x']), { code: 'invalid-upstream' })
