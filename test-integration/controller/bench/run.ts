@@ -1,11 +1,15 @@
 // C1: create an endpoint and join it to a new sandbox on a bridge network, 100 containers, in a
 // fresh "host" namespace (lnt-controller-bench-*); then leave + delete each. Reports median and
-// p95 of join, median of leave, and the controller's RSS with 100 joined containers.
+// p95 of join, median of leave, and the controller's RSS with 100 joined containers. Service
+// discovery is on (files + embedded DNS), as in the daemon.
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { median, now, percentile, rssMiB, writeResults } from '../../../tools/bench.mjs'
-import { Controller, netlinkSandboxOS, memoryStore } from '@libnetwork/controller'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Controller, netlinkSandboxOS, memoryStore, serviceDiscovery } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { IPNet } from '@libnetwork/types'
 import { DefaultIpam } from '@libnetwork/ipam'
@@ -13,8 +17,10 @@ import { DefaultIpam } from '@libnetwork/ipam'
 const sh = promisify(execFile)
 const N = 100
 const prefix = `lnt-controller-bench-${randomBytes(3).toString('hex')}`
+const dir = mkdtempSync(join(tmpdir(), `${prefix}-`))
 
 async function cleanup(): Promise<void> {
+  rmSync(dir, { recursive: true, force: true })
   const { stdout } = await sh('ip', ['-j', 'netns', 'list'])
   for (const n of JSON.parse(stdout.trim() || '[]') as Array<{ name: string }>) {
     if (n.name.startsWith(prefix)) await sh('ip', ['netns', 'del', n.name]).catch(() => undefined)
@@ -30,6 +36,8 @@ async function main(): Promise<void> {
     store: memoryStore(),
     os: netlinkSandboxOS({ hostNetns: prefix }),
     namespacePrefix: `${prefix}-sb-`,
+    // hosts/resolv.conf files and the embedded DNS at 127.0.0.11, as the daemon runs it
+    discovery: serviceDiscovery({ dir: join(dir, 'sandboxes'), hostResolvConf: join(dir, 'none') }),
   })
   const net = await c.createNetwork({
     name: 'bench',
