@@ -103,6 +103,7 @@ export class NetTransport implements Transport {
         })
       })
       udp.on('error', () => undefined)
+      setRecvBuffer(udp)
       this.udp = udp
       this.tcp = tcp
       return { ip: this.bindAddr, port }
@@ -163,6 +164,18 @@ export class NetTransport implements Transport {
     this.tcp = undefined
     if (udp) await new Promise<void>((r) => udp.close(() => r()))
     if (tcp) await new Promise<void>((r) => tcp.close(() => r()))
+  }
+}
+
+/** Like memberlist, ask for a 2 MiB receive buffer, halving until the kernel accepts. */
+function setRecvBuffer(udp: UdpSocket): void {
+  for (let size = 2 * 1024 * 1024; size >= 64 * 1024; size /= 2) {
+    try {
+      udp.setRecvBufferSize(size)
+      return
+    } catch {
+      // try a smaller one
+    }
   }
 }
 
