@@ -9,7 +9,7 @@ import {
   UnavailableError,
 } from '@libnetwork/types'
 import { spawn } from 'node:child_process'
-import { readlinkSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readlinkSync } from 'node:fs'
 import { Netlink, withNetns } from '../src/index.js'
 import { ip, ipJson, testNetns, threadNetns } from './helpers.js'
 
@@ -131,6 +131,12 @@ t.test('move a link into another namespace by name, fd path and back', (t) => {
   hb.setLink('y0', { netns: `/var/run/netns/${a}`, name: 'y1' })
   t.ok(ipLink(a, 'y1'), 'moved and renamed in one request')
   t.equal(ipLink(b, 'y0'), undefined)
+  // By an fd the caller opened (and keeps: the library does not close it).
+  const fd = openSync(`/var/run/netns/${b}`, 'r')
+  t.teardown(() => closeSync(fd))
+  ha.setLink('y1', { netns: { fd } })
+  t.ok(ipLink(b, 'y1'), 'moved by fd')
+  t.equal(fstatSync(fd).isFile(), true, 'fd still open')
   t.end()
 })
 
