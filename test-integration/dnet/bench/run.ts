@@ -38,10 +38,10 @@ async function timed(
 
 async function run(h: Host, mode: 'api' | 'cli', net: string, subnet: string) {
   const times = Object.fromEntries(OPS.map((o) => [o, [] as number[]])) as Record<Op, number[]>
-  const api = async (method: string, path: string, body?: object) => {
+  const api = async (method: string, path: string, body?: object): Promise<unknown> => {
     const r = await h.api(method, path, body)
     if (r.status >= 400) throw new Error(`${method} ${path}: ${JSON.stringify(r.body)}`)
-    return r.body
+    return r.body as unknown
   }
   const c = (i: number) => `${mode}-c${i}`
   if (mode === 'api') {
