@@ -85,6 +85,7 @@ export class Cluster implements StateSink {
   readonly #pending = new Map<string, Pending>()
   #flushScheduled = false
   readonly #acks = new Map<string, () => void>()
+  readonly #syncing = new Map<string, Promise<void>>()
   /** When a member last bulk-synced a network with us (`node/network` → ms). */
   readonly #heardSync = new Map<string, number>()
   #timers: NodeJS.Timeout[] = []
@@ -335,8 +336,20 @@ export class Cluster implements StateSink {
     await Promise.all(nodes.map((node) => this.#syncWith(node, [network])))
   }
 
-  async #syncWith(node: string, networks: string[]): Promise<void> {
-    if (this.#acks.has(node)) return
+  /** One bulk sync at a time per peer (its answer is matched by node name, as upstream). */
+  #syncWith(node: string, networks: string[]): Promise<void> {
+    const prev = this.#syncing.get(node)
+    const next = prev
+      ? prev.then(() => this.#syncOnce(node, networks))
+      : this.#syncOnce(node, networks)
+    this.#syncing.set(node, next)
+    void next.then(() => {
+      if (this.#syncing.get(node) === next) this.#syncing.delete(node)
+    })
+    return next
+  }
+
+  async #syncOnce(node: string, networks: string[]): Promise<void> {
     let timer: NodeJS.Timeout | undefined
     const answered = new Promise<void>((resolve) => {
       this.#acks.set(node, resolve)

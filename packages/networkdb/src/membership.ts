@@ -73,6 +73,10 @@ export class GossipMembership implements Membership {
     }
   }
 
+  async pushPullWith(name: string): Promise<void> {
+    await this.gossip.pushPullWith(name)
+  }
+
   addressOf(name: string): string | undefined {
     const m = this.gossip.member(name)
     return m ? `${m.addr.toString()}:${m.port}` : undefined

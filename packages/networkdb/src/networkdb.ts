@@ -20,6 +20,8 @@ export interface Membership extends Link {
   join(seeds: string[]): Promise<number>
   /** Leave gracefully (broadcast our departure) and shut down. */
   leave(): Promise<void>
+  /** Exchange state (push/pull) with a member now, e.g. one back from a failure. */
+  pushPullWith?(name: string): Promise<void>
   /** Address (`host:port`) of a member, for reconnecting to it after a failure. */
   addressOf?(name: string): string | undefined
   keyring?: {
@@ -78,8 +80,15 @@ export class NetworkDB extends LocalDB {
       mergeRemoteState: (b) => c.mergeRemoteState(b),
       memberJoined: (name) => {
         const old = s.nodes.get(name)
-        if (old && old.status === 'failed') c.recovering.add(name)
         s.memberJoined(name)
+        if (old && old.status === 'failed') {
+          // Back from a (possibly false) failure: its network attachments were forgotten.
+          // Get them now rather than at the next periodic push/pull; then bulk sync.
+          c.recovering.add(name)
+          this.#m.pushPullWith?.(name).catch(() => {
+            // it failed again; the reconnect loop and periodic push/pull go on
+          })
+        }
       },
       memberLeft: (name) => {
         s.memberLeft(name)

@@ -56,6 +56,17 @@ t.test('a late joiner gets the network state by bulk sync', async (t) => {
   let tombstones = 0
   c.db.walk('t1', (e) => void (e.deleting && tombstones++))
   t.equal(tombstones, 1, 'the tombstone came along')
+
+  // Two networks joined at once sync with the same peer one after the other.
+  await Promise.all([a.db.joinNetwork('n2'), a.db.joinNetwork('n3')])
+  a.db.createEntry('t1', 'n2', 'x', bytes('2'))
+  a.db.createEntry('t1', 'n3', 'y', bytes('3'))
+  await waitFor(
+    () => b.db.networkPeers('n3').length === 1 && b.db.networkPeers('n2').length === 1,
+    'b knows a is in n2, n3',
+  )
+  await Promise.all([b.db.joinNetwork('n2'), b.db.joinNetwork('n3')])
+  t.equal(count(b, 't1', 'n2') + count(b, 't1', 'n3'), 2, 'both networks synced on join')
 })
 
 t.test('concurrent writes of one key converge to one value everywhere', async (t) => {
