@@ -8,6 +8,7 @@ import {
   WireError,
   Keyring,
   decodePacket,
+  encodePacket,
   decodeStream,
   MsgpackWriter,
   writePushPullHeader,
@@ -168,4 +169,19 @@ t.test('idle inbound streams beyond the limit are refused at once', async (t) =>
   await new Promise((r) => setTimeout(r, 100))
   await b.g.join([a.g.address])
   t.equal(a.g.numMembers(), 2)
+})
+
+t.test('skipping hopeless compression never changes the bytes sent', (t) => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 80 }), (m) => {
+      const c = compressedOf(m).length + 1
+      const expected = c < m.length ? 'compressed' : 'plain'
+      const got =
+        encodePacket(m, { compress: true })[0] === 9 && m[0] !== 9 ? 'compressed' : 'plain'
+      return m.length === 0 || expected === got
+    }),
+    { numRuns: 2000, seed: 5 },
+  )
+  t.pass()
+  t.end()
 })

@@ -122,10 +122,21 @@ export interface PacketEncodeOptions {
   nonce?: Uint8Array
 }
 
+/**
+ * A lower bound of the compress message size for `n` input bytes: the i-th LZW code stands for
+ * at most i bytes, so c codes cover at most c(c+1)/2 bytes; every code (plus clear and end) takes
+ * at least 9 bits, and the `{Algo, Buf}` wrapper at least 13 bytes.
+ */
+export function minCompressedSize(n: number): number {
+  const codes = Math.ceil((Math.sqrt(8 * n + 1) - 1) / 2)
+  return 13 + Math.ceil((9 * (codes + 2)) / 8)
+}
+
 /** Applies compress (only when smaller) → CRC → encrypt → label to one message. */
 export function encodePacket(msg: Uint8Array, opts: PacketEncodeOptions = {}): Uint8Array {
   let buf = msg
-  if (opts.compress) {
+  // skip the attempt when compression cannot win (pings, acks): same bytes, less CPU
+  if (opts.compress && minCompressedSize(msg.length) < msg.length) {
     const c = compressMessage(msg)
     if (c.length < msg.length) buf = c
   }
