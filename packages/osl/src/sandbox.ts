@@ -86,6 +86,13 @@ export class Sandbox {
       throw new BadRequestError('invalid-address', 'addresses must be InterfaceAddress values')
     }
     if (options.mac !== undefined) parseMAC(options.mac)
+    const mtu = options.mtu
+    if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
+      throw new BadRequestError(
+        'invalid-mtu',
+        `invalid MTU ${String(mtu)}: an integer from 68 to 65535`,
+      )
+    }
     if (options.dstName !== undefined && this.nl.findLink(options.dstName)) {
       throw new ConflictError(
         'interface-exists',

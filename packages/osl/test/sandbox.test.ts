@@ -142,6 +142,8 @@ t.test('bad input is refused and changes nothing', (t) => {
   t.throws(() => osl.createSandbox(sb.key), ConflictError, 'a key is used once')
   t.throws(() => sb.addInterface({ srcName: 'vc0', dstPrefix: 'eth/' }), BadRequestError)
   t.throws(() => sb.addInterface({ srcName: 'vc0', mac: 'zz' }), BadRequestError)
+  t.throws(() => sb.addInterface({ srcName: 'vc0', mtu: 20 }), BadRequestError)
+  t.throws(() => sb.joinVeth({ hostName: 'vethx', mtu: 1e6 }), BadRequestError)
   t.throws(
     () => sb.addInterface({ srcName: 'vc0', addresses: ['10.0.0.1/24' as never] }),
     BadRequestError,
