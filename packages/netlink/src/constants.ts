@@ -106,6 +106,17 @@ export const IFLA_BR = {
   MCAST_SNOOPING: 23,
 } as const
 
+/** Bridge port settings inside IFLA_INFO_SLAVE_DATA (IFLA_BRPORT_*). */
+export const IFLA_BRPORT = {
+  STATE: 1,
+  PRIORITY: 2,
+  COST: 3,
+  MODE: 4,
+  LEARNING: 8,
+  UNICAST_FLOOD: 9,
+  ISOLATED: 33,
+} as const
+
 export const IFF = {
   UP: 0x1,
   BROADCAST: 0x2,

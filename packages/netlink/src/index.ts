@@ -21,6 +21,8 @@ export type {
   NetnsTarget,
   RawLinkSpec,
   LinkChanges,
+  BridgePort,
+  BridgePortInfo,
 } from './link.js'
 export {
   encodeNewLink,

@@ -8,7 +8,16 @@ import {
   attrU8,
   parseAttrs,
 } from './codec.js'
-import { AF_UNSPEC, IFF, IFLA, IFLA_INFO, NLM_F, RTM, VETH_INFO_PEER } from './constants.js'
+import {
+  AF_UNSPEC,
+  IFF,
+  IFLA,
+  IFLA_BRPORT,
+  IFLA_INFO,
+  NLM_F,
+  RTM,
+  VETH_INFO_PEER,
+} from './constants.js'
 import {
   type BridgeOptions,
   type IpvlanFlag,
@@ -63,6 +72,25 @@ export interface Link {
   info?: LinkInfoData
   /** The kind of the master when enslaved (`bridge`). */
   slaveKind?: string
+  /** Port settings when enslaved to a bridge. */
+  bridgePort?: BridgePortInfo
+}
+
+/** Settings of a bridge port (the link's side of its enslavement). */
+export interface BridgePort {
+  /** Send frames back out of the port they came in on (Docker's userland-proxy-off mode). */
+  hairpin?: boolean
+  learning?: boolean
+  unicastFlood?: boolean
+  /** Isolated ports only talk to non-isolated ones. */
+  isolated?: boolean
+  cost?: number
+  priority?: number
+}
+
+export interface BridgePortInfo extends BridgePort {
+  /** STP port state: 0 disabled, 1 listening, 2 learning, 3 forwarding, 4 blocking. */
+  state?: number
 }
 
 /** A link by name or index. */
@@ -123,6 +151,8 @@ export interface LinkChanges {
   txQueueLen?: number
   alias?: string
   netns?: NetnsTarget
+  /** Bridge port settings (the link must be enslaved to a bridge). */
+  bridgePort?: BridgePort
 }
 
 function ifinfomsg(index: number, flags = 0, change = 0): Buffer {
@@ -232,7 +262,46 @@ export function encodeSetLink(index: number, changes: LinkChanges): MessageWrite
   )
   commonAttrs(w, changes)
   if (changes.alias !== undefined) w.str(IFLA.IFALIAS, String(changes.alias))
+  if (changes.bridgePort !== undefined) encodeBridgePort(w, changes.bridgePort)
   return w
+}
+
+function encodeBridgePort(w: MessageWriter, p: BridgePort): void {
+  if (typeof p !== 'object' || p === null) {
+    throw new BadRequestError('invalid-bridge-port', 'bridgePort must be an object')
+  }
+  w.begin(IFLA.LINKINFO).begin(IFLA_INFO.SLAVE_DATA)
+  if (p.priority !== undefined) w.u16(IFLA_BRPORT.PRIORITY, checkInt(p.priority, 'priority', 0, 63))
+  if (p.cost !== undefined) w.u32(IFLA_BRPORT.COST, checkInt(p.cost, 'cost', 1, 65535))
+  if (p.hairpin !== undefined) w.u8(IFLA_BRPORT.MODE, p.hairpin ? 1 : 0)
+  if (p.learning !== undefined) w.u8(IFLA_BRPORT.LEARNING, p.learning ? 1 : 0)
+  if (p.unicastFlood !== undefined) w.u8(IFLA_BRPORT.UNICAST_FLOOD, p.unicastFlood ? 1 : 0)
+  if (p.isolated !== undefined) w.u8(IFLA_BRPORT.ISOLATED, p.isolated ? 1 : 0)
+  w.end().end()
+}
+
+function decodeBridgePort(data: Buffer): BridgePortInfo {
+  const a = parseAttrs(data)
+  const out: BridgePortInfo = {}
+  const flag = (t: number): boolean | undefined => {
+    const v = attrU8(a.get(t))
+    return v === undefined ? undefined : v !== 0
+  }
+  const hairpin = flag(IFLA_BRPORT.MODE)
+  if (hairpin !== undefined) out.hairpin = hairpin
+  const learning = flag(IFLA_BRPORT.LEARNING)
+  if (learning !== undefined) out.learning = learning
+  const flood = flag(IFLA_BRPORT.UNICAST_FLOOD)
+  if (flood !== undefined) out.unicastFlood = flood
+  const isolated = flag(IFLA_BRPORT.ISOLATED)
+  if (isolated !== undefined) out.isolated = isolated
+  const cost = attrU32(a.get(IFLA_BRPORT.COST))
+  if (cost !== undefined) out.cost = cost
+  const prio = a.get(IFLA_BRPORT.PRIORITY)
+  if (prio && prio.length >= 2) out.priority = prio.readUInt16LE(0)
+  const state = attrU8(a.get(IFLA_BRPORT.STATE))
+  if (state !== undefined) out.state = state
+  return out
 }
 
 /** RTM_GETLINK for one link by index or name, or a dump of all links. */
@@ -297,6 +366,8 @@ export function decodeLink(m: NetlinkMessage): Link {
     if (kind) link.kind = kind
     const slaveKind = attrString(info.get(IFLA_INFO.SLAVE_KIND))
     if (slaveKind) link.slaveKind = slaveKind
+    const slaveData = info.get(IFLA_INFO.SLAVE_DATA)
+    if (slaveKind === 'bridge' && slaveData) link.bridgePort = decodeBridgePort(slaveData)
     const data = decodeInfoData(kind, info.get(IFLA_INFO.DATA))
     if (data) link.info = data
   }

@@ -119,6 +119,44 @@ t.test('set: up/down, mtu, mac, name, master/nomaster, alias', (t) => {
   t.end()
 })
 
+t.test('bridge port settings: hairpin, learning, flooding, isolation, cost', (t) => {
+  const ns = testNetns(t, 'port')
+  const h = Netlink.open({ netns: ns })
+  t.teardown(() => h.close())
+  h.createLink({ kind: 'bridge', name: 'br0' })
+  h.createLink({ kind: 'veth', name: 'p0', peer: { name: 'p1' }, master: 'br0' })
+  h.setLink('p0', {
+    bridgePort: { hairpin: true, learning: false, unicastFlood: false, isolated: true, cost: 7 },
+  })
+  const seen = ipJson<{ linkinfo: { info_slave_data: Record<string, unknown> } }[]>(
+    ns,
+    '-d',
+    'link',
+    'show',
+    'p0',
+  )
+  t.match(seen[0]!.linkinfo.info_slave_data, {
+    hairpin: true,
+    learning: false,
+    flood: false,
+    isolated: true,
+    cost: 7,
+  })
+  t.match(h.link('p0').bridgePort, {
+    hairpin: true,
+    learning: false,
+    unicastFlood: false,
+    isolated: true,
+    cost: 7,
+  })
+  h.setLink('p0', { bridgePort: { hairpin: false } })
+  t.equal(h.link('p0').bridgePort?.hairpin, false)
+  t.throws(() => h.setLink('p0', { bridgePort: { priority: 64 } }), BadRequestError)
+  // Not a bridge port: the kernel refuses port settings.
+  t.throws(() => h.setLink('br0', { bridgePort: { hairpin: true } }))
+  t.end()
+})
+
 t.test('move a link into another namespace by name, fd path and back', (t) => {
   const a = testNetns(t, 'mva')
   const b = testNetns(t, 'mvb')
