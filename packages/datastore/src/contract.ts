@@ -70,7 +70,10 @@ export interface KVStore {
   delete(key: string): Promise<boolean>
   /** Every entry whose key starts with `prefix`, sorted by key. */
   list(prefix: string): Promise<KVPair[]>
-  /** Apply puts and deletes atomically; returns the version of the batch. */
+  /**
+   * Apply puts and deletes atomically (each key at most once); returns the version of the
+   * batch. An empty batch writes nothing and returns the store's current version.
+   */
   batch(ops: readonly BatchOp[]): Promise<number>
   /** Changes to `key` (or to every key under it with `prefix: true`) from now on. */
   watch(key: string, opts?: WatchOptions): Watch

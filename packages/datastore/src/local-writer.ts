@@ -9,6 +9,8 @@ export interface Writer {
   remove(key: string, previous: number): Promise<number | undefined>
   /** Unconditional atomic batch; the batch's version and the events it caused. */
   batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }>
+  /** The highest version written so far. */
+  current(): number
   close(): Promise<void>
 }
 
@@ -84,6 +86,10 @@ export class SyncedWriter implements Writer {
     return { version, events }
   }
 
+  current(): number {
+    return this.#revision
+  }
+
   async close(): Promise<void> {}
 }
 
@@ -145,6 +151,10 @@ export class CommitWriter implements Writer {
     })
     this.#dirty()
     return result
+  }
+
+  current(): number {
+    return readRevision(this.db.meta)
   }
 
   async close(): Promise<void> {

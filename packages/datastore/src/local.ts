@@ -181,6 +181,7 @@ export class LocalStore implements KVStore {
   async batch(ops: readonly BatchOp[]): Promise<number> {
     this.#open()
     checkBatch(ops, this.#limits)
+    if (ops.length === 0) return this.#writer.current()
     const { version, events } = await this.#writer.batch(ops)
     for (const e of events) this.#notify(e)
     return version

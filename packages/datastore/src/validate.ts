@@ -77,6 +77,7 @@ export function checkBatch(ops: unknown, limits: Limits): asserts ops is readonl
   if (!Array.isArray(ops)) {
     throw new BadRequestError('invalid-batch', 'a batch must be an array of operations')
   }
+  const seen = new Set<string>()
   for (const op of ops as unknown[]) {
     const o = op as Partial<BatchOp> | null
     if (o === null || typeof o !== 'object' || (o.type !== 'put' && o.type !== 'delete')) {
@@ -84,6 +85,13 @@ export function checkBatch(ops: unknown, limits: Limits): asserts ops is readonl
     }
     checkKey(o.key, limits)
     if (o.type === 'put') checkValue(o.key, o.value, limits)
+    // etcd refuses a transaction that names a key twice; every backend does the same.
+    if (seen.has(o.key)) {
+      throw new BadRequestError('invalid-batch', `batch writes ${o.key} more than once`, {
+        details: { key: o.key },
+      })
+    }
+    seen.add(o.key)
   }
 }
 

@@ -162,6 +162,17 @@ export function compliance(t: Test, backend: Backend): void {
       'invalid-key',
     )
     t.equal(await store.get('c/batch/z'), undefined, 'a rejected batch writes nothing')
+    const dup = await rejectsWith(
+      t,
+      store.batch([
+        { type: 'put', key: 'c/batch/z', value: enc('1') },
+        { type: 'delete', key: 'c/batch/z' },
+      ]),
+      'bad-request',
+      'invalid-batch',
+    )
+    t.same(dup.details, { key: 'c/batch/z' })
+    t.equal(await store.get('c/batch/z'), undefined)
   })
 
   t.test('watch one key', async (t) => {

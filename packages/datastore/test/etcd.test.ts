@@ -3,6 +3,7 @@ import { LibnetworkError } from '@libnetwork/types'
 import { etcdStore } from '../src/index.js'
 import { freePort, startEtcd, type EtcdServer } from '../src/testing/index.js'
 import { compliance } from './compliance.js'
+import { modelCheck } from './model.js'
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 
@@ -22,6 +23,12 @@ t.test('etcd backend passes the compliance suite', async (t) => {
     open: async () =>
       etcdStore({ endpoints: [etcd.endpoint], namespace: `suite${n++}/`, maxValueBytes: 4096 }),
   })
+})
+
+t.test('etcd store matches a Map model', async (t) => {
+  const store = etcdStore({ endpoints: [etcd.endpoint], namespace: 'model/' })
+  t.teardown(() => store.close())
+  await modelCheck(t, store, 25)
 })
 
 t.test('namespaces isolate stores sharing one etcd', async (t) => {

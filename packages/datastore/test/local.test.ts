@@ -1,6 +1,7 @@
 import t from 'tap'
 import { localStore } from '../src/index.js'
 import { compliance } from './compliance.js'
+import { modelCheck } from './model.js'
 
 for (const durability of ['sync', 'commit'] as const) {
   t.test(
@@ -14,6 +15,14 @@ for (const durability of ['sync', 'commit'] as const) {
       })
     },
   )
+}
+
+for (const durability of ['sync', 'commit'] as const) {
+  t.test(`local store, durability '${durability}', matches a Map model`, async (t) => {
+    const store = localStore({ path: `${t.testdir()}/db`, durability })
+    t.teardown(() => store.close())
+    await modelCheck(t, store, durability === 'sync' ? 25 : 100)
+  })
 }
 
 t.test('a bad durability mode is refused', async (t) => {
