@@ -62,7 +62,13 @@ export abstract class NetCore extends StreamCore {
     }
     const d = this.cfg.delegate
     if (d?.getBroadcasts && limit - used > overhead + 1) {
-      for (const p of d.getBroadcasts(overhead + 1, limit - used)) {
+      let extra: Uint8Array[] = []
+      try {
+        extra = d.getBroadcasts(overhead + 1, limit - used)
+      } catch {
+        this.metrics.count('delegateErrors')
+      }
+      for (const p of extra) {
         const m = new Uint8Array(p.length + 1)
         m[0] = 8
         m.set(p, 1)
@@ -173,7 +179,7 @@ export abstract class NetCore extends StreamCore {
         this.deadNode(m)
         return
       case 'user':
-        this.cfg.delegate?.notifyMessage?.(m.payload)
+        this.deliver(m.payload)
         return
       case 'err':
         return

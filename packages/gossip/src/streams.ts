@@ -33,6 +33,15 @@ export abstract class StreamCore extends MembershipCore {
   protected inboundStreams = 0
   protected running = false
 
+  /** Hands a user message to the delegate; a throwing delegate is counted, not fatal. */
+  protected deliver(payload: Uint8Array): void {
+    try {
+      this.cfg.delegate?.notifyMessage?.(payload)
+    } catch {
+      this.metrics.count('delegateErrors')
+    }
+  }
+
   protected writeStream(conn: Duplex, m: StreamMessage): void {
     const bytes = encodeStream(m, {
       compress: this.cfg.enableCompression,
@@ -128,7 +137,7 @@ export abstract class StreamCore extends MembershipCore {
         this.mergeRemoteState(m)
         this.metrics.count('pushPullsServed')
       } else if (m.type === 'user') {
-        this.cfg.delegate?.notifyMessage?.(m.payload)
+        this.deliver(m.payload)
       }
     } catch (err) {
       if (err instanceof WireError) {
@@ -183,8 +192,10 @@ export abstract class StreamCore extends MembershipCore {
         })
       }
     }
-    if (m.userState.length > 0 || this.cfg.delegate?.mergeRemoteState) {
+    try {
       this.cfg.delegate?.mergeRemoteState?.(m.userState, m.join)
+    } catch {
+      this.metrics.count('delegateErrors')
     }
   }
 

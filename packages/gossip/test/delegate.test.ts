@@ -165,3 +165,18 @@ t.test('nodes advertising an incompatible protocol range are refused', async (t)
   t.equal(a.g.member('too-new'), undefined)
   t.equal(a.g.metrics.counters.incompatibleProtocol, 1)
 })
+
+t.test('a throwing delegate is counted and does not break the node', async (t) => {
+  const boom = () => {
+    throw new Error('delegate bug')
+  }
+  const a = await startNode(t, {
+    delegate: { notifyMessage: boom, getBroadcasts: boom, mergeRemoteState: boom },
+  })
+  const b = await startNode(t)
+  await b.g.join([a.g.address])
+  b.g.sendBestEffort(a.g.name, text('x'))
+  await waitFor('counted', () => (a.g.metrics.counters.delegateErrors ?? 0) >= 3)
+  await waitFor('still converged', () => a.g.numMembers() === 2 && b.g.numMembers() === 2)
+  t.equal(a.g.localMember().state, 'alive')
+})
