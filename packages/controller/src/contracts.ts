@@ -53,6 +53,8 @@ export interface ControllerStore {
 export interface SandboxInterfaceSpec {
   /** Name of the interface in the controller's namespace (from the driver's JoinResult). */
   srcName: string
+  /** `srcName` is inside the sandbox already: rename and configure only. */
+  inSandbox?: boolean
   /** Name inside the sandbox, e.g. `eth0`. */
   dstName: string
   address?: InterfaceAddress

@@ -85,7 +85,7 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       sandboxes.set(sb.id, {
         sb,
         hosts,
-        upstreams: built.upstreams.map(String),
+        upstreams: built.upstreams.slice(0, 3).map(String),
         serving: false,
         nets: new Set(),
       })

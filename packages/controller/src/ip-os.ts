@@ -82,10 +82,12 @@ export function ipSandboxOS(opts: { hostNetns?: string } = {}): SandboxOS {
     async addInterface(key, spec) {
       check(IFNAME, spec.srcName, 'interface')
       check(IFNAME, spec.dstName, 'interface')
+      if (!spec.inSandbox) {
       await ip(
         [...host, 'link', 'set', 'dev', spec.srcName, 'netns', check(NAME, key, 'netns')],
         `moving ${spec.srcName} into ${key}`,
       )
+      }
       const lines = [`link set dev ${spec.srcName} name ${spec.dstName}`]
       if (spec.mac) lines.push(`link set dev ${spec.dstName} address ${spec.mac}`)
       if (spec.address) lines.push(`addr add ${spec.address.toString()} dev ${spec.dstName}`)

@@ -49,7 +49,7 @@ export function netlinkSandboxOS(opts: { hostNetns?: string } = {}): SandboxOS {
     },
     async addInterface(key, spec) {
       const sb = nl(key)
-      hostNl().setLink(spec.srcName, { netns: key })
+      if (!spec.inSandbox) hostNl().setLink(spec.srcName, { netns: key })
       try {
         sb.setLink(spec.srcName, { name: spec.dstName, ...(spec.mac ? { mac: spec.mac } : {}) })
         if (spec.address) sb.addAddress(spec.dstName, spec.address)

@@ -167,6 +167,7 @@ export async function join(
         const dst = nextIfName(s, sb, itf.dstPrefix)
         await s.os.addInterface(sb.key, {
           srcName: itf.srcName,
+          inSandbox: itf.inSandbox,
           dstName: dst,
           address: ep.address,
           addressIPv6: ep.addressIPv6,

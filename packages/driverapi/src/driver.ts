@@ -113,6 +113,11 @@ export interface JoinRequest {
 export interface JoinInterface {
   srcName: string
   dstPrefix: string
+  /**
+   * The driver created `srcName` inside the sandbox's namespace already (saves the move); the
+   * sandbox layer only renames and configures it.
+   */
+  inSandbox?: boolean
 }
 
 export type RouteType = 'nexthop' | 'connected'

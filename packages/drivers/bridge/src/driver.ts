@@ -41,8 +41,6 @@ interface Ep {
   iface: EndpointInterface
   options: EndpointOptions
   joined: boolean
-  /** The container end was handed to (and destroyed by) the sandbox layer. */
-  vethGone: boolean
   ports: BoundPort[]
   portRules: PlacedRule[]
 }
@@ -205,7 +203,7 @@ class BridgeDriver implements Driver {
     if (net.endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
     const iface = { ...req.iface, mac: req.iface.mac ?? macFor(req.iface.address) }
     const ep = this.#newEp(req.endpointId, iface, req.options)
-    await this.#veth(net, ep)
+    // The veth pair is made on join, with its container end created right inside the sandbox.
     net.endpoints.set(ep.id, ep)
     return { iface }
   }
@@ -215,10 +213,11 @@ class BridgeDriver implements Driver {
     return this.#cfg.hairpin !== false && (ep.options.portBindings?.length ?? 0) > 0
   }
 
-  #veth(net: Net, ep: Ep): Promise<void> {
+  #veth(net: Net, ep: Ep, sandboxKey: string): Promise<void> {
     return this.#kernel.createVeth({
       host: ep.host,
       peer: ep.peer,
+      peerNetns: sandboxKey,
       peerMac: ep.iface.mac,
       mtu: net.opts.mtu,
       master: net.bridge,
@@ -248,14 +247,11 @@ class BridgeDriver implements Driver {
 
   async join(req: Parameters<Driver['join']>[0]) {
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
-    if (ep.vethGone) {
-      await this.#kernel.deleteLink(ep.host)
-      await this.#veth(net, ep)
-      ep.vethGone = false
-    }
+    if (ep.joined) throw new AlreadyExistsError('endpoint', `${ep.id} (joined)`)
+    await this.#veth(net, ep, req.sandboxKey)
     ep.joined = true
     return {
-      interfaces: [{ srcName: ep.peer, dstPrefix: net.opts.containerIfacePrefix }],
+      interfaces: [{ srcName: ep.peer, dstPrefix: net.opts.containerIfacePrefix, inSandbox: true }],
       gateway: net.internal ? undefined : net.ipv4[0]?.gateway?.ip,
       gatewayIPv6: net.internal ? undefined : net.ipv6[0]?.gateway?.ip,
       staticRoutes: [],
@@ -265,8 +261,10 @@ class BridgeDriver implements Driver {
 
   async leave(req: { networkId: string; endpointId: string }): Promise<void> {
     const [, ep] = this.#ep(req.networkId, req.endpointId)
+    // The sandbox layer deleted the container end (and the pair with it) unless a join failed
+    // half-way: make sure the host end is gone too.
+    await this.#kernel.deleteLink(ep.host)
     ep.joined = false
-    ep.vethGone = true
   }
 
   async programExternalConnectivity(
@@ -342,14 +340,11 @@ class BridgeDriver implements Driver {
       ep.joined = r.sandboxKey !== undefined
       known.add(`${ALIAS}${ep.id}`)
       const host = links.find((l) => l.name === ep.host)
-      const peerThere = links.some((l) => l.name === ep.peer)
-      if (!ep.joined && (!host || !peerThere)) {
-        // Never joined, or a crash mid-join moved the container end away: make a fresh pair.
+      if (!ep.joined && host) {
+        // A crash mid-join: the pair exists but the join was never recorded.
         await this.#kernel.deleteLink(ep.host)
-        await this.#veth(net, ep)
-        recreated.push(`veth ${ep.host}`)
+        removed.push(`veth ${ep.host}`)
       } else if (ep.joined && !host) {
-        ep.vethGone = true
         removed.push(`endpoint ${ep.id}: veth lost`)
       } else if (host && host.master !== net.bridge) {
         await this.#kernel.attach(ep.host, net.bridge, this.#hairpin(ep))
@@ -395,7 +390,6 @@ class BridgeDriver implements Driver {
       iface,
       options,
       joined: false,
-      vethGone: false,
       ports: [],
       portRules: [],
     }

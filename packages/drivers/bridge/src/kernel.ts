@@ -13,8 +13,10 @@ export interface LinkInfo {
 export interface VethSpec {
   /** Host end, attached to the bridge. */
   host: string
-  /** Container end, left in this namespace for the sandbox layer to move. */
+  /** Container end. */
   peer: string
+  /** Create the container end inside this namespace (a path); default: next to the host end. */
+  peerNetns?: string
   peerMac?: string
   mtu: number
   master: string
@@ -131,7 +133,7 @@ export function ipKernel(opts: { netns?: string } = {}): BridgeKernel {
       const mac = s.peerMac ? ` address ${s.peerMac}` : ''
       await batch(
         [
-          `link add name ${s.host} mtu ${s.mtu} type veth peer name ${s.peer} mtu ${s.mtu}${mac}`,
+          `link add name ${s.host} mtu ${s.mtu} type veth peer name ${s.peer} mtu ${s.mtu}${mac}${s.peerNetns ? ` netns ${s.peerNetns}` : ''}`,
           `link set dev ${s.host} master ${s.master} alias ${s.alias} up`,
           ...(s.hairpin ? [`link set dev ${s.host} type bridge_slave hairpin on`] : []),
         ],

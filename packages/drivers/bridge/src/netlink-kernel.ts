@@ -64,7 +64,12 @@ export function netlinkKernel(opts: { netns?: string } = {}): BridgeKernel {
         kind: 'veth',
         mtu: s.mtu,
         master: s.master,
-        peer: { name: s.peer, mtu: s.mtu, mac: s.peerMac },
+        peer: {
+          name: s.peer,
+          mtu: s.mtu,
+          mac: s.peerMac,
+          ...(s.peerNetns ? { netns: s.peerNetns } : {}),
+        },
       })
       try {
         h.setLink(s.host, { alias: s.alias, up: true })

@@ -5,14 +5,14 @@ import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { IP, IPNet, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
-import { bridge, parseBridgeOptions } from '../src/index.js'
+import { bridge, ipKernel, netlinkKernel, parseBridgeOptions } from '../src/index.js'
 
 const pexec = promisify(execFile)
 const sh = async (...argv: string[]) =>
   (await pexec(argv[0]!, argv.slice(1), { encoding: 'utf8' })).stdout
 
-async function freshNs(t: Test): Promise<string> {
-  const ns = `lnt-bridge-${randomBytes(4).toString('hex')}`
+async function freshNs(t: Test, name?: string): Promise<string> {
+  const ns = name ?? `lnt-bridge-${randomBytes(4).toString('hex')}`
   t.teardown(() => sh('ip', 'netns', 'del', ns).catch(() => undefined))
   await sh('ip', 'netns', 'add', ns)
   return ns
@@ -73,10 +73,22 @@ t.test('network and endpoint life cycle in the kernel, undone completely', async
   })
   t.equal(iface.mac, '02:42:0a:0a:00:02')
   const links = (await state(ns)).links
-  t.ok(links.includes('vethbbbbbbb') && links.includes('vcbbbbbbb'), 'veth pair')
+  t.notOk(links.includes('vethbbbbbbb'), 'no veth before join')
+  const sbx = await freshNs(t, `${ns}-sb`)
+  const join = await d.join({
+    networkId: id('a'),
+    endpointId: eid,
+    sandboxKey: `/run/netns/${sbx}`,
+    options: {},
+  })
+  t.same(join.interfaces, [{ srcName: 'vcbbbbbbb', dstPrefix: 'eth', inSandbox: true }])
+  t.ok((await state(ns)).links.includes('vethbbbbbbb'), 'host end in the host namespace')
   t.match(await sh('ip', '-n', ns, 'link', 'show', 'vethbbbbbbb'), new RegExp(`master ${br}`))
-  const join = await d.join({ networkId: id('a'), endpointId: eid, sandboxKey: '/x', options: {} })
-  t.same(join.interfaces, [{ srcName: 'vcbbbbbbb', dstPrefix: 'eth' }])
+  t.match(
+    await sh('ip', '-n', sbx, 'link', 'show', 'vcbbbbbbb'),
+    /02:42:0a:0a:00:02/,
+    'container end in the sandbox, with its MAC',
+  )
   t.equal(join.gateway?.toString(), '10.10.0.1')
   const ports = await d.programExternalConnectivity({
     networkId: id('a'),
@@ -176,11 +188,25 @@ t.test('restore removes stale links and re-creates lost rules and bridges', asyn
   }
   await a.createEndpoint(e)
   await a.createEndpoint({ ...e, endpointId: id('d') })
+  const sbx = await freshNs(t, `${ns}-sb`)
+  await a.join({
+    networkId: id('a'),
+    endpointId: id('b'),
+    sandboxKey: `/run/netns/${sbx}`,
+    options: {},
+  })
+  await a.join({
+    networkId: id('a'),
+    endpointId: id('d'),
+    sandboxKey: `/run/netns/${sbx}`,
+    options: {},
+  })
   const full = await state(ns)
   // A firewall reload flushes our chains; network c and endpoint d are no longer in the records.
   await sh('ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-F', 'LN-POSTROUTING')
   const b = bridge({ netns: ns })({})
-  const report = await b.restore({ networks: [reqA], endpoints: [{ ...e }] })
+  const joinedB = { ...e, sandboxKey: `/run/netns/${sbx}` }
+  const report = await b.restore({ networks: [reqA], endpoints: [joinedB] })
   t.same(report.removed.sort(), [`bridge br-${'c'.repeat(12)}`, 'veth vethddddddd'].sort())
   t.ok(
     report.recreated.some((r) => r.startsWith('iptables')),
@@ -200,10 +226,67 @@ t.test('restore removes stale links and re-creates lost rules and bridges', asyn
   // the bridge itself vanished (reboot-like): restore brings it back with its address
   await sh('ip', '-n', ns, 'link', 'del', 'br-aaaaaaaaaaaa')
   const c = bridge({ netns: ns })({})
-  const r2 = await c.restore({ networks: [reqA], endpoints: [{ ...e }] })
+  const r2 = await c.restore({ networks: [reqA], endpoints: [joinedB] })
   t.ok(r2.recreated.includes('bridge br-aaaaaaaaaaaa'))
   t.ok(r2.recreated.includes('veth vethbbbbbbb attached'))
   t.match(await sh('ip', '-n', ns, 'link', 'show', 'vethbbbbbbb'), /master br-aaaaaaaaaaaa/)
   t.match(await sh('ip', '-n', ns, 'addr', 'show', 'br-aaaaaaaaaaaa'), /10\.20\.0\.1\/24/)
   t.ok(IP.parse('10.20.0.1'))
+})
+
+t.test('both kernels (iproute2 and rtnetlink) build the same objects', async (t) => {
+  for (const make of [ipKernel, netlinkKernel]) {
+    const ns = await freshNs(t)
+    const sbx = await freshNs(t, `${ns}-sb`)
+    const k = make({ netns: ns })
+    await k.ensureBridge({
+      name: 'brk',
+      mtu: 1400,
+      addresses: [InterfaceAddress.parse('10.30.0.1/24')],
+      alias: 'libnetwork:x',
+    })
+    await k.ensureBridge({
+      name: 'brk',
+      mtu: 1400,
+      addresses: [InterfaceAddress.parse('10.30.0.1/24')],
+      alias: 'libnetwork:x',
+    })
+    await k.createVeth({
+      host: 'vethk',
+      peer: 'vck',
+      peerNetns: `/run/netns/${sbx}`,
+      peerMac: '02:42:0a:1e:00:02',
+      mtu: 1400,
+      master: 'brk',
+      alias: 'libnetwork:y',
+      hairpin: true,
+    })
+    const links = await k.links()
+    t.same(
+      links.filter((l) => l.name !== 'lo').map((l) => ({ ...l })),
+      [
+        { name: 'brk', kind: 'bridge', master: undefined, alias: 'libnetwork:x' },
+        { name: 'vethk', kind: 'veth', master: 'brk', alias: 'libnetwork:y' },
+      ],
+      make.name,
+    )
+    t.match(
+      await sh('ip', '-n', ns, '-d', 'link', 'show', 'vethk'),
+      /hairpin on/,
+      `${make.name}: hairpin`,
+    )
+    t.match(
+      await sh('ip', '-n', sbx, 'link', 'show', 'vck'),
+      /mtu 1400.*\n.*02:42:0a:1e:00:02/,
+      `${make.name}: peer in the sandbox`,
+    )
+    await k.setSysctl('net.ipv4.ip_forward', '1')
+    t.equal(await k.getSysctl('net.ipv4.ip_forward'), '1')
+    await k.deleteLink('vethk')
+    await k.deleteLink('vethk')
+    await t.rejects(k.ensureBridge({ name: 'lo', mtu: 1500, addresses: [], alias: 'x' }), {
+      name: 'BadRequestError',
+    })
+    t.same((await k.links()).map((l) => l.name).sort(), ['brk', 'lo'])
+  }
 })
