@@ -231,6 +231,9 @@ t.test('errors are typed and reported', async (t) => {
     },
   )
   t.throws(() => new UserlandProxy({ udpIdleMs: -1 }), { code: 'invalid-timeout' })
+  t.throws(() => new UserlandProxy({ nodeFlags: ['--x; rm -rf /'] }), {
+    code: 'invalid-node-flags',
+  })
   process.kill(proxy.pid!, 'SIGKILL')
   await new Promise((r) => setTimeout(r, 300))
   t.equal(errors[0]?.code, 'proxy-exited', 'a dying proxy is reported')
