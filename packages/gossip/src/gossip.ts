@@ -15,6 +15,7 @@ import { toMember, type NodeRecord } from './state.js'
 import { resolveConfig, type GossipConfig, type Member, type MemberEvent } from './config.js'
 import { NetTransport, type Address } from './transport.js'
 import { encodeMessage, type AliveMsg } from './wire/messages.js'
+import { makeCompound } from './wire/packet.js'
 import type { Keyring } from './wire/keyring.js'
 
 const META_MAX = 512
@@ -286,6 +287,25 @@ export class Gossip extends ProbeCore {
     }
     const { addr, node } = this.resolveTarget(to)
     this.sendRaw(addr, encodeMessage({ type: 'user', payload }), this.wantsCrc(node))
+  }
+
+  /**
+   * Sends several user messages in one datagram now (a memberlist compound of user messages),
+   * without waiting for the gossip interval. At most 255 payloads and 65000 bytes in total.
+   */
+  sendCompound(to: Target, payloads: readonly Uint8Array[]): void {
+    this.requireRunning()
+    const size = payloads.reduce((a, p) => a + p.length + 3, 2)
+    if (payloads.length === 0 || payloads.length > 255 || size > 65000) {
+      throw new BadRequestError(
+        'gossip-message-size',
+        'a compound carries 1..255 user messages and at most 65000 bytes',
+        { details: { count: payloads.length, size } },
+      )
+    }
+    const { addr, node } = this.resolveTarget(to)
+    const parts = payloads.map((payload) => encodeMessage({ type: 'user', payload }))
+    this.sendRaw(addr, parts.length === 1 ? parts[0]! : makeCompound(parts), this.wantsCrc(node))
   }
 
   /** Sends a user message over a stream (large payloads). */

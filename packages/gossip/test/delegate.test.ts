@@ -17,6 +17,8 @@ t.test('user messages: best effort, reliable (large), broadcast', async (t) => {
   await waitFor('converged', () => nodes.every((n) => n.g.numMembers() === 3))
   const [a, b, c] = nodes.map((n) => n.g) as [any, any, any]
   a.sendBestEffort(b.name, text('udp hello'))
+  a.sendCompound(b.name, [text('c1'), text('c2'), text('c3')])
+  t.throws(() => a.sendCompound(b.name, []), { code: 'gossip-message-size' })
   const big = 'x'.repeat(200_000)
   await a.sendReliable(c.localMember(), text(big))
   a.broadcast(text('to all'), { name: 'greet' })
@@ -24,6 +26,7 @@ t.test('user messages: best effort, reliable (large), broadcast', async (t) => {
     'delivered',
     () =>
       recs[1]!.got.includes('udp hello') &&
+      ['c1', 'c2', 'c3'].every((c) => recs[1]!.got.includes(c)) &&
       recs[2]!.got.includes(big) &&
       recs[1]!.got.includes('to all') &&
       recs[2]!.got.includes('to all'),
