@@ -57,9 +57,10 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
 
   const broadcast = async (network: string, updates: RecordUpdate[], except?: string) => {
     if (!embedded || updates.length === 0) return
-    for (const s of sandboxes.values()) {
-      if (s.serving && s.nets.has(network) && s.sb.id !== except) await dns.update(s.sb.id, updates)
-    }
+    const ids = [...sandboxes.values()]
+      .filter((s) => s.serving && s.nets.has(network) && s.sb.id !== except)
+      .map((s) => s.sb.id)
+    await dns.update(ids, updates)
   }
 
   return {
@@ -119,7 +120,7 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
         await dns.serve(sb.id, sb.path, s.upstreams, all)
         s.serving = true
       } else {
-        await dns.update(sb.id, mine)
+        await dns.update([sb.id], mine)
       }
     },
 
@@ -133,7 +134,7 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       s.nets.delete(net.name)
       if (ep.address) await s.hosts.delete([{ ip: ep.address.ip, names: ownNames(sb) }])
       if (entry) await broadcast(net.name, removesFor(net.name, entry), sb.id)
-      if (s.serving) await dns.update(sb.id, [{ op: 'remove-network', network: net.name }])
+      if (s.serving) await dns.update([sb.id], [{ op: 'remove-network', network: net.name }])
     },
 
     async stop() {

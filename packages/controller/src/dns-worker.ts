@@ -14,7 +14,7 @@ export type DnsRequest =
       upstreams: string[]
       records: RecordUpdate[]
     }
-  | { type: 'update'; seq: number; id: string; updates: RecordUpdate[] }
+  | { type: 'update'; seq: number; ids: string[]; updates: RecordUpdate[] }
   | { type: 'close'; seq: number; id: string }
 
 export interface DnsReply {
@@ -43,8 +43,10 @@ async function handle(req: DnsRequest): Promise<void> {
       return
     }
     case 'update': {
-      const r = resolvers.get(req.id)
-      for (const u of req.updates) r?.table.apply(u)
+      for (const id of req.ids) {
+        const r = resolvers.get(id)
+        for (const u of req.updates) r?.table.apply(u)
+      }
       return
     }
     case 'close': {

@@ -49,8 +49,11 @@ export class DnsService {
     return this.#call({ type: 'serve', id, ns, upstreams, records })
   }
 
-  update(id: string, updates: RecordUpdate[]): Promise<void> {
-    return this.#call({ type: 'update', id, updates })
+  /** Apply the same record updates to the resolvers of several sandboxes (one message). */
+  update(ids: string[], updates: RecordUpdate[]): Promise<void> {
+    return ids.length === 0 || updates.length === 0
+      ? Promise.resolve()
+      : this.#call({ type: 'update', ids, updates })
   }
 
   close(id: string): Promise<void> {

@@ -83,10 +83,10 @@ export function ipSandboxOS(opts: { hostNetns?: string } = {}): SandboxOS {
       check(IFNAME, spec.srcName, 'interface')
       check(IFNAME, spec.dstName, 'interface')
       if (!spec.inSandbox) {
-      await ip(
-        [...host, 'link', 'set', 'dev', spec.srcName, 'netns', check(NAME, key, 'netns')],
-        `moving ${spec.srcName} into ${key}`,
-      )
+        await ip(
+          [...host, 'link', 'set', 'dev', spec.srcName, 'netns', check(NAME, key, 'netns')],
+          `moving ${spec.srcName} into ${key}`,
+        )
       }
       const lines = [`link set dev ${spec.srcName} name ${spec.dstName}`]
       if (spec.mac) lines.push(`link set dev ${spec.dstName} address ${spec.mac}`)
