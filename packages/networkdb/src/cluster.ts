@@ -48,6 +48,11 @@ export interface Link {
   sendBestEffort(node: string, payload: Uint8Array): void
   /** One stream (TCP) user message to a member. */
   sendReliable(node: string, payload: Uint8Array): Promise<void>
+  /**
+   * Whether a member forwards table packets for the fan-out tree (our nodes do, Go nodes do
+   * not). When absent every member is taken to forward.
+   */
+  forwards?(node: string): boolean
 }
 
 export interface ClusterOptions {
@@ -223,7 +228,10 @@ export class Cluster implements StateSink {
     const members = [...(this.#state.networkNodes.get(network) ?? [])].filter(
       (n) => n !== owner && (n === self || alive.has(n)),
     )
-    return groups(members, owner, this.#opts.fanout)
+    // Members that do not forward (Go nodes) get their own direct copy.
+    const forwards = (n: string): boolean => this.#link.forwards?.(n) ?? true
+    const direct = members.filter((n) => !forwards(n)).map((n) => [n])
+    return [...groups(members.filter(forwards), owner, this.#opts.fanout), ...direct]
   }
 
   /** Forward an owner's packet to our group when we head it. */

@@ -39,9 +39,12 @@ export function groups(members: readonly string[], owner: string, fanout: number
   if (fanout <= 0 || sorted.length <= fanout) return sorted.map((m) => [m])
   const off = fnv(owner) % sorted.length
   const rot = [...sorted.slice(off), ...sorted.slice(0, off)]
-  const size = Math.ceil(rot.length / fanout)
   const out: string[][] = []
-  for (let i = 0; i < rot.length; i += size) out.push(rot.slice(i, i + size))
+  for (let i = 0; i < fanout; i++) {
+    out.push(
+      rot.slice(Math.floor((i * rot.length) / fanout), Math.floor(((i + 1) * rot.length) / fanout)),
+    )
+  }
   return out
 }
 

@@ -15,17 +15,36 @@ export const NETWORKDB_GOSSIP_DEFAULTS: Readonly<GossipMembershipOptions> = {
   probeInterval: 500,
 }
 
+/**
+ * Node metadata our nodes announce: "forwards NetworkDB table packets". Go NetworkDB announces
+ * empty metadata and ignores ours, so only our nodes head fan-out groups.
+ */
+const FORWARDER_META = new TextEncoder().encode('lnts-ndb/1')
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
+}
+
 export class GossipMembership implements Membership {
   readonly gossip: Gossip
   #hooks: MembershipHooks | undefined
   #offs: (() => void)[] = []
 
-  constructor(name: string, opts: GossipMembershipOptions = {}) {
+  /**
+   * `forwarder: false` makes this node announce empty metadata like a Go node, so it never
+   * heads a fan-out group (for tests of mixed clusters).
+   */
+  constructor(
+    name: string,
+    opts: GossipMembershipOptions = {},
+    { forwarder = true }: { forwarder?: boolean } = {},
+  ) {
     this.gossip = new Gossip({
       ...NETWORKDB_GOSSIP_DEFAULTS,
       ...opts,
       name,
       delegate: {
+        nodeMeta: () => (forwarder ? FORWARDER_META : new Uint8Array(0)),
         notifyMessage: (p) => this.#hooks?.notifyMessage(p),
         getBroadcasts: (o, l) => this.#hooks?.getBroadcasts(o, l) ?? [],
         localState: (join) => this.#hooks?.localState(join) ?? new Uint8Array(0),
@@ -71,6 +90,11 @@ export class GossipMembership implements Membership {
       this.#offs = []
       await this.gossip.stop()
     }
+  }
+
+  forwards(name: string): boolean {
+    const m = this.gossip.member(name)
+    return m !== undefined && sameBytes(m.meta, FORWARDER_META)
   }
 
   async pushPullWith(name: string): Promise<void> {
