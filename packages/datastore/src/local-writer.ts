@@ -46,13 +46,23 @@ export class SyncedWriter implements Writer {
     this.#revision = readRevision(db.meta)
   }
 
+  /**
+   * The next version: above both this process's counter and the committed counter. The meta
+   * record commits together with every write, so a caller that has seen another process's
+   * write of a key also sees a counter at least that high: a key never gets a version twice.
+   */
+  #next(): number {
+    this.#revision = Math.max(this.#revision, readRevision(this.db.meta)) + 1
+    return this.#revision
+  }
+
   async write(
     key: string,
     value: Uint8Array,
     previous: number | undefined,
   ): Promise<number | undefined> {
     const { data, meta } = this.db
-    const version = ++this.#revision
+    const version = this.#next()
     const body = (): void => {
       void data.put(key, bytes(value), version)
       void meta.put(REVISION, revisionBytes(version))
@@ -64,7 +74,7 @@ export class SyncedWriter implements Writer {
 
   async remove(key: string, previous: number): Promise<number | undefined> {
     const { data, meta } = this.db
-    const version = ++this.#revision
+    const version = this.#next()
     const ok = data.ifVersion(key, previous, () => {
       void data.remove(key)
       void meta.put(REVISION, revisionBytes(version))
@@ -74,7 +84,7 @@ export class SyncedWriter implements Writer {
 
   async batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }> {
     const { data, meta } = this.db
-    const version = ++this.#revision
+    const version = this.#next()
     const events = batchEvents(ops, version, (key) => data.doesExist(key))
     await data.batch(() => {
       for (const op of ops) {

@@ -68,3 +68,37 @@ for (const durability of ['sync', 'commit']) {
     },
   )
 }
+
+const counter = fileURLToPath(new URL('./fixtures/local-counter.ts', import.meta.url))
+
+for (const durability of ['sync', 'commit']) {
+  t.test(
+    `two processes CAS-incrementing one local counter lose nothing (${durability})`,
+    async (t) => {
+      const path = `${t.testdir()}/db`
+      const n = durability === 'commit' ? 2000 : 60
+      const run = (): Promise<number[]> =>
+        new Promise((resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', counter, path, durability, String(n)],
+            {
+              stdio: ['ignore', 'pipe', 'inherit'],
+            },
+          )
+          let out = ''
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+          child.once('exit', (code) =>
+            code === 0
+              ? resolve(JSON.parse(out) as number[])
+              : reject(new Error(`counter exited ${code}`)),
+          )
+        })
+      const [a, b] = await Promise.all([run(), run()])
+      const store = localStore({ path })
+      t.teardown(() => store.close())
+      t.equal(new TextDecoder().decode((await store.get('shared/counter'))!.value), String(2 * n))
+      t.equal(new Set([...a, ...b]).size, 2 * n, 'every successful write got its own version')
+    },
+  )
+}

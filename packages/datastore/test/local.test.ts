@@ -32,20 +32,27 @@ t.test('a bad durability mode is refused', async (t) => {
   })
 })
 
-t.test('two stores on the same files share data and keep versions unique', async (t) => {
-  const path = `${t.testdir()}/db`
-  const a = localStore({ path, durability: 'commit' })
-  const b = localStore({ path, durability: 'commit' })
-  t.teardown(async () => {
-    await a.close()
-    await b.close()
-  })
-  const va = await a.put('shared/k', new Uint8Array([1]))
-  const kv = await b.get('shared/k')
-  t.equal(kv?.version, va, 'b reads what a committed')
-  const vb = await b.atomicPut('shared/k', new Uint8Array([2]), { previous: va })
-  t.ok(vb > va)
-  await t.rejects(a.atomicPut('shared/k', new Uint8Array([3]), { previous: va }), {
-    code: 'stale-version',
-  })
-})
+for (const durability of ['sync', 'commit'] as const) {
+  t.test(
+    `two stores on the same files share data and keep versions unique (${durability})`,
+    async (t) => {
+      const path = `${t.testdir()}/db`
+      const a = localStore({ path, durability })
+      const b = localStore({ path, durability })
+      t.teardown(async () => {
+        await a.close()
+        await b.close()
+      })
+      const va = await a.put('shared/k', new Uint8Array([1]))
+      const kv = await b.get('shared/k')
+      t.equal(kv?.version, va, 'b reads what a committed')
+      const vb = await b.atomicPut('shared/k', new Uint8Array([2]), { previous: va })
+      t.ok(vb > va)
+      await t.rejects(a.atomicPut('shared/k', new Uint8Array([3]), { previous: va }), {
+        code: 'stale-version',
+      })
+      const vc = await a.put('shared/k', new Uint8Array([4]))
+      t.ok(vc > vb, "a writer that saw the other store's write picks a higher version")
+    },
+  )
+}
