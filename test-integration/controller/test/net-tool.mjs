@@ -11,7 +11,7 @@ import { RecordTable, Resolver as DnsServer } from '@libnetwork/resolver'
 const [mode, a, b] = process.argv.slice(2)
 if (mode === 'serve-tcp') {
   const server = net.createServer((s) => s.end(b))
-  server.listen(Number(a), '0.0.0.0', () => console.log('ready'))
+  server.listen(Number(a), '::', () => console.log('ready'))
 } else if (mode === 'get-tcp') {
   const s = net.connect({ host: a, port: Number(b), timeout: 2000 })
   let data = ''
