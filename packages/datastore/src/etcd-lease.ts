@@ -3,6 +3,7 @@ import type { Lease } from 'etcd3'
 interface LeaseHooks {
   prepare(key: string, value: Uint8Array): { key: string; value: Buffer }
   call<T>(op: string, fn: () => Promise<T>): Promise<T>
+  ended(): void
 }
 
 /** An etcd lease: keys put through it are removed by etcd when the lease ends. */
@@ -40,8 +41,9 @@ export class EtcdLease {
     this.#lease.on('lost', handler)
   }
 
-  /** End the lease now: its keys are deleted. */
+  /** End the lease now: its keys are deleted. Closing the store revokes its leases too. */
   async revoke(): Promise<void> {
     await this.#hooks.call('lease revoke', () => this.#lease.revoke())
+    this.#hooks.ended()
   }
 }

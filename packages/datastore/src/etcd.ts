@@ -1,5 +1,5 @@
 import { Etcd3 } from 'etcd3'
-import type { IKeyValue, IRequestOp, Watcher } from 'etcd3'
+import type { IKeyValue, IRequestOp, Lease, Watcher } from 'etcd3'
 import {
   BadRequestError,
   LibnetworkError,
@@ -54,6 +54,7 @@ export class EtcdStore implements KVStore {
   #limits: Limits
   #timeoutMs: number
   #watches = new Set<WatchStream>()
+  #leases = new Set<Lease>()
   #closed = false
 
   constructor(opts: EtcdStoreOptions) {
@@ -229,8 +230,15 @@ export class EtcdStore implements KVStore {
       )
     }
     const lease = this.#client.lease(ttlSeconds, { autoKeepAlive: opts.keepAlive ?? true })
-    await this.#call('lease', () => lease.grant())
+    try {
+      await this.#call('lease', () => lease.grant())
+    } catch (err) {
+      lease.release()
+      throw err
+    }
+    this.#leases.add(lease)
     return new EtcdLease(lease, {
+      ended: () => this.#leases.delete(lease),
       prepare: (key, value) => {
         this.#open()
         checkKey(key, this.#limits)
@@ -246,6 +254,17 @@ export class EtcdStore implements KVStore {
     this.#closed = true
     for (const w of this.#watches) w.close()
     this.#watches.clear()
+    // Leases end with the store: their liveness keys go now rather than at TTL expiry.
+    await Promise.allSettled(
+      [...this.#leases].map(async (lease) => {
+        try {
+          await this.#call('lease revoke', () => lease.revoke())
+        } finally {
+          lease.release()
+        }
+      }),
+    )
+    this.#leases.clear()
     this.#client.close()
   }
 

@@ -73,6 +73,13 @@ t.test('leases: keys vanish on revoke and on expiry', async (t) => {
   }
   t.equal(await s.get('alive/node2'), undefined)
   await t.rejects(s.lease(0), { code: 'invalid-ttl' })
+
+  // Closing a store revokes its leases: the liveness key goes at once.
+  const owner = etcdStore({ endpoints: [etcd.endpoint], namespace: 'lease/' })
+  await (await owner.lease(30)).put('alive/node3', enc('up'))
+  t.ok(await s.get('alive/node3'))
+  await owner.close()
+  t.equal(await s.get('alive/node3'), undefined, 'revoked on close')
 })
 
 t.test('batches over etcd max-txn-ops are refused as bad requests', async (t) => {
