@@ -170,3 +170,46 @@ t.test('tombstones are reaped on every node on schedule', async (t) => {
   await waitFor(() => nodes.every((n) => walked(n) === 0), 'reaped everywhere')
   t.pass('reaped on every node')
 })
+
+t.test('upstream relay mode: every change is re-gossiped and still converges', async (t) => {
+  const nodes = await startCluster(4, { relay: 'gossip', fanout: 0, gossipIntervalMs: 50 }, 'relay')
+  t.teardown(() => stopAll(nodes))
+  await Promise.all(nodes.map((n) => n.db.joinNetwork('net1')))
+  await waitFor(() => nodes.every((n) => n.db.networkPeers('net1').length === 4), 'peers')
+  const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
+  for (let i = 0; i < 40; i++) a.db.createEntry('t1', 'net1', `k${i}`, bytes('v'))
+  b.db.createEntry('t1', 'net1', 'from-b', bytes('v'))
+  await waitFor(() => nodes.every((n) => count(n) === 41), 'all have 41')
+  await waitFor(
+    () => nodes.slice(1).some((n) => n.db.cluster.stats.tableBytesSent > 0),
+    'a receiver re-gossiped',
+  )
+  t.pass('converged with rebroadcasts')
+})
+
+t.test('a watcher sees each version of a busy key once, in clock order', async (t) => {
+  const nodes = await startCluster(2, {}, 'order')
+  t.teardown(() => stopAll(nodes))
+  const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]]
+  await Promise.all(nodes.map((n) => n.db.joinNetwork('net1')))
+  await waitFor(() => nodes.every((n) => n.db.networkPeers('net1').length === 2), 'peers')
+  const ac = new AbortController()
+  const times: number[] = []
+  const done = (async () => {
+    for await (const ev of b.db.watch({ key: 'hot', signal: ac.signal })) times.push(ev.ltime)
+  })()
+  a.db.createEntry('t1', 'net1', 'hot', bytes('0'))
+  for (let i = 1; i <= 50; i++) a.db.updateEntry('t1', 'net1', 'hot', bytes(String(i)))
+  await waitFor(
+    () => b.db.getTable('t1', 'net1').some((e) => e.key === 'hot' && text(e.value) === '50'),
+    'last version',
+  )
+  ac.abort()
+  await done
+  t.ok(times.length >= 1 && times.length <= 51, `${times.length} events`)
+  t.ok(
+    times.every((x, i) => i === 0 || x > times[i - 1]!),
+    'strictly increasing clocks: no duplicate, no reordering',
+  )
+  t.equal(times.at(-1), a.db.getEntry('t1', 'net1', 'hot').ltime, 'ends at the last version')
+})
