@@ -84,32 +84,37 @@ export class RecordStore<T> {
     const cache = new Map<string, StoredRecord<T>>()
     const watch = this.#store.watch(this.prefix, { prefix: true })
     this.#watch = watch
-    await watch.ready
-    this.#cache = cache
-    this.#pump = (async () => {
-      try {
-        for await (const ev of watch) {
-          const id = ev.key.slice(this.prefix.length)
-          if (!ID_RE.test(id)) continue
-          if (ev.type === 'delete') this.#forget(id, ev.version)
-          else
-            this.#remember({
-              id,
-              key: ev.key,
-              value: this.#codec.decode(ev.value),
-              version: ev.version,
-            })
-        }
-      } catch {
-        // The watch failed (store unreachable): fall back to reading through.
-      }
-      if (this.#cache === cache) this.#cache = undefined
-    })()
-    for (const kv of await this.#store.list(this.prefix)) {
-      const id = kv.key.slice(this.prefix.length)
-      if (!ID_RE.test(id)) continue
-      this.#remember({ id, key: kv.key, value: this.#codec.decode(kv.value), version: kv.version })
+    let ended = false
+    const load = (key: string, value: Uint8Array, version: number): void => {
+      const id = key.slice(this.prefix.length)
+      if (ID_RE.test(id))
+        this.#remember({ id, key, value: this.#codec.decode(value), version }, cache)
     }
+    try {
+      await watch.ready
+      // Watch first, then list: a write between the two shows up in one or both, and the
+      // version comparison in #remember/#forget keeps the newest.
+      this.#pump = (async () => {
+        try {
+          for await (const ev of watch) {
+            if (ev.type !== 'delete') load(ev.key, ev.value, ev.version)
+            else if (ID_RE.test(ev.key.slice(this.prefix.length)))
+              this.#forget(ev.key.slice(this.prefix.length), ev.version, cache)
+          }
+        } catch {
+          // The watch failed (store unreachable): fall back to reading through.
+        }
+        ended = true
+        if (this.#cache === cache) this.#cache = undefined
+      })()
+      for (const kv of await this.#store.list(this.prefix)) load(kv.key, kv.value, kv.version)
+    } catch (err) {
+      watch.close()
+      this.#watch = undefined
+      throw err
+    }
+    // Readers see the cache only once it is complete.
+    if (!ended && this.#watch === watch) this.#cache = cache
   }
 
   /** Stop the watch and drop the cache. */
@@ -169,7 +174,12 @@ export class RecordStore<T> {
   /** Delete a record read at `record.version`; RetryError `stale-version` if it changed since. */
   async delete(record: { id: string; version: number }): Promise<void> {
     await this.#store.atomicDelete(this.keyOf(record.id), { previous: record.version })
-    this.#cache?.delete(record.id)
+    if (this.#cache) {
+      // Nothing at or below the deleted version may bring it back; the watch's delete event
+      // raises this mark to the delete's own version.
+      this.#cache.delete(record.id)
+      this.#deleted.set(record.id, Math.max(this.#deleted.get(record.id) ?? 0, record.version))
+    }
   }
 
   /**
@@ -202,8 +212,7 @@ export class RecordStore<T> {
     }
   }
 
-  #remember(rec: StoredRecord<T>): StoredRecord<T> {
-    const cache = this.#cache
+  #remember(rec: StoredRecord<T>, cache = this.#cache): StoredRecord<T> {
     if (cache) {
       const have = cache.get(rec.id)?.version ?? this.#deleted.get(rec.id) ?? 0
       if (rec.version > have) {
@@ -214,8 +223,7 @@ export class RecordStore<T> {
     return rec
   }
 
-  #forget(id: string, version: number): void {
-    const cache = this.#cache
+  #forget(id: string, version: number, cache = this.#cache): void {
     if (!cache) return
     const have = cache.get(id)?.version ?? 0
     if (version > have) {

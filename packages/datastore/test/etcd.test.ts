@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LibnetworkError } from '@libnetwork/types'
-import { etcdStore } from '../src/index.js'
+import { RecordStore, etcdStore, jsonCodec } from '../src/index.js'
 import { freePort, startEtcd, type EtcdServer } from '../src/testing/index.js'
 import { compliance } from './compliance.js'
 import { modelCheck } from './model.js'
@@ -115,6 +115,10 @@ t.test('an unreachable etcd gives UnavailableError, not a hang', async (t) => {
   }
   const w = s.watch('k')
   await t.rejects(w.ready, { code: 'etcd-unavailable' })
+  const records = new RecordStore(s, { prefix: 'r/', codec: jsonCodec<number>() })
+  await t.rejects(records.start(), { code: 'etcd-unavailable' })
+  t.notOk(records.cached, 'no cache without a watch')
+  await t.rejects(records.start(), { code: 'etcd-unavailable' }, 'a failed start can be retried')
   // Bounded: three calls and a watch at 1 s each, with generous slack for a loaded machine.
   t.ok(Date.now() - started < 15_000, 'returned within a bounded time')
 })
