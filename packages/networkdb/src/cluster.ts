@@ -109,6 +109,8 @@ export class Cluster implements StateSink {
     bulkBytesReceived: 0,
     /** Every user message received, bytes. */
     bytesReceived: 0,
+    /** Packets the gossip layer refused (unknown member, stopped). */
+    sendErrors: 0,
   }
 
   constructor(state: State, link: Link, opts: ClusterOptions) {
@@ -245,8 +247,14 @@ export class Cluster implements StateSink {
   }
 
   #send(node: string, packet: Uint8Array): void {
-    this.stats.tableBytesSent += packet.length
-    this.#link.sendBestEffort(node, packet)
+    try {
+      this.#link.sendBestEffort(node, packet)
+      this.stats.tableBytesSent += packet.length
+    } catch {
+      // A member gone from the gossip layer, or gossip stopped: best effort means dropped;
+      // bulk sync repairs. Never let a timer callback throw.
+      this.stats.sendErrors++
+    }
   }
 
   /** Alive members attached to the network, this node excluded. */
@@ -400,9 +408,11 @@ export class Cluster implements StateSink {
     })
     const reply = this.#bulkMessage(mine, false)
     this.stats.bulkBytesSent += reply.length
-    this.#link.sendReliable(bsm.nodeName, reply).catch(() => {
-      // the requester will time out and retry with another peer
-    })
+    Promise.resolve()
+      .then(() => this.#link.sendReliable(bsm.nodeName, reply))
+      .catch(() => {
+        // the requester will time out and retry with another peer
+      })
   }
 
   async #periodicBulkSync(): Promise<void> {

@@ -98,6 +98,10 @@ t.test('leaving a network or the cluster removes the node entries on the others'
   t.same(a.db.networkPeers('net1'), ['leave-0', 'leave-1'])
   await b.db.stop()
   await waitFor(() => count(a) === 0, 'b entries gone after b left the cluster')
+  // A stopped node still answers locally; its sends are dropped, never thrown from a timer.
+  b.db.createEntry('t1', 'net1', 'late', bytes('x'))
+  await new Promise((r) => setTimeout(r, 50))
+  t.ok(b.db.cluster.stats.sendErrors > 0, 'the send was refused and counted')
   await waitFor(
     () => a.db.clusterPeers().find((p) => p.name === 'leave-1')?.status === 'left',
     'b is marked left',
