@@ -24,20 +24,13 @@ import {
   decodeNetworkPushPull,
   openEnvelope,
   encodeNetworkPushPull,
-  type BulkSyncMessage,
   type NetworkEvent,
   type NodeEvent,
   type TableEvent,
 } from './proto.js'
 import { BroadcastQueue } from './queue.js'
-import {
-  PACKET_OVERHEAD,
-  PART_OVERHEAD,
-  bulkSyncMessage,
-  groups,
-  pick,
-  type Seen,
-} from './fanout.js'
+import { BulkSyncer } from './bulksync.js'
+import { PACKET_OVERHEAD, PART_OVERHEAD, groups, pick, type Seen } from './fanout.js'
 import type { State, StateSink } from './state.js'
 
 /** What NetworkDB needs from the membership layer. */
@@ -89,10 +82,7 @@ export class Cluster implements StateSink {
   readonly #relay = new Map<string, BroadcastQueue>()
   readonly #pending = new Map<string, Pending>()
   #flushScheduled = false
-  readonly #acks = new Map<string, () => void>()
-  readonly #syncing = new Map<string, Promise<void>>()
-  /** When a member last bulk-synced a network with us (`node/network` → ms). */
-  readonly #heardSync = new Map<string, number>()
+  readonly #bulk: BulkSyncer
   #timers: NodeJS.Timeout[] = []
   /** Nodes back from failure: bulk sync with them once they reappear in a network. */
   readonly recovering = new Set<string>()
@@ -118,6 +108,9 @@ export class Cluster implements StateSink {
     this.#link = link
     this.#opts = opts
     this.broadcasts = new BroadcastQueue(() => this.#link.alive().length + 1)
+    this.#bulk = new BulkSyncer(state, link, opts.bulkSyncTimeoutMs, this.stats, (payload) =>
+      this.#handle(payload, true),
+    )
   }
 
   start(): void {
@@ -134,8 +127,7 @@ export class Cluster implements StateSink {
   stop(): void {
     for (const t of this.#timers) clearInterval(t)
     this.#timers = []
-    for (const resolve of this.#acks.values()) resolve()
-    this.#acks.clear()
+    this.#bulk.stop()
   }
 
   // ---- StateSink: what the state machine wants sent --------------------------------------
@@ -167,8 +159,7 @@ export class Cluster implements StateSink {
       return
     }
     const t = setTimeout(() => {
-      const heard = this.#heardSync.get(`${node}/${network}`) ?? -Infinity
-      if (Date.now() - heard < 5_000) return
+      if (this.#bulk.heardFrom(node, network, 5_000)) return
       if (!this.#state.networkNodes.get(network)?.has(node)) return
       void this.bulkSync(network, [node])
     }, this.#opts.gossipIntervalMs)
@@ -333,7 +324,7 @@ export class Cluster implements StateSink {
         }
         return
       case 'bulk-sync':
-        this.#handleBulkSync(msg.message)
+        this.#bulk.handle(msg.message)
         return
       case 'push-pull':
         this.#state.mergePushPull(msg.message)
@@ -343,76 +334,9 @@ export class Cluster implements StateSink {
 
   // ---- bulk sync -----------------------------------------------------------------------
 
-  #bulkMessage(networks: string[], unsolicited: boolean): Uint8Array {
-    return bulkSyncMessage(this.#state, networks, unsolicited)
-  }
-
   /** Exchange a network's entries with some members; resolves when all answered or timed out. */
   async bulkSync(network: string, nodes: string[]): Promise<void> {
-    await Promise.all(nodes.map((node) => this.#syncWith(node, [network])))
-  }
-
-  /** One bulk sync at a time per peer (its answer is matched by node name, as upstream). */
-  #syncWith(node: string, networks: string[]): Promise<void> {
-    const prev = this.#syncing.get(node)
-    const next = prev
-      ? prev.then(() => this.#syncOnce(node, networks))
-      : this.#syncOnce(node, networks)
-    this.#syncing.set(node, next)
-    void next.then(() => {
-      if (this.#syncing.get(node) === next) this.#syncing.delete(node)
-    })
-    return next
-  }
-
-  async #syncOnce(node: string, networks: string[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const answered = new Promise<void>((resolve) => {
-      this.#acks.set(node, resolve)
-      timer = setTimeout(resolve, this.#opts.bulkSyncTimeoutMs)
-      timer.unref()
-    })
-    try {
-      const msg = this.#bulkMessage(networks, true)
-      this.stats.bulkBytesSent += msg.length
-      await this.#link.sendReliable(node, msg)
-      await answered
-    } catch {
-      // unreachable peer: the periodic sync will try another
-    } finally {
-      clearTimeout(timer)
-      this.#acks.delete(node)
-    }
-  }
-
-  #handleBulkSync(bsm: BulkSyncMessage): void {
-    if (bsm.ltime > 0) this.#state.tableClock.witness(bsm.ltime)
-    const now = Date.now()
-    for (const n of bsm.networks) {
-      this.#heardSync.set(`${bsm.nodeName}/${n}`, now)
-      // A sync for a network proves the sender is in it: push to it from now on, even before
-      // its network event arrives by gossip.
-      if (bsm.unsolicited && this.#state.nodes.get(bsm.nodeName)?.status === 'active') {
-        const att = this.#state.networks.get(bsm.nodeName)?.get(n)
-        if (!att?.leaving) this.#state.addNetworkNode(n, bsm.nodeName)
-      }
-    }
-    this.#handle(bsm.payload, true)
-    if (!bsm.unsolicited) {
-      this.#acks.get(bsm.nodeName)?.()
-      return
-    }
-    const mine = bsm.networks.filter((n) => {
-      const own = this.#state.ownNetwork(n)
-      return own !== undefined && !own.leaving
-    })
-    const reply = this.#bulkMessage(mine, false)
-    this.stats.bulkBytesSent += reply.length
-    Promise.resolve()
-      .then(() => this.#link.sendReliable(bsm.nodeName, reply))
-      .catch(() => {
-        // the requester will time out and retry with another peer
-      })
+    await this.#bulk.sync(network, nodes)
   }
 
   async #periodicBulkSync(): Promise<void> {
