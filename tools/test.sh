@@ -9,9 +9,9 @@ bash tools/setup.sh || { echo "0 passed, 1 failed"; exit 1; }
 
 other=0
 echo "== lint"
-npx turbo run lint --output-logs=errors-only || other=$((other + 1))
+npx turbo run lint --output-logs=errors-only --continue || other=$((other + 1))
 npx prettier --check . --log-level warn || other=$((other + 1))
 echo "== test"
 find packages test-integration -path '*/node_modules' -prune -o -type d -name .tap -print 2>/dev/null | xargs rm -rf
-npx turbo run test --concurrency=2 || other=$((other + 1))
+npx turbo run test --concurrency=2 --continue || other=$((other + 1))
 node tools/test-summary.mjs --other-failures "$other"

@@ -116,6 +116,9 @@ export class LocalStore implements KVStore {
   async get(key: string): Promise<KVPair | undefined> {
     this.#open()
     checkKey(key, this.#limits)
+    // lmdb-js keeps a read snapshot between calls; renew it so writes made through another
+    // handle on the same files (another store instance or process) are seen at once.
+    this.#root.resetReadTxn()
     const entry = this.#data.getEntry(key)
     if (!entry) return undefined
     return { key, value: entry.value, version: entry.version ?? 0 }
@@ -126,6 +129,7 @@ export class LocalStore implements KVStore {
     checkKey(key, this.#limits)
     checkValue(key, value, this.#limits)
     for (let i = 0; i < MAX_PUT_RETRIES; i++) {
+      if (i > 0) this.#root.resetReadTxn()
       const current = this.#data.getEntry(key)?.version
       const version = await this.#write(key, value, current)
       if (version !== undefined) return version
@@ -158,6 +162,7 @@ export class LocalStore implements KVStore {
     this.#open()
     checkKey(key, this.#limits)
     for (let i = 0; i < MAX_PUT_RETRIES; i++) {
+      if (i > 0) this.#root.resetReadTxn()
       const current = this.#data.getEntry(key)?.version
       if (current === undefined) return false
       if (await this.#remove(key, current)) return true
@@ -170,6 +175,7 @@ export class LocalStore implements KVStore {
   async list(prefix: string): Promise<KVPair[]> {
     this.#open()
     checkPrefix(prefix, this.#limits)
+    this.#root.resetReadTxn()
     const out: KVPair[] = []
     const range = prefix === '' ? { end: RANGE_END } : { start: prefix, end: prefix + RANGE_END }
     for (const { key, value, version } of this.#data.getRange({ ...range, versions: true })) {
