@@ -31,13 +31,7 @@ import type {
   PoolAllocation,
   PoolRequest,
 } from './contract.js'
-import {
-  DEFAULT_GLOBAL_POOLS,
-  DEFAULT_LOCAL_POOLS,
-  resolveSpecs,
-  toIP,
-  toNet,
-} from './pools.js'
+import { DEFAULT_GLOBAL_POOLS, DEFAULT_LOCAL_POOLS, resolveSpecs, toIP, toNet } from './pools.js'
 import type { PoolSpec, ResolvedPoolSpec } from './pools.js'
 import { MAX_POOL_SIZE, parsePoolId, poolIdOf } from './space.js'
 import type { MasterRecord, ParsedPoolId, SpaceState } from './space.js'

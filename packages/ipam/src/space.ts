@@ -142,7 +142,8 @@ export class SpaceState {
     let pos = base.base
     let i = this.lowerBound(v, pos)
     const prev = this.ordered[i - 1]
-    if (prev && prev.pool.version === v && lastOf(prev.pool) >= pos) pos = align(lastOf(prev.pool) + 1n)
+    if (prev && prev.pool.version === v && lastOf(prev.pool) >= pos)
+      pos = align(lastOf(prev.pool) + 1n)
     while (pos <= end) {
       let m = this.ordered[i]
       while (m && m.pool.version === v && lastOf(m.pool) < pos) m = this.ordered[++i]
