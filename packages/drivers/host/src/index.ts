@@ -1,97 +1,15 @@
 /**
  * @packageDocumentation
  * The host network driver. Sandboxes share the host's network namespace: no interfaces are created or moved, published ports are the host's own.
- * One network at most, as upstream.
+ * One network at most, as upstream. It behaves as the null driver under its own type name.
  */
-import {
-  AlreadyExistsError,
-  DriverForbiddenError,
-  EndpointNotFoundError,
-  InvalidOptionError,
-  NetworkNotFoundError,
-  type Driver,
-  type DriverFactory,
-  type JoinResult,
-} from '@libnetwork/driverapi'
+import type { DriverFactory } from '@libnetwork/driverapi'
+import { singleNetworkDriver } from '@libnetwork/driver-null'
 
 /** Options of the host driver: there are none. */
 export type HostDriverOptions = Record<string, never>
 
 /** A factory for the host driver. */
 export function hostDriver(): DriverFactory {
-  return () => {
-    let network: string | undefined
-    const endpoints = new Map<string, boolean>()
-    const mustHave = (networkId: string) => {
-      if (network !== networkId) throw new NetworkNotFoundError(networkId)
-    }
-    const mustHaveEp = (networkId: string, endpointId: string) => {
-      mustHave(networkId)
-      if (!endpoints.has(endpointId)) throw new EndpointNotFoundError(networkId, endpointId)
-    }
-    const driver: Driver = {
-      type: 'host',
-      capability: { dataScope: 'local', connectivityScope: 'local' },
-      parseNetworkOptions(raw) {
-        if (raw === undefined || raw === null) return {}
-        if (typeof raw !== 'object' || Array.isArray(raw)) {
-          throw new InvalidOptionError('options', 'must be an object')
-        }
-        const keys = Object.keys(raw)
-        if (keys.length > 0)
-          throw new InvalidOptionError(keys[0]!, 'the host driver takes no options')
-        return {}
-      },
-      async createNetwork(req) {
-        if (network === req.networkId) throw new AlreadyExistsError('network', req.networkId)
-        if (network !== undefined)
-          throw new DriverForbiddenError('host', 'only one host network may exist')
-        network = req.networkId
-      },
-      async deleteNetwork(req) {
-        mustHave(req.networkId)
-        if (endpoints.size > 0)
-          throw new DriverForbiddenError('host', 'network still has endpoints')
-        network = undefined
-      },
-      async createEndpoint(req) {
-        mustHave(req.networkId)
-        if (endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
-        endpoints.set(req.endpointId, false)
-        return { iface: { ...req.iface } }
-      },
-      async deleteEndpoint(req) {
-        mustHaveEp(req.networkId, req.endpointId)
-        endpoints.delete(req.endpointId)
-      },
-      async endpointOperInfo(req) {
-        mustHaveEp(req.networkId, req.endpointId)
-        return { portBindings: [], exposedPorts: [], joined: endpoints.get(req.endpointId) }
-      },
-      async join(req): Promise<JoinResult> {
-        mustHaveEp(req.networkId, req.endpointId)
-        endpoints.set(req.endpointId, true)
-        return { interfaces: [], staticRoutes: [], disableGatewayService: true }
-      },
-      async leave(req) {
-        mustHaveEp(req.networkId, req.endpointId)
-        endpoints.set(req.endpointId, false)
-      },
-      async programExternalConnectivity(req) {
-        mustHaveEp(req.networkId, req.endpointId)
-        return []
-      },
-      async revokeExternalConnectivity(req) {
-        mustHaveEp(req.networkId, req.endpointId)
-      },
-      async restore(state) {
-        network = state.networks[0]?.networkId
-        endpoints.clear()
-        for (const e of state.endpoints) endpoints.set(e.endpointId, e.sandboxKey !== undefined)
-        return { removed: [], recreated: [] }
-      },
-      async stop() {},
-    }
-    return driver
-  }
+  return singleNetworkDriver('host')
 }

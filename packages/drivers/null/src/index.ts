@@ -19,6 +19,14 @@ export type NullDriverOptions = Record<string, never>
 
 /** A factory for the null driver. */
 export function nullDriver(): DriverFactory {
+  return singleNetworkDriver('null')
+}
+
+/**
+ * A driver of at most one network whose endpoints get no interface: the null driver, and
+ * (under its own type name) the host driver, whose sandboxes share the host's namespace.
+ */
+export function singleNetworkDriver(type: string): DriverFactory {
   return () => {
     let network: string | undefined
     const endpoints = new Map<string, boolean>()
@@ -30,7 +38,7 @@ export function nullDriver(): DriverFactory {
       if (!endpoints.has(endpointId)) throw new EndpointNotFoundError(networkId, endpointId)
     }
     const driver: Driver = {
-      type: 'null',
+      type,
       capability: { dataScope: 'local', connectivityScope: 'local' },
       parseNetworkOptions(raw) {
         if (raw === undefined || raw === null) return {}
@@ -39,19 +47,18 @@ export function nullDriver(): DriverFactory {
         }
         const keys = Object.keys(raw)
         if (keys.length > 0)
-          throw new InvalidOptionError(keys[0]!, 'the null driver takes no options')
+          throw new InvalidOptionError(keys[0]!, `the ${type} driver takes no options`)
         return {}
       },
       async createNetwork(req) {
         if (network === req.networkId) throw new AlreadyExistsError('network', req.networkId)
         if (network !== undefined)
-          throw new DriverForbiddenError('null', 'only one null network may exist')
+          throw new DriverForbiddenError(type, `only one ${type} network may exist`)
         network = req.networkId
       },
       async deleteNetwork(req) {
         mustHave(req.networkId)
-        if (endpoints.size > 0)
-          throw new DriverForbiddenError('null', 'network still has endpoints')
+        if (endpoints.size > 0) throw new DriverForbiddenError(type, 'network still has endpoints')
         network = undefined
       },
       async createEndpoint(req) {

@@ -25,7 +25,7 @@ async function rejects(t: Test, p: Promise<unknown>, name: string) {
 }
 
 t.test('export surface', async (t) => {
-  t.same(Object.keys(await import('../src/index.js')).sort(), ['nullDriver'])
+  t.same(Object.keys(await import('../src/index.js')).sort(), ['nullDriver', 'singleNetworkDriver'])
 })
 
 t.test('one network, endpoints without interfaces', async (t) => {
