@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import type * as Etcd3Module from 'etcd3'
 import type { Etcd3, IKeyValue, IRequestOp, Lease, Watcher } from 'etcd3'
 import {
   BadRequestError,
@@ -72,7 +73,7 @@ export class EtcdStore implements KVStore {
     }
     // etcd3 (with gRPC and protobufjs) loads on first use: a process that only needs the local
     // store never pays its ~18 MiB and ~200 ms.
-    const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as typeof import('etcd3')
+    const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as typeof Etcd3Module
     this.#client = new Client({
       hosts: this.endpoints.slice(),
       dialTimeout: timeout,
