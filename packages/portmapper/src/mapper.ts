@@ -31,6 +31,11 @@ export interface PortBinding {
    * `hostPort`, or any ports when `hostPort` is omitted), as `-p 8000-8002:80-82` does.
    */
   containerPort: number | PortRange
+  /**
+   * The bridge this container sits on, when a mapper serves containers of several bridges
+   * (default: the mapper's `bridge`). Its rules then match this bridge.
+   */
+  bridge?: string
 }
 
 /** A binding after range expansion: one container port. */
@@ -48,6 +53,14 @@ export interface PortMapperOptions {
   bridge?: string
   /** Prefix of our chain names (default LNT-PORTS). */
   chainPrefix?: string
+  /** Exact chain names (instead of `chainPrefix`). */
+  chains?: ChainNames
+  /**
+   * Place the jumps from PREROUTING, OUTPUT, POSTROUTING and FORWARD into our chains (default
+   * true). With false the caller jumps into `chains` itself, e.g. from its own FORWARD chain
+   * after its isolation rules (see `anchorRules` for the jumps it needs).
+   */
+  anchors?: boolean
   /** Delete conntrack entries of removed UDP/SCTP mappings (default true). */
   conntrack?: boolean
   /**
@@ -61,6 +74,8 @@ export interface PortMapperOptions {
 
 const key = (m: Pick<PortMapping, 'protocol' | 'hostIP' | 'hostPort'>) =>
   `${m.protocol}/${m.hostIP.toString()}/${m.hostPort}`
+
+const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/
 
 function isPort(n: unknown): n is number {
   return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535
@@ -81,16 +96,15 @@ export class PortMapper {
 
   constructor(options: PortMapperOptions) {
     this.#o = options
-    if (
-      options.loopbackDnat &&
-      (options.bridge === undefined || !/^[A-Za-z0-9_.-]{1,15}$/.test(options.bridge))
-    ) {
+    if (options.loopbackDnat && (options.bridge === undefined || !IFNAME.test(options.bridge))) {
       throw new BadRequestError('invalid-option', 'loopbackDnat needs a valid bridge name', {
         details: { bridge: options.bridge ?? null },
       })
     }
-    this.chains = chainNames(checkChain(options.chainPrefix ?? 'LNT-PORTS'))
-    checkChain(this.chains.masquerade)
+    this.chains = options.chains
+      ? { ...options.chains }
+      : chainNames(checkChain(options.chainPrefix ?? 'LNT-PORTS'))
+    for (const c of [this.chains.dnat, this.chains.masquerade, this.chains.forward]) checkChain(c)
     for (const [family, ipt] of [
       [4, options.iptables],
       [6, options.iptables6],
@@ -102,8 +116,10 @@ export class PortMapper {
         .ownChain('nat', this.chains.masquerade)
         .ownChain('filter', this.chains.forward)
       const excludeLoopback = options.proxy !== undefined && !(options.loopbackDnat && family === 4)
-      for (const a of anchorRules(this.chains, family, excludeLoopback)) {
-        set.anchor({ ...a, position: 1 })
+      if (options.anchors !== false) {
+        for (const a of anchorRules(this.chains, family, excludeLoopback)) {
+          set.anchor({ ...a, position: 1 })
+        }
       }
       this.#sets.set(family, set)
     }
@@ -186,6 +202,11 @@ export class PortMapper {
         { details: { port: b.containerPort } },
       )
     }
+    if (b.bridge !== undefined && (typeof b.bridge !== 'string' || !IFNAME.test(b.bridge))) {
+      throw new BadRequestError('invalid-bridge', `invalid bridge name ${String(b.bridge)}`, {
+        details: { bridge: String(b.bridge) },
+      })
+    }
     this.#set(b.containerIP.version)
   }
 
@@ -214,6 +235,7 @@ export class PortMapper {
           containerIP: b.containerIP,
           containerPort: b.containerPort,
           proxied: this.#o.proxy !== undefined && b.protocol !== 'sctp',
+          ...(b.bridge === undefined ? {} : { bridge: b.bridge }),
         })
       }
       for (const family of [4, 6] as const) {
@@ -290,6 +312,7 @@ export class PortMapper {
         hostPort: m.hostPort,
         containerIP: m.containerIP,
         containerPort: m.containerPort,
+        ...(m.bridge === undefined ? {} : { bridge: m.bridge }),
       })),
     )
   }
@@ -369,7 +392,8 @@ export function parseMappings(text: string): PortMapping[] {
     if (
       (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'sctp') ||
       !isPort(r.hostPort) ||
-      !isPort(r.containerPort)
+      !isPort(r.containerPort) ||
+      (r.bridge !== undefined && (typeof r.bridge !== 'string' || !IFNAME.test(r.bridge)))
     ) {
       throw new BadRequestError('invalid-mappings', `bad stored mapping ${JSON.stringify(r)}`)
     }
@@ -380,6 +404,7 @@ export function parseMappings(text: string): PortMapping[] {
       containerIP: IP.parse(String(r.containerIP)),
       containerPort: r.containerPort,
       proxied: r.proxied === true,
+      ...(typeof r.bridge === 'string' ? { bridge: r.bridge } : {}),
     }
   })
 }

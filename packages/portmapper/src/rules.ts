@@ -11,6 +11,8 @@ export interface PortMapping {
   containerPort: number
   /** True when the userland proxy also serves it. */
   proxied: boolean
+  /** The bridge the container sits on, when it differs from the mapper's `bridge` option. */
+  bridge?: string
 }
 
 export interface ChainNames {
@@ -39,8 +41,9 @@ export interface PlacedRule {
 export function mappingRules(
   m: PortMapping,
   chains: ChainNames,
-  bridge: string | undefined,
+  defaultBridge: string | undefined,
 ): PlacedRule[] {
+  const bridge = m.bridge ?? defaultBridge
   const fromOutside = bridge !== undefined && m.proxied ? { inInterface: { not: bridge } } : {}
   const dnat: Rule = {
     protocol: m.protocol,

@@ -63,6 +63,15 @@ t.test('rules of a mapping', async (t) => {
     '-p tcp -d 10.0.0.1/32 -m tcp --dport 8080 -j DNAT --to-destination 172.18.0.2:80',
     'without the proxy, traffic from the bridge is DNATed too (hairpin)',
   )
+  t.same(
+    mappingRules({ ...m, bridge: 'br1' }, chains, 'br0').map((r) => ruleArgs(r.rule, 4).join(' ')),
+    [
+      '-p tcp ! -i br1 -m tcp --dport 8080 -j DNAT --to-destination 172.18.0.2:80',
+      '-p tcp -s 172.18.0.2/32 -d 172.18.0.2/32 -m tcp --dport 80 -j MASQUERADE',
+      '-p tcp -d 172.18.0.2/32 ! -i br1 -o br1 -m tcp --dport 80 -j ACCEPT',
+    ],
+    "a mapping's own bridge wins over the mapper's",
+  )
   const anchors = anchorRules(chains, 4, true).map(
     (r) => `${r.table} ${r.chain} ${ruleArgs(r.rule, 4).join(' ')}`,
   )
@@ -81,6 +90,11 @@ t.test('stored mappings round-trip; bad ones are typed errors', async (t) => {
   t.ok(back[0]!.hostIP.equals(m.hostIP))
   t.ok(back[0]!.containerIP.equals(m.containerIP))
   t.same({ ...back[0], hostIP: 0, containerIP: 0 }, { ...m, hostIP: 0, containerIP: 0 })
+  const withBridge = parseMappings(serializeMappings([{ ...m, bridge: 'br-1' }]))
+  t.equal(withBridge[0]!.bridge, 'br-1', 'the bridge round-trips')
+  t.throws(() => parseMappings(serializeMappings([{ ...m, bridge: 'a b' }])), {
+    code: 'invalid-mappings',
+  })
   t.throws(() => parseMappings('{'), { code: 'invalid-mappings' })
   t.throws(() => parseMappings('{}'), { code: 'invalid-mappings' })
   t.throws(() => parseMappings('[{"protocol":"tcp","hostPort":0}]'), { code: 'invalid-mappings' })
