@@ -14,6 +14,7 @@ import {
 } from '@libnetwork/netlink'
 import { NamespaceGC } from './gc.js'
 import { type NetlinkFactory, type NetlinkOps, realNetlink } from './ops.js'
+import { LinkReaper } from './reaper.js'
 import { Sandbox } from './sandbox.js'
 
 export const DEFAULT_SANDBOX_DIR = '/var/run/libnetwork/netns'
@@ -35,6 +36,7 @@ export class Osl {
   private readonly hostNetns: NetnsRef
   private readonly factory: NetlinkFactory
   private hostOps: NetlinkOps | undefined
+  private readonly reaper = new LinkReaper()
 
   constructor(options: OslOptions = {}) {
     this.runDir = options.runDir ?? DEFAULT_SANDBOX_DIR
@@ -67,7 +69,7 @@ export class Osl {
     try {
       nl = this.factory(path, { runDir: this.runDir })
       if (options.loopbackUp ?? true) nl.setLink('lo', { up: true })
-      return new Sandbox(key, path, nl, this.host, this.hostNetns, this.runDir)
+      return new Sandbox(key, path, nl, this.host, this.hostNetns, this.runDir, this.reaper)
     } catch (err) {
       nl?.close()
       deleteNetns(key, { runDir: this.runDir })
@@ -87,13 +89,8 @@ export class Osl {
     }
     closeSync(openSync(path, 'r'))
     const nl = this.factory(path, { runDir: this.runDir })
-    const sb = new Sandbox(key, path, nl, this.host, this.hostNetns, this.runDir)
-    sb.adopt(
-      nl
-        .links()
-        .filter((l) => l.name !== 'lo')
-        .map((l) => l.name),
-    )
+    const sb = new Sandbox(key, path, nl, this.host, this.hostNetns, this.runDir, this.reaper)
+    sb.adopt(nl.links())
     return sb
   }
 
@@ -112,8 +109,15 @@ export class Osl {
     return new NamespaceGC({ ...options, runDir: this.runDir })
   }
 
+  /** Resolves when every interface retired so far (`Sandbox.retireInterface`) is deleted. */
+  settled(): Promise<void> {
+    return this.reaper.settled()
+  }
+
+  /** Close the host-side socket; the reaper thread ends once its queued deletions are done. */
   close(): void {
     this.hostOps?.close()
     this.hostOps = undefined
+    this.reaper.close()
   }
 }

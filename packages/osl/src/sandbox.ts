@@ -5,14 +5,15 @@
  */
 import {
   type IP,
-  type InterfaceAddress,
   BadRequestError,
   ConflictError,
   LibnetworkError,
   NotFoundError,
 } from '@libnetwork/types'
-import { type Link, type NetnsRef, setSysctl, deleteNetns, parseMAC } from '@libnetwork/netlink'
+import { type Link, type NetnsRef, setSysctl, deleteNetns } from '@libnetwork/netlink'
+import { checkInterfaceOptions, describeLink } from './checks.js'
 import type { NetlinkOps } from './ops.js'
+import type { LinkReaper } from './reaper.js'
 import type {
   InterfaceOptions,
   JoinOptions,
@@ -28,21 +29,20 @@ interface Tracked {
   srcName?: string
   mac?: string
   mtu?: number
-  /** Created here (joinVeth): removing it deletes it. */
+  /** Created here (joinVeth) or inside by its creator (`inSandbox`): removing it deletes it. */
   owned?: boolean
 }
 
 const isNotFound = (err: unknown): boolean =>
   LibnetworkError.isInstance(err) && err.category === 'not-found'
 
-function isAddr(v: unknown): v is InterfaceAddress {
-  return typeof v === 'object' && v !== null && 'ip' in v && 'prefix' in v && 'network' in v
-}
-
 export class Sandbox {
   private readonly tracked = new Map<string, Tracked>()
   private gw4: IP | undefined
   private gw6: IP | undefined
+  /** The interfaces the default routes go out of (when given). */
+  private gwIf4: string | undefined
+  private gwIf6: string | undefined
   private readonly staticRoutes: StaticRoute[] = []
   private readonly neighbors: NeighborEntry[] = []
   private destroyed = false
@@ -55,6 +55,7 @@ export class Sandbox {
     private readonly host: NetlinkOps,
     private readonly hostNetns: NetnsRef,
     private readonly runDir: string,
+    private readonly reaper: LinkReaper,
   ) {}
 
   private alive(): void {
@@ -64,45 +65,26 @@ export class Sandbox {
       })
   }
 
-  /** @internal Record interfaces found in the namespace (after a restore). */
-  adopt(names: string[]): void {
-    for (const n of names) this.tracked.set(n, {})
+  /** @internal Record interfaces and default routes found in the namespace (after a restore). */
+  adopt(links: Link[]): void {
+    const names = new Map(links.map((l) => [l.index, l.name]))
+    for (const l of links) if (l.name !== 'lo') this.tracked.set(l.name, {})
+    for (const r of [...this.nl.routes({ family: 4 }), ...this.nl.routes({ family: 6 })]) {
+      if (r.dst !== undefined || r.gateway === undefined) continue
+      const via = r.oif === undefined ? undefined : names.get(r.oif)
+      if (r.family === 4) [this.gw4, this.gwIf4] = [r.gateway, via]
+      else [this.gw6, this.gwIf6] = [r.gateway, via]
+    }
   }
 
-  /** Validate what addInterface / joinVeth take; returns the addresses. */
-  private checkOptions(options: Omit<InterfaceOptions, 'srcName'>): InterfaceAddress[] {
-    const prefix = options.dstPrefix ?? 'eth'
-    if (!/^[a-z][a-z0-9_-]{0,9}$/i.test(prefix)) {
-      throw new BadRequestError(
-        'invalid-prefix',
-        `invalid interface name prefix ${JSON.stringify(prefix)}`,
-        {
-          details: { prefix },
-        },
-      )
-    }
-    const addresses = options.addresses ?? []
-    if (!Array.isArray(addresses) || !addresses.every(isAddr)) {
-      throw new BadRequestError('invalid-address', 'addresses must be InterfaceAddress values')
-    }
-    if (options.mac !== undefined) parseMAC(options.mac)
-    const mtu = options.mtu
-    if (mtu !== undefined && (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535)) {
-      throw new BadRequestError(
-        'invalid-mtu',
-        `invalid MTU ${String(mtu)}: an integer from 68 to 65535`,
-      )
-    }
-    if (options.dstName !== undefined && this.nl.findLink(options.dstName)) {
-      throw new ConflictError(
-        'interface-exists',
-        `sandbox ${this.key} already has an interface ${options.dstName}`,
-        {
-          details: { key: this.key, name: options.dstName },
-        },
-      )
-    }
-    return addresses
+  /** The IPv4 default gateway this sandbox has, if any. */
+  get gateway(): IP | undefined {
+    return this.gw4
+  }
+
+  /** The IPv6 default gateway this sandbox has, if any. */
+  get gatewayV6(): IP | undefined {
+    return this.gw6
   }
 
   private nextName(prefix: string): string {
@@ -119,15 +101,21 @@ export class Sandbox {
     this.alive()
     if (typeof options !== 'object' || options === null)
       throw new BadRequestError('invalid-interface', 'interface options are required')
-    const addresses = this.checkOptions(options)
-    const src: Link = this.host.link(options.srcName)
+    const addresses = checkInterfaceOptions(this.key, this.nl, options)
+    const inside = options.inSandbox === true
+    const src: Link = (inside ? this.nl : this.host).link(options.srcName)
     const name = options.dstName ?? this.nextName(options.dstPrefix ?? 'eth')
     const undo = new Undo()
     try {
-      this.host.setLink(src.index, { netns: this.path, name })
-      undo.push(() =>
-        this.nl.setLink(name, { up: false, netns: this.hostNetns, name: options.srcName }),
-      )
+      if (!inside) {
+        this.host.setLink(src.index, { netns: this.path, name })
+        undo.push(() =>
+          this.nl.setLink(name, { up: false, netns: this.hostNetns, name: options.srcName }),
+        )
+      } else if (name !== src.name) {
+        this.nl.setLink(src.index, { name })
+        undo.push(() => this.nl.setLink(name, { up: false, name: src.name }))
+      }
       if (options.mac !== undefined && options.mac !== src.mac) {
         this.nl.setLink(name, { mac: options.mac })
         if (src.mac) undo.push(() => this.nl.setLink(name, { mac: src.mac! }))
@@ -148,7 +136,10 @@ export class Sandbox {
       }
       throw err
     }
-    this.tracked.set(name, { srcName: options.srcName, mac: src.mac, mtu: src.mtu })
+    this.tracked.set(
+      name,
+      inside ? { owned: true } : { srcName: options.srcName, mac: src.mac, mtu: src.mtu },
+    )
     return this.describe(this.nl.link(name))
   }
 
@@ -181,7 +172,7 @@ export class Sandbox {
     this.alive()
     if (typeof options !== 'object' || options === null)
       throw new BadRequestError('invalid-interface', 'veth options are required')
-    const addresses = this.checkOptions(options)
+    const addresses = checkInterfaceOptions(this.key, this.nl, options)
     const name = options.dstName ?? this.nextName(options.dstPrefix ?? 'eth')
     const undo = new Undo()
     try {
@@ -259,7 +250,32 @@ export class Sandbox {
     this.forgetRoutesOf(name)
   }
 
+  /**
+   * Take an interface out of service now and delete it in the background: at once it goes
+   * down, loses its addresses (so its routes and the default route through it go too) and is
+   * renamed out of the way (its name is free for the next interface); the kernel deletes it
+   * (a veth takes its peer along) from the reaper thread. The promise settles when it is gone.
+   */
+  retireInterface(name: string): Promise<void> {
+    this.alive()
+    const link = this.nl.link(name)
+    this.nl.setLink(link.index, { up: false })
+    for (const a of this.nl.addresses({ link: link.index })) {
+      try {
+        this.nl.deleteAddress(link.index, a.address)
+      } catch (err) {
+        if (!isNotFound(err)) throw err
+      }
+    }
+    this.nl.setLink(link.index, { name: `gone${link.index}` })
+    this.tracked.delete(name)
+    this.forgetRoutesOf(name)
+    return this.reaper.delete(this.path, link.index)
+  }
+
   private forgetRoutesOf(name: string): void {
+    if (this.gwIf4 === name) [this.gw4, this.gwIf4] = [undefined, undefined]
+    if (this.gwIf6 === name) [this.gw6, this.gwIf6] = [undefined, undefined]
     for (let i = this.staticRoutes.length - 1; i >= 0; i--)
       if (this.staticRoutes[i]!.interface === name) this.staticRoutes.splice(i, 1)
     for (let i = this.neighbors.length - 1; i >= 0; i--)
@@ -276,19 +292,7 @@ export class Sandbox {
   }
 
   private describe(l: Link): SandboxInterface {
-    const t = this.tracked.get(l.name)
-    return {
-      name: l.name,
-      ...(t?.srcName ? { srcName: t.srcName } : {}),
-      index: l.index,
-      ...(l.mac ? { mac: l.mac } : {}),
-      mtu: l.mtu,
-      up: l.up,
-      addresses: this.nl
-        .addresses({ link: l.index })
-        .map((a) => a.address)
-        .filter((a) => !(a.version === 6 && a.ip.value >> 118n === 0x3fan)),
-    }
+    return describeLink(this.nl, l, this.tracked.get(l.name)?.srcName)
   }
 
   /** Default route via `gateway` (IPv4 or IPv6 by the address), optionally on `interface`. */
@@ -303,8 +307,8 @@ export class Sandbox {
       })
     }
     this.nl.addRoute({ gateway, ...(options.interface ? { oif: options.interface } : {}) })
-    if (v === 4) this.gw4 = gateway
-    else this.gw6 = gateway
+    if (v === 4) [this.gw4, this.gwIf4] = [gateway, options.interface]
+    else [this.gw6, this.gwIf6] = [gateway, options.interface]
   }
 
   /** Remove the IPv4 (default) or IPv6 default route this sandbox set. */
@@ -320,8 +324,8 @@ export class Sandbox {
     } catch (err) {
       if (!isNotFound(err)) throw err
     }
-    if (version === 4) this.gw4 = undefined
-    else this.gw6 = undefined
+    if (version === 4) [this.gw4, this.gwIf4] = [undefined, undefined]
+    else [this.gw6, this.gwIf6] = [undefined, undefined]
   }
 
   addStaticRoute(route: StaticRoute): void {
@@ -386,12 +390,14 @@ export class Sandbox {
 
   /**
    * Move the interfaces it was given back to the host (best effort), then delete the
-   * namespace. Whatever is left inside (other veth ends) goes with it.
+   * namespace. Whatever is left inside (veth ends it created, other links) goes with it: the
+   * kernel frees them in the background.
    */
   destroy(options: { moveBack?: boolean } = {}): void {
     if (this.destroyed) return
     if (options.moveBack ?? true) {
-      for (const name of [...this.tracked.keys()]) {
+      for (const [name, t] of [...this.tracked]) {
+        if (t.owned) continue
         try {
           this.removeInterface(name)
         } catch {

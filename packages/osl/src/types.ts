@@ -4,6 +4,11 @@ import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
 export interface InterfaceOptions {
   /** The interface in the host namespace to move in (e.g. the container end of a veth pair). */
   srcName: string
+  /**
+   * `srcName` was created inside the sandbox already (a driver made the veth with its end
+   * there): rename and configure it in place. Removing it deletes it.
+   */
+  inSandbox?: boolean
   /** Name prefix inside the sandbox: `eth` gives eth0, eth1, … (default `eth`). */
   dstPrefix?: string
   /** An exact name inside the sandbox (instead of prefix + number). */
