@@ -30,7 +30,8 @@ if (process.getuid?.() !== 0) {
 
 const step = (text) => console.log(`\n==> ${text}`)
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts }).trim()
-const dnetQuiet = (...args) => sh(process.execPath, [dnetBin, '-H', `unix://${socket}`, ...args])
+// The executable itself, as a user runs it (its shebang sets dnet's Node flags).
+const dnetQuiet = (...args) => sh(dnetBin, ['-H', `unix://${socket}`, ...args])
 const dnet = (...args) => {
   console.log(`$ dnet ${args.join(' ')}`)
   const out = dnetQuiet(...args)
@@ -111,7 +112,6 @@ async function main() {
     'nsenter',
     [
       `--net=/var/run/netns/${HOST_NS}`,
-      process.execPath,
       dnetBin,
       '-d',
       '--exec-root',

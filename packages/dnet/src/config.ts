@@ -15,6 +15,9 @@
  * resolv_conf = "/etc/resolv.conf"  # where containers' upstream nameservers come from
  * sandbox_prefix = "dnet-sb-"   # names of the containers' namespaces; stale ones are removed
  *
+ * [datastore.local]             # the embedded store under data_root
+ * durability = "commit"         # or "sync": fsync before each request returns
+ *
  * [datastore.global]            # multi-host state (later: overlay networks)
  * provider = "etcd"
  * endpoints = ["http://127.0.0.1:2379"]
@@ -49,6 +52,12 @@ export interface DaemonConfig {
    * prefix that its store does not know, so two daemons on one machine need different ones.
    */
   sandboxPrefix: string
+  /**
+   * When a write to the embedded store counts as done. `commit` (default): committed to the
+   * operating system, so it survives the daemon being killed, and synced to disk within 200 ms.
+   * `sync`: on disk before the request returns (one fsync per change).
+   */
+  localDurability: 'sync' | 'commit'
   globalStore?: { provider: 'etcd'; endpoints: string[] }
   cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
 }
@@ -65,6 +74,7 @@ export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet')
     pidFile: join(execRoot, 'dnet.pid'),
     resolvConf: '/etc/resolv.conf',
     sandboxPrefix: 'dnet-sb-',
+    localDurability: 'commit',
   }
 }
 
@@ -142,6 +152,8 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       'socket',
       'pid_file',
       'tcp',
+      'resolv_conf',
+      'sandbox_prefix',
     ],
     'daemon.',
   )
@@ -170,7 +182,15 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
   if (tcp) cfg.tcp = parseHostPort(tcp, 'daemon.tcp')
 
   const ds = table(doc, 'datastore', '')
-  known(ds, ['global'], 'datastore.')
+  known(ds, ['local', 'global'], 'datastore.')
+  const local = table(ds, 'local', 'datastore.')
+  known(local, ['durability'], 'datastore.local.')
+  const durability = str(local, 'durability', 'datastore.local')
+  if (durability !== undefined) {
+    if (durability !== 'sync' && durability !== 'commit')
+      fail('datastore.local.durability', 'must be "sync" or "commit"')
+    cfg.localDurability = durability
+  }
   const g = table(ds, 'global', 'datastore.')
   if (Object.keys(g).length > 0) {
     known(g, ['provider', 'endpoints'], 'datastore.global.')

@@ -13,7 +13,7 @@ import type { BackendFactory } from './daemon.js'
  * embedded local store under the data root, and service discovery (hosts, resolv.conf, DNS).
  */
 export const controllerBackend: BackendFactory = async (cfg, logger) => {
-  const kv = localStore({ path: join(cfg.dataRoot, 'local-kv') })
+  const kv = localStore({ path: join(cfg.dataRoot, 'local-kv'), durability: cfg.localDurability })
   let controller: Controller
   try {
     controller = await Controller.start({

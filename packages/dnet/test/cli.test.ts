@@ -127,7 +127,12 @@ t.test('--help works for every command', async (t) => {
     const h = await run(...cmd.split(' '), '--help')
     t.equal(h.code, 0)
     t.match(h.out, /^Usage: dnet /)
+    // Every option line says what the option does.
+    for (const line of h.out.split('\n').filter((l) => /^ {2}(-\w, )? *--/.test(l))) {
+      t.match(line, /--[\w-]+( \S+)? +[a-z"'(]/, `described: ${line.trim()}`)
+    }
   }
+  t.match((await run('network', 'create', '--help')).out, /--subnet CIDR +a subnet/)
 })
 
 t.test('-p parses docker-style publish specs', async (t) => {

@@ -8,6 +8,7 @@ t.test('defaults: unix socket and dirs under the exec and data roots', async (t)
   t.equal(d.pidFile, '/var/run/dnet/dnet.pid')
   t.equal(d.dataRoot, '/var/lib/dnet')
   t.equal(d.tcp, undefined, 'no TCP listener unless configured')
+  t.equal(d.localDurability, 'commit')
 })
 
 t.test('a full config file', async (t) => {
@@ -20,6 +21,10 @@ labels = ["a=b"]
 exec_root = "/tmp/x/run"
 data_root = "/tmp/x/lib"
 tcp = "127.0.0.1:2385"
+resolv_conf = "/tmp/x/resolv.conf"
+sandbox_prefix = "x-sb-"
+[datastore.local]
+durability = "sync"
 [datastore.global]
 provider = "etcd"
 endpoints = ["http://127.0.0.1:23790"]
@@ -35,6 +40,9 @@ encryption_key = "${Buffer.alloc(16, 1).toString('base64')}"
   t.same(c.tcp, { host: '127.0.0.1', port: 2385 })
   t.same(c.globalStore, { provider: 'etcd', endpoints: ['http://127.0.0.1:23790'] })
   t.equal(c.cluster?.bindPort, 7946)
+  t.equal(c.resolvConf, '/tmp/x/resolv.conf')
+  t.equal(c.sandboxPrefix, 'x-sb-')
+  t.equal(c.localDurability, 'sync')
 })
 
 t.test('bad config is a BadRequestError naming the key', async (t) => {
@@ -45,6 +53,9 @@ t.test('bad config is a BadRequestError naming the key', async (t) => {
     ['[daemon]\ntcp = "localhost"', /daemon.tcp must be IP:PORT/],
     ['[datastore.global]\nprovider = "consul"\nendpoints=["x"]', /provider must be "etcd"/],
     ['[cluster]\nbind_port = 70000', /cluster.bind_port/],
+    ['[datastore.local]\ndurability = "never"', /datastore.local.durability must be/],
+    ['[datastore.local]\npath = "/x"', /datastore.local.path is not a known setting/],
+    ['[daemon]\nsandbox_prefix = "a/b"', /daemon.sandbox_prefix must be/],
     ['[cluster]\nencryption_key = "c2hvcnQ="', /encryption_key/],
   ]
   for (const [text, msg] of bad)

@@ -86,7 +86,6 @@ t.test('the API socket refuses a user other than root', async (t) => {
         '--reuid=65534',
         '--regid=65534',
         '--clear-groups',
-        process.execPath,
         DNET,
         '-H',
         `unix://${h.socket}`,

@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 
 const pexec = promisify(execFile)
 const require = createRequire(import.meta.url)
+/** The `dnet` executable, run as a user runs it (its shebang sets the Node flags dnet wants). */
 export const DNET = require
   .resolve('@libnetwork/dnet/package.json')
   .replace(/package\.json$/, 'bin/dnet.js')
@@ -57,7 +58,6 @@ export class Host {
   async start(extra: string[] = []): Promise<void> {
     const args = [
       `--net=/var/run/netns/${this.ns}`,
-      process.execPath,
       DNET,
       '-d',
       '--exec-root',
@@ -106,8 +106,8 @@ export class Host {
   async cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
     return new Promise((resolve) => {
       execFile(
-        process.execPath,
-        [DNET, '-H', `unix://${this.socket}`, ...args],
+        DNET,
+        ['-H', `unix://${this.socket}`, ...args],
         { encoding: 'utf8' },
         (e, out, err) => {
           resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err })

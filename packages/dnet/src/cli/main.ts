@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { commands, type Io } from './commands.js'
 import { CliError, parseEndpoint } from './client.js'
+import { optionHelp } from './option-help.js'
 
 export const DEFAULT_HOST = 'unix:///var/run/dnet/dnet.sock'
 
@@ -25,8 +26,11 @@ function mainHelp(): string {
 function commandHelp(group: string, name: string): string {
   const c = commands[group]![name]!
   const opts = Object.entries(c.options).map(([k, o]) => {
-    const flag = `${'short' in o && o.short ? `-${o.short}, ` : '    '}--${k}${o.type === 'string' ? ' VALUE' : ''}`
-    return `  ${flag.padEnd(28)}${'multiple' in o && o.multiple ? ' (repeatable)' : ''}`
+    const h = optionHelp[k]
+    const value = o.type === 'string' ? ` ${h?.value ?? 'VALUE'}` : ''
+    const flag = `${'short' in o && o.short ? `-${o.short}, ` : '    '}--${k}${value}`
+    const more = 'multiple' in o && o.multiple ? ' (repeatable)' : ''
+    return `  ${flag.padEnd(28)} ${h?.text ?? ''}${more}`.trimEnd()
   })
   return [
     `Usage: ${c.usage}`,
