@@ -11,22 +11,41 @@ import {
   type EndpointOptions,
   type IpamData,
 } from '@libnetwork/driverapi'
-import { Iptables, type RuleSet } from '@libnetwork/iptables'
 import { PortAllocator } from '@libnetwork/portallocator'
-import { IP, type InterfaceAddress } from '@libnetwork/types'
-import { baseRules, bridgeRuleSet, networkRules, portRules, type PlacedRule } from './firewall.js'
+import type { PortMapping, UserlandProxyOptions } from '@libnetwork/portmapper'
+import type { InterfaceAddress } from '@libnetwork/types'
+import { networkRules, type PlacedRule } from './firewall.js'
 import type { BridgeKernel } from './kernel.js'
 import { netlinkKernel } from './netlink-kernel.js'
 import { parseBridgeOptions, type BridgeNetworkOptions } from './options.js'
+import { Netfilter } from './netfilter.js'
+import { boundPort, mappingOf } from './ports.js'
 
 export interface BridgeDriverConfig {
   /** Work inside this named network namespace (the "host" of the containers). */
   netns?: string
-  /** Program iptables (default true). */
+  /** Program iptables (default true). Without it, port bindings are not published. */
   iptables?: boolean
+  /**
+   * Program ip6tables for networks with IPv6 (default true, as dockerd since 27.0):
+   * forwarding, ICC, isolation, internal and masquerade rules, and published ports on `::`.
+   */
+  ip6tables?: boolean
+  /**
+   * Serve published tcp/udp ports through the userland proxy too (default true, as dockerd's
+   * `userland-proxy`): it answers host-local traffic to 127.0.0.1 and ::1 and containers
+   * reaching a host address. With false, the kernel DNATs 127.0.0.1 as well (`route_localnet`
+   * on the bridges) and containers reach published ports by hairpin NAT.
+   */
+  userlandProxy?: boolean
+  /** Options of the userland proxy process (it runs in `netns`). */
+  proxyOptions?: Omit<UserlandProxyOptions, 'netns'>
+  /** Hears faults of the userland proxy (a listener failing, the process dying). */
+  onError?: (err: Error) => void
   /** Turn on IPv4/IPv6 forwarding in the namespace (default true). */
   ipForward?: boolean
-  /** Hairpin mode on the bridge ports of endpoints with published ports (default true). */
+  /** Hairpin mode on the bridge ports of endpoints with published ports when there is no
+   * userland proxy (default true). */
   hairpin?: boolean
   /** Kernel I/O; default rtnetlink (`netlinkKernel`) in `netns`; `ipKernel` uses iproute2. */
   kernel?: BridgeKernel
@@ -42,7 +61,7 @@ interface Ep {
   options: EndpointOptions
   joined: boolean
   ports: BoundPort[]
-  portRules: PlacedRule[]
+  mappings: PortMapping[]
 }
 
 interface Net {
@@ -53,6 +72,7 @@ interface Net {
   ipv6: IpamData[]
   internal: boolean
   rules: PlacedRule[]
+  rules6: PlacedRule[]
   endpoints: Map<string, Ep>
 }
 
@@ -77,13 +97,25 @@ class BridgeDriver implements Driver {
   readonly #kernel: BridgeKernel
   readonly #ports: PortAllocator
   readonly #nets = new Map<string, Net>()
-  #rules: RuleSet | undefined
+  readonly #proxy: boolean
+  readonly #netfilter: Netfilter | undefined
   #init: Promise<void> | undefined
 
   constructor(cfg: BridgeDriverConfig) {
     this.#cfg = cfg
     this.#kernel = cfg.kernel ?? netlinkKernel({ netns: cfg.netns })
     this.#ports = cfg.portAllocator ?? new PortAllocator()
+    this.#proxy = cfg.userlandProxy !== false
+    if (cfg.iptables !== false) {
+      this.#netfilter = new Netfilter({
+        netns: cfg.netns,
+        ip6tables: cfg.ip6tables !== false,
+        proxy: this.#proxy,
+        allocator: this.#ports,
+        ...(cfg.proxyOptions ? { proxyOptions: cfg.proxyOptions } : {}),
+        ...(cfg.onError ? { onError: cfg.onError } : {}),
+      })
+    }
   }
 
   parseNetworkOptions(raw: unknown): BridgeNetworkOptions {
@@ -93,12 +125,7 @@ class BridgeDriver implements Driver {
   #ready(): Promise<void> {
     this.#init ??= (async () => {
       if (this.#cfg.ipForward !== false) await this.#kernel.setSysctl('net.ipv4.ip_forward', '1')
-      if (this.#cfg.iptables !== false) {
-        const rs = bridgeRuleSet(await Iptables.create({ family: 4, netns: this.#cfg.netns }))
-        await rs.apply()
-        await rs.update({ add: baseRules() })
-        this.#rules = rs
-      }
+      await this.#netfilter?.setup([])
     })().catch((err: unknown) => {
       this.#init = undefined
       throw err
@@ -106,9 +133,12 @@ class BridgeDriver implements Driver {
     return this.#init
   }
 
-  async #firewall(change: { add?: PlacedRule[]; remove?: PlacedRule[] }): Promise<void> {
-    if (this.#rules && ((change.add?.length ?? 0) > 0 || (change.remove?.length ?? 0) > 0))
-      await this.#rules.update(change)
+  /** Change one family's rules (nothing when iptables is off). */
+  async #firewall(
+    change: { add?: PlacedRule[]; remove?: PlacedRule[] },
+    family: 4 | 6 = 4,
+  ): Promise<void> {
+    await this.#netfilter?.update(change, family)
   }
 
   #net(id: string): Net {
@@ -141,15 +171,18 @@ class BridgeDriver implements Driver {
       ipv6: req.ipv6,
       internal: req.internal,
       rules: [],
+      rules6: [],
       endpoints: new Map(),
     }
-    net.rules = networkRules({
+    const fw = {
       bridge: bridgeName,
-      subnets: req.ipv4.map((d) => d.pool),
       internal: req.internal,
       icc: opts.enableICC,
       masquerade: opts.enableIPMasquerade,
-    })
+    }
+    net.rules = networkRules({ ...fw, subnets: req.ipv4.map((d) => d.pool) })
+    if (req.ipv6.length > 0 && this.#cfg.ip6tables !== false)
+      net.rules6 = networkRules({ ...fw, subnets: req.ipv6.map((d) => d.pool) })
     return net
   }
 
@@ -161,7 +194,8 @@ class BridgeDriver implements Driver {
       addresses,
       alias: `${ALIAS}${net.id}`,
     })
-    if (!net.internal)
+    // without the proxy, host-local traffic to 127.0.0.1 is DNATed into the bridge
+    if (!net.internal && !this.#proxy)
       await this.#kernel.setSysctl(`net.ipv4.conf.${net.bridge}.route_localnet`, '1')
     if (net.ipv6.length > 0 && this.#cfg.ipForward !== false)
       await this.#kernel.setSysctl('net.ipv6.conf.all.forwarding', '1')
@@ -176,10 +210,14 @@ class BridgeDriver implements Driver {
     }
     await this.#ready()
     const existed = (await this.#kernel.links()).some((l) => l.name === net.bridge)
+    let added4 = false
     try {
       await this.#plumbBridge(net)
       await this.#firewall({ add: net.rules })
+      added4 = true
+      await this.#firewall({ add: net.rules6 }, 6)
     } catch (err) {
+      if (added4) await this.#firewall({ remove: net.rules }).catch(() => undefined)
       if (!existed) await this.#kernel.deleteLink(net.bridge).catch(() => undefined)
       throw err
     }
@@ -194,6 +232,7 @@ class BridgeDriver implements Driver {
         `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
       )
     await this.#firewall({ remove: net.rules })
+    await this.#firewall({ remove: net.rules6 }, 6)
     if (!net.opts.defaultBridge) await this.#kernel.deleteLink(net.bridge)
     this.#nets.delete(net.id)
   }
@@ -208,9 +247,12 @@ class BridgeDriver implements Driver {
     return { iface }
   }
 
-  /** Hairpin only matters for a container reaching its own published ports. */
+  /**
+   * Hairpin only matters for a container reaching its own published ports by NAT; with the
+   * userland proxy that traffic goes through the proxy instead (as upstream).
+   */
   #hairpin(ep: Ep): boolean {
-    return this.#cfg.hairpin !== false && (ep.options.portBindings?.length ?? 0) > 0
+    return !this.#proxy && this.#cfg.hairpin !== false && (ep.options.portBindings?.length ?? 0) > 0
   }
 
   #veth(net: Net, ep: Ep, sandboxKey: string): Promise<void> {
@@ -272,51 +314,36 @@ class BridgeDriver implements Driver {
   ): Promise<BoundPort[]> {
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
     if (net.internal || !ep.iface.address || ep.ports.length > 0) return ep.ports
-    return this.#bind(net, ep, req.options.portBindings ?? [], undefined)
-  }
-
-  async #bind(
-    net: Net,
-    ep: Ep,
-    bindings: EndpointOptions['portBindings'] & object,
-    fixed: BoundPort[] | undefined,
-  ): Promise<BoundPort[]> {
-    const bound: BoundPort[] = []
-    try {
-      for (const [i, b] of bindings.entries()) {
-        const hostIP = b.hostIP ?? net.opts.hostBindingIPv4 ?? IP.parse('0.0.0.0')
-        const want = fixed?.[i]?.hostPort
-        const hostPort =
-          want !== undefined
-            ? this.#ports.requestPort(hostIP, b.protocol, want)
-            : b.hostPortEnd !== undefined
-              ? this.#ports.requestPortInRange(hostIP, b.protocol, b.hostPort ?? 0, b.hostPortEnd)
-              : this.#ports.requestPort(hostIP, b.protocol, b.hostPort ?? 0)
-        bound.push({
-          protocol: b.protocol,
-          port: b.port,
-          hostIP,
-          hostPort,
-          containerIP: ep.iface.address!.ip,
-        })
-      }
-      const rules = bound.flatMap((p) => portRules(net.bridge, p))
-      await this.#firewall({ add: rules })
-      ep.ports = bound
-      ep.portRules = rules
-      return bound
-    } catch (err) {
-      for (const p of bound) this.#ports.releasePort(p.hostIP, p.protocol, p.hostPort)
-      throw err
-    }
+    const bindings = req.options.portBindings ?? []
+    await this.#ready()
+    const publisher = this.#netfilter?.publisher
+    if (bindings.length === 0 || !publisher) return ep.ports
+    const mappings = await publisher.map(
+      {
+        bridge: net.bridge,
+        containerIP: ep.iface.address.ip,
+        ...(ep.iface.addressIPv6 && this.#netfilter?.ipv6
+          ? { containerIPv6: ep.iface.addressIPv6.ip }
+          : {}),
+        ...(net.opts.hostBindingIPv4 ? { hostBindingIPv4: net.opts.hostBindingIPv4 } : {}),
+      },
+      bindings,
+    )
+    ep.mappings = mappings
+    ep.ports = mappings.map(boundPort)
+    return ep.ports
   }
 
   async revokeExternalConnectivity(req: { networkId: string; endpointId: string }): Promise<void> {
     const [, ep] = this.#ep(req.networkId, req.endpointId)
-    await this.#firewall({ remove: ep.portRules })
-    for (const p of ep.ports) this.#ports.releasePort(p.hostIP, p.protocol, p.hostPort)
+    await this.#netfilter?.publisher?.unmap(ep.mappings)
     ep.ports = []
-    ep.portRules = []
+    ep.mappings = []
+  }
+
+  /** The userland proxy's process id while it runs (for inspection). */
+  get proxyPid(): number | undefined {
+    return this.#netfilter?.publisher?.proxyPid
   }
 
   async restore(state: Parameters<Driver['restore']>[0]) {
@@ -327,6 +354,9 @@ class BridgeDriver implements Driver {
     this.#ports.releaseAll()
     for (const r of state.networks) this.#nets.set(r.networkId, this.#newNet(r))
     const links = await this.#kernel.links()
+    const stored: PortMapping[] = []
+    const owners: Ep[] = []
+    const before = await this.#netfilter?.snapshot()
     const known = new Set<string>()
     for (const net of this.#nets.values()) {
       known.add(`${ALIAS}${net.id}`)
@@ -351,10 +381,9 @@ class BridgeDriver implements Driver {
         recreated.push(`veth ${ep.host} attached`)
       }
       net.endpoints.set(ep.id, ep)
-      if (ep.joined && r.boundPorts && r.boundPorts.length > 0) {
-        for (const p of r.boundPorts) this.#ports.requestPort(p.hostIP, p.protocol, p.hostPort)
-        ep.ports = r.boundPorts
-        ep.portRules = ep.ports.flatMap((p) => portRules(net.bridge, p))
+      for (const p of ep.joined ? (r.boundPorts ?? []) : []) {
+        stored.push(mappingOf(p, net.bridge, this.#proxy))
+        owners.push(ep)
       }
     }
     for (const l of links) {
@@ -363,19 +392,16 @@ class BridgeDriver implements Driver {
         removed.push(`${l.kind === 'bridge' ? 'bridge' : 'veth'} ${l.name}`)
       }
     }
-    if (this.#cfg.iptables !== false) {
-      // Rebuild our chains from the records in one go: stale rules go, missing ones come back.
-      const ipt = this.#rules?.ipt ?? (await Iptables.create({ family: 4, netns: this.#cfg.netns }))
-      const before = await ipt.save({ normalize: true })
-      const rs = bridgeRuleSet(ipt)
-      await rs.apply()
-      const all = [...this.#nets.values()].flatMap((n) => [
-        ...n.rules,
-        ...[...n.endpoints.values()].flatMap((e) => e.portRules),
-      ])
-      await rs.update({ add: [...baseRules(), ...all] })
-      this.#rules = rs
-      if ((await ipt.save({ normalize: true })) !== before) recreated.push('iptables rules')
+    // Rebuild our chains from the records in one go: stale rules go, missing ones come back;
+    // published ports come back on the same host ports.
+    if (this.#netfilter) {
+      await this.#netfilter.setup([...this.#nets.values()])
+      const again = (await this.#netfilter.publisher?.restore(stored)) ?? []
+      again.forEach((m, i) => {
+        owners[i]!.mappings.push(m)
+        owners[i]!.ports.push(boundPort(m))
+      })
+      if ((await this.#netfilter.snapshot()) !== before) recreated.push('iptables rules')
     }
     this.#init = Promise.resolve()
     return { removed, recreated }
@@ -391,9 +417,12 @@ class BridgeDriver implements Driver {
       options,
       joined: false,
       ports: [],
-      portRules: [],
+      mappings: [],
     }
   }
 
-  async stop(): Promise<void> {}
+  /** Stop the userland proxy. Networks, endpoints and their rules stay for a restart. */
+  async stop(): Promise<void> {
+    await this.#netfilter?.stop()
+  }
 }

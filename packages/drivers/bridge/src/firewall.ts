@@ -1,6 +1,6 @@
 import { RuleSet, type Iptables, type Rule, type Table } from '@libnetwork/iptables'
+import { anchorRules, type ChainNames } from '@libnetwork/portmapper'
 import type { IPNet } from '@libnetwork/types'
-import type { BoundPort } from '@libnetwork/driverapi'
 
 /** A rule placed in one of the driver's own chains. */
 export interface PlacedRule {
@@ -13,46 +13,60 @@ export const CHAINS = {
   forward: 'LN-FORWARD',
   iso1: 'LN-ISOLATION-1',
   iso2: 'LN-ISOLATION-2',
-  ports: 'LN-PORTS',
   nets: 'LN-NETWORKS',
-  dnat: 'LN-DNAT',
   post: 'LN-POSTROUTING',
+  /** Owned by the port mapper: DNAT of published ports (nat). */
+  dnat: 'LN-DNAT',
+  /** Owned by the port mapper: ACCEPT towards published ports (filter). */
+  ports: 'LN-PORTS',
+  /** Owned by the port mapper: masquerade of a container reaching its own port (nat). */
+  hairpin: 'LN-HAIRPIN',
 } as const
 
-/** The chains and anchors of the bridge driver (one rule set per address family). */
-export function bridgeRuleSet(ipt: Iptables): RuleSet {
+/** The port mapper's chains, as it names them. */
+export const PORT_CHAINS: ChainNames = {
+  dnat: CHAINS.dnat,
+  masquerade: CHAINS.hairpin,
+  forward: CHAINS.ports,
+}
+
+/**
+ * The chains and anchors of the bridge driver, one rule set per address family. The port
+ * mapper's chains must exist before `apply`. With the userland proxy, host-local traffic to
+ * loopback is left to the proxy (not DNATed).
+ */
+export function bridgeRuleSet(ipt: Iptables, proxy: boolean): RuleSet {
   const jump = (chain: string): Rule => ({ target: { type: 'jump', chain } })
   const rs = new RuleSet(ipt)
     .ownChain('filter', CHAINS.forward)
     .ownChain('filter', CHAINS.iso1)
     .ownChain('filter', CHAINS.iso2)
-    .ownChain('filter', CHAINS.ports)
     .ownChain('filter', CHAINS.nets)
-    .ownChain('nat', CHAINS.dnat)
     .ownChain('nat', CHAINS.post)
     .anchor({ table: 'filter', chain: 'FORWARD', rule: jump(CHAINS.forward) })
-    .anchor({
-      table: 'nat',
-      chain: 'PREROUTING',
-      rule: { dstType: 'LOCAL', target: { type: 'jump', chain: CHAINS.dnat } },
-    })
-    .anchor({
-      table: 'nat',
-      chain: 'OUTPUT',
-      rule: { dstType: 'LOCAL', target: { type: 'jump', chain: CHAINS.dnat } },
-    })
-    .anchor({ table: 'nat', chain: 'POSTROUTING', rule: jump(CHAINS.post) })
+  for (const a of anchorRules(PORT_CHAINS, ipt.family, proxy)) {
+    if (a.chain === 'PREROUTING' || a.chain === 'OUTPUT') rs.anchor(a)
+  }
+  rs.anchor({ table: 'nat', chain: 'POSTROUTING', rule: jump(CHAINS.post) })
   return rs
 }
 
-/** The fixed content of LN-FORWARD: isolation first, then published ports, then networks. */
+/**
+ * The fixed content of our chains: LN-FORWARD runs isolation first, then published ports, then
+ * networks; LN-POSTROUTING starts with the hairpin masquerade of published ports.
+ */
 export function baseRules(): PlacedRule[] {
-  const j = (chain: string): PlacedRule => ({
-    table: 'filter',
-    chain: CHAINS.forward,
+  const j = (table: Table, from: string, chain: string): PlacedRule => ({
+    table,
+    chain: from,
     rule: { target: { type: 'jump', chain } },
   })
-  return [j(CHAINS.iso1), j(CHAINS.ports), j(CHAINS.nets)]
+  return [
+    j('filter', CHAINS.forward, CHAINS.iso1),
+    j('filter', CHAINS.forward, CHAINS.ports),
+    j('filter', CHAINS.forward, CHAINS.nets),
+    j('nat', CHAINS.post, CHAINS.hairpin),
+  ]
 }
 
 export interface NetworkFirewall {
@@ -105,8 +119,8 @@ export function networkRules(n: NetworkFirewall): PlacedRule[] {
     )
   rules.push(f(CHAINS.nets, { outInterface: br, target: { type: 'DROP' } }))
   if (!n.internal) {
-    // Host-originated traffic to published ports on 127.0.0.1 (route_localnet) needs a source
-    // address the container can answer.
+    // Host-originated traffic DNATed into the bridge (to 127.0.0.1 with route_localnet when
+    // there is no userland proxy) needs a source address the container can answer.
     rules.push({
       table: 'nat',
       chain: CHAINS.post,
@@ -123,41 +137,4 @@ export function networkRules(n: NetworkFirewall): PlacedRule[] {
     }
   }
   return rules
-}
-
-/** The rules of one published port: DNAT, the filter accept, and hairpin masquerade. */
-export function portRules(bridge: string, p: BoundPort): PlacedRule[] {
-  const proto = p.protocol
-  const dnat: Rule = {
-    protocol: proto,
-    ...(p.hostIP.isUnspecified() ? {} : { destination: p.hostIP }),
-    destinationPort: p.hostPort,
-    target: { type: 'DNAT', to: p.containerIP, port: p.port },
-  }
-  return [
-    { table: 'nat', chain: CHAINS.dnat, rule: dnat },
-    {
-      table: 'filter',
-      chain: CHAINS.ports,
-      rule: {
-        protocol: proto,
-        destination: p.containerIP,
-        inInterface: { not: bridge },
-        outInterface: bridge,
-        destinationPort: p.port,
-        target: { type: 'ACCEPT' },
-      },
-    },
-    {
-      table: 'nat',
-      chain: CHAINS.post,
-      rule: {
-        protocol: proto,
-        source: p.containerIP,
-        destination: p.containerIP,
-        destinationPort: p.port,
-        target: { type: 'MASQUERADE' },
-      },
-    },
-  ]
 }

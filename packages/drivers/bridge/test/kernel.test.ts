@@ -47,6 +47,7 @@ const netReq = (networkId: string, subnet: string, extra: Record<string, unknown
 t.test('network and endpoint life cycle in the kernel, undone completely', async (t) => {
   const ns = await freshNs(t)
   const d = bridge({ netns: ns })({})
+  t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   const empty = await state(ns)
   await d.createNetwork(netReq(id('a'), '10.10.0.0/24', { mtu: 1400 }))
@@ -146,6 +147,7 @@ t.test('network and endpoint life cycle in the kernel, undone completely', async
 t.test('bad requests are typed errors and change nothing', async (t) => {
   const ns = await freshNs(t)
   const d = bridge({ netns: ns })({})
+  t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   await d.createNetwork(netReq(id('a'), '10.11.0.0/24', { bridgeName: 'brtest' }))
   const before = await state(ns)
@@ -176,6 +178,7 @@ t.test('bad requests are typed errors and change nothing', async (t) => {
 t.test('restore removes stale links and re-creates lost rules and bridges', async (t) => {
   const ns = await freshNs(t)
   const a = bridge({ netns: ns })({})
+  t.teardown(() => a.stop())
   await a.restore({ networks: [], endpoints: [] })
   const reqA = netReq(id('a'), '10.20.0.0/24')
   await a.createNetwork(reqA)
@@ -205,6 +208,7 @@ t.test('restore removes stale links and re-creates lost rules and bridges', asyn
   // A firewall reload flushes our chains; network c and endpoint d are no longer in the records.
   await sh('ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-F', 'LN-POSTROUTING')
   const b = bridge({ netns: ns })({})
+  t.teardown(() => b.stop())
   const joinedB = { ...e, sandboxKey: `/run/netns/${sbx}` }
   const report = await b.restore({ networks: [reqA], endpoints: [joinedB] })
   t.same(report.removed.sort(), [`bridge br-${'c'.repeat(12)}`, 'veth vethddddddd'].sort())
@@ -226,6 +230,7 @@ t.test('restore removes stale links and re-creates lost rules and bridges', asyn
   // the bridge itself vanished (reboot-like): restore brings it back with its address
   await sh('ip', '-n', ns, 'link', 'del', 'br-aaaaaaaaaaaa')
   const c = bridge({ netns: ns })({})
+  t.teardown(() => c.stop())
   const r2 = await c.restore({ networks: [reqA], endpoints: [joinedB] })
   t.ok(r2.recreated.includes('bridge br-aaaaaaaaaaaa'))
   t.ok(r2.recreated.includes('veth vethbbbbbbb attached'))

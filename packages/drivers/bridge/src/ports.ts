@@ -1,0 +1,190 @@
+import { BadRequestError, IP } from '@libnetwork/types'
+import type { BoundPort, PortBinding as DriverPortBinding } from '@libnetwork/driverapi'
+import type { Iptables } from '@libnetwork/iptables'
+import type { PortAllocator } from '@libnetwork/portallocator'
+import {
+  PortMapper,
+  UserlandProxy,
+  type PortBinding,
+  type PortMapping,
+  type UserlandProxyOptions,
+} from '@libnetwork/portmapper'
+import { PORT_CHAINS } from './firewall.js'
+
+/** Where one endpoint's ports go: its bridge and addresses, and the network's default host IP. */
+export interface PublishTarget {
+  bridge: string
+  containerIP: IP
+  containerIPv6?: IP
+  /** Network default for bindings without a host address (`host_binding_ipv4`). */
+  hostBindingIPv4?: IP
+}
+
+export interface PublisherOptions {
+  allocator: PortAllocator
+  iptables: Iptables
+  /** ip6tables: IPv6 host addresses are published too (upstream's default with ip6tables). */
+  iptables6?: Iptables
+  /** Run a userland proxy (in `netns`) for host-local traffic; undefined: none. */
+  proxy?: UserlandProxyOptions
+  onError?: (err: Error) => void
+}
+
+const ANY4 = IP.parse('0.0.0.0')
+const ANY6 = IP.parse('::')
+
+/**
+ * Published ports of every bridge network, through one `PortMapper` (its chains jumped to from
+ * the driver's own) and, when enabled, one userland proxy process started on first use.
+ */
+export class Publisher {
+  readonly mapper: PortMapper
+  readonly #proxy: UserlandProxy | undefined
+  readonly #v6: boolean
+  #proxyStarted = false
+
+  constructor(o: PublisherOptions) {
+    this.#proxy = o.proxy ? new UserlandProxy({ ...o.proxy, onError: o.onError }) : undefined
+    this.#v6 = o.iptables6 !== undefined
+    this.mapper = new PortMapper({
+      allocator: o.allocator,
+      iptables: o.iptables,
+      ...(o.iptables6 ? { iptables6: o.iptables6 } : {}),
+      ...(this.#proxy ? { proxy: this.#proxy } : {}),
+      chains: PORT_CHAINS,
+      anchors: false,
+    })
+  }
+
+  get proxied(): boolean {
+    return this.#proxy !== undefined
+  }
+
+  /** The userland proxy process, when one runs. */
+  get proxyPid(): number | undefined {
+    return this.#proxy?.pid
+  }
+
+  /** Create (flush) the mapper's chains. */
+  start(): Promise<void> {
+    return this.mapper.start()
+  }
+
+  /** Start the proxy on first use; if it died, start it again and serve what it served. */
+  async #ensureProxy(): Promise<void> {
+    if (!this.#proxy || this.#proxy.running) return
+    await this.#proxy.start()
+    if (this.#proxyStarted) {
+      for (const m of this.mapper.mappings()) {
+        if (m.proxied) await this.#proxy.add({ ...m, protocol: m.protocol as 'tcp' | 'udp' })
+      }
+    }
+    this.#proxyStarted = true
+  }
+
+  /**
+   * Turn an endpoint's bindings into mapper bindings. A binding without a host address uses
+   * the network's `host_binding_ipv4`, else 0.0.0.0 and, when the container has an IPv6
+   * address and ip6tables is on, `::` on the same host port (as dockerd publishes both).
+   */
+  #expand(
+    t: PublishTarget,
+    bindings: readonly DriverPortBinding[],
+  ): { v4: PortBinding[]; v6: Array<PortBinding & { pairOf?: number }> } {
+    const v4: PortBinding[] = []
+    const v6: Array<PortBinding & { pairOf?: number }> = []
+    for (const b of bindings) {
+      const hostPort =
+        b.hostPortEnd !== undefined
+          ? { start: b.hostPort ?? 0, end: b.hostPortEnd }
+          : (b.hostPort ?? 0)
+      const common = { protocol: b.protocol, hostPort, containerPort: b.port, bridge: t.bridge }
+      if (b.hostIP?.version === 6) {
+        if (!t.containerIPv6 || !this.#v6) {
+          throw new BadRequestError(
+            'no-ipv6-for-binding',
+            `cannot publish on ${b.hostIP.toString()}: the endpoint has no IPv6 address${this.#v6 ? '' : ' or ip6tables is off'}`,
+            { details: { hostIP: b.hostIP.toString(), port: b.port } },
+          )
+        }
+        v6.push({ ...common, hostIP: b.hostIP, containerIP: t.containerIPv6 })
+        continue
+      }
+      const hostIP = b.hostIP ?? t.hostBindingIPv4 ?? ANY4
+      v4.push({ ...common, hostIP, containerIP: t.containerIP })
+      if (b.hostIP === undefined && hostIP.isUnspecified() && t.containerIPv6 && this.#v6) {
+        v6.push({ ...common, hostIP: ANY6, containerIP: t.containerIPv6, pairOf: v4.length - 1 })
+      }
+    }
+    return { v4, v6 }
+  }
+
+  /**
+   * Publish an endpoint's bindings, all or nothing: IPv4 first, then IPv6 (paired `::`
+   * bindings take the host port their IPv4 twin got). Returns mappings in binding order.
+   */
+  async map(t: PublishTarget, bindings: readonly DriverPortBinding[]): Promise<PortMapping[]> {
+    const { v4, v6 } = this.#expand(t, bindings)
+    await this.#ensureProxy()
+    const got4 = v4.length > 0 ? await this.mapper.map(v4) : []
+    if (v6.length === 0) return got4
+    try {
+      const six = v6.map(({ pairOf, ...b }) =>
+        pairOf === undefined ? b : { ...b, hostPort: got4[pairOf]!.hostPort },
+      )
+      return [...got4, ...(await this.mapper.map(six))]
+    } catch (err) {
+      if (got4.length > 0) await this.mapper.unmap(got4).catch(() => undefined)
+      throw err
+    }
+  }
+
+  /** Re-publish stored mappings on the same host ports (after a restart). */
+  async restore(mappings: readonly PortMapping[]): Promise<PortMapping[]> {
+    if (mappings.length === 0) return []
+    await this.#ensureProxy()
+    return this.mapper.map(
+      mappings.map((m) => ({
+        protocol: m.protocol,
+        hostIP: m.hostIP,
+        hostPort: m.hostPort,
+        containerIP: m.containerIP,
+        containerPort: m.containerPort,
+        ...(m.bridge === undefined ? {} : { bridge: m.bridge }),
+      })),
+    )
+  }
+
+  async unmap(mappings: readonly PortMapping[]): Promise<void> {
+    if (mappings.length > 0) await this.mapper.unmap([...mappings])
+  }
+
+  /** Stop the proxy; rules and chains stay for the next start to restore. */
+  async stop(): Promise<void> {
+    await this.#proxy?.stop()
+  }
+}
+
+/** A mapping as the driver API reports it. */
+export function boundPort(m: PortMapping): BoundPort {
+  return {
+    protocol: m.protocol,
+    port: m.containerPort,
+    hostIP: m.hostIP,
+    hostPort: m.hostPort,
+    containerIP: m.containerIP,
+  }
+}
+
+/** A stored bound port back as a mapping of `bridge`. */
+export function mappingOf(p: BoundPort, bridge: string, proxied: boolean): PortMapping {
+  return {
+    protocol: p.protocol,
+    hostIP: p.hostIP,
+    hostPort: p.hostPort,
+    containerIP: p.containerIP,
+    containerPort: p.port,
+    proxied: proxied && p.protocol !== 'sctp',
+    bridge,
+  }
+}
