@@ -153,6 +153,25 @@ export class Netlink {
     })
   }
 
+  /**
+   * Delete a link without blocking this thread. The kernel spends 25-40 ms inside the request
+   * (RCU grace periods while unregistering the device); here that wait happens on a libuv pool
+   * thread. The link is resolved and a dedicated socket opened in this client's namespace
+   * before the call returns, so the namespace may be unmounted meanwhile. Resolves once the
+   * kernel has deleted the link.
+   */
+  async deleteLinkInBackground(ref: LinkRef): Promise<void> {
+    const index = this.index(ref)
+    const sock = NetlinkSocket.open(this.options)
+    try {
+      await sock.requestInPool(encodeDelLink(index), `cannot delete link ${JSON.stringify(ref)}`, {
+        link: ref,
+      })
+    } finally {
+      sock.close()
+    }
+  }
+
   /** Change a link: up/down, MTU, MAC, name, master, namespace, queue length, alias. */
   setLink(ref: LinkRef, update: LinkUpdate): void {
     if (typeof update !== 'object' || update === null) {

@@ -42,6 +42,17 @@ export interface SocketOptions extends NetnsOptions {
   timeoutMs?: number
 }
 
+/** A koffi function's asynchronous form: runs on a libuv pool thread, answers by callback. */
+interface PoolCall {
+  async(
+    fd: number,
+    buf: Buffer,
+    len: number,
+    flags: number,
+    cb: (err: unknown, result: number) => void,
+  ): void
+}
+
 const MSG_DONTWAIT = 0x40
 const RECV_SIZE = 65536
 const EAGAIN = 11
@@ -137,7 +148,37 @@ export class NetlinkSocket {
    * typed errors whose message names `what`.
    */
   request(w: MessageWriter, what: string, details: Record<string, unknown> = {}): NetlinkMessage[] {
-    const seq = this.send(w)
+    return this.collect(this.send(w), what, details)
+  }
+
+  /**
+   * Like `request`, but `send` runs on a libuv pool thread (koffi's async call), so a request
+   * the kernel works on for long inside `send` (deleting a device waits for RCU grace periods)
+   * does not block the calling thread. Only one request may be in flight on a socket that is
+   * used this way: give it its own socket.
+   */
+  async requestInPool(
+    w: MessageWriter,
+    what: string,
+    details: Record<string, unknown> = {},
+  ): Promise<NetlinkMessage[]> {
+    if (this.closed) throw new UnavailableError('socket-closed', 'the netlink socket is closed')
+    this.seq = (this.seq + 1) >>> 0
+    const seq = this.seq
+    const msg = w.finish(seq)
+    const send = libc().send as unknown as PoolCall
+    const n = await new Promise<number>((resolve, reject) =>
+      send.async(this.fd, msg, msg.length, 0, (err, res) => (err ? reject(err) : resolve(res))),
+    )
+    if (n < 0)
+      throw new UnavailableError('netlink-send-failed', `${what}: netlink send failed`, {
+        details,
+      })
+    // The kernel answered inside send: the acknowledgement is queued already.
+    return this.collect(seq, what, details)
+  }
+
+  private collect(seq: number, what: string, details: Record<string, unknown>): NetlinkMessage[] {
     const out: NetlinkMessage[] = []
     for (;;) {
       for (const m of this.receive() ?? []) {
