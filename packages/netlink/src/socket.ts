@@ -166,9 +166,13 @@ export class NetlinkSocket {
     this.seq = (this.seq + 1) >>> 0
     const seq = this.seq
     const msg = w.finish(seq)
+    // koffi's functions are plain functions, not methods: taking one off the table is safe.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
     const send = libc().send as unknown as PoolCall
     const n = await new Promise<number>((resolve, reject) =>
-      send.async(this.fd, msg, msg.length, 0, (err, res) => (err ? reject(err) : resolve(res))),
+      send.async(this.fd, msg, msg.length, 0, (err, res) =>
+        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res),
+      ),
     )
     if (n < 0)
       throw new UnavailableError('netlink-send-failed', `${what}: netlink send failed`, {
