@@ -8,6 +8,7 @@ import koffi from 'koffi'
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number
   bind(fd: number, addr: Buffer, len: number): number
+  listen(fd: number, backlog: number): number
   send(fd: number, buf: Buffer, len: number, flags: number): number
   recv(fd: number, buf: Buffer, len: number, flags: number): number
   setsockopt(fd: number, level: number, name: number, value: Buffer, len: number): number
@@ -38,6 +39,7 @@ export function libc(): Libc {
   const fns = {
     socket: lib.func('int socket(int, int, int)'),
     bind: lib.func('int bind(int, void *, uint32_t)'),
+    listen: lib.func('int listen(int, int)'),
     send: lib.func('intptr_t send(int, void *, size_t, int)'),
     recv: lib.func('intptr_t recv(int, _Out_ void *, size_t, int)'),
     setsockopt: lib.func('int setsockopt(int, int, int, void *, uint32_t)'),

@@ -61,6 +61,8 @@ export {
   withNetns,
   enterNetns,
 } from './netns.js'
+export type { InetSocketSpec, InetSocketType } from './inet-socket.js'
+export { openSocketInNetns } from './inet-socket.js'
 export type { SysctlOptions } from './sysctl.js'
 export {
   getSysctl,

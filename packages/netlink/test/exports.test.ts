@@ -33,6 +33,7 @@ t.test('the public surface is exactly this', async (t) => {
     'listNetns',
     'netnsExists',
     'netnsPath',
+    'openSocketInNetns',
     'parseAttrs',
     'parseMAC',
     'parseMessages',
