@@ -171,7 +171,9 @@ export class NetlinkSocket {
     const send = libc().send as unknown as PoolCall
     const n = await new Promise<number>((resolve, reject) =>
       send.async(this.fd, msg, msg.length, 0, (err, res) =>
-        err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(res),
+        err
+          ? reject(err instanceof Error ? err : new Error('koffi async send failed'))
+          : resolve(res),
       ),
     )
     if (n < 0)
