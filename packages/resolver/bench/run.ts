@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { IP } from '@libnetwork/types'
-import { RecordTable, startResolverWorker } from '../dist/index.js'
+import { RecordTable, Resolver } from '../dist/index.js'
+import { openSocket } from '../test/fixtures/sockets.js'
 import { percentile, writeResults } from '../../../tools/bench.mjs'
 import type { BenchResult } from '../../../tools/bench.mjs'
 
@@ -133,14 +134,16 @@ results.push({
 results.push({ id: 'R0.cpu', name: 'bare echo server CPU per query', value: r0cpu, unit: 'us' })
 
 const upstream = await startUpstream()
-// The resolver serves from a worker thread, as in production (minus the namespace hook).
-const resolver = await startResolverWorker({
-  table,
+// As in production: served by this (main) thread from sockets a factory opened and handed over
+// as fds (the controller opens them inside the sandbox's namespace; here, this one's).
+const resolver = new Resolver({
+  source: table,
   address: '127.0.0.1',
   port: 0,
   upstreams: [{ address: '127.0.0.1', port: upstream.port }],
+  openSocket: (spec) => openSocket(spec),
 })
-const port = resolver.port
+const { port } = await resolver.start()
 try {
   const [r1, r1cpu] = await cpuPerQuery(() => dnsperf(port, r1File, []))
   results.push({

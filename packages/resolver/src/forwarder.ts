@@ -3,11 +3,11 @@
  * connection per TCP query, a timeout per try, failover through the list, and a cap on
  * queries in flight.
  */
-import { createSocket, type Socket } from 'node:dgram'
-import { connect, isIPv6 } from 'node:net'
+import type { Socket } from 'node:dgram'
+import { isIPv6 } from 'node:net'
 import { randomFillSync } from 'node:crypto'
 import { RCODE_SERVFAIL } from './wire.js'
-import { literalLookup } from './lookup.js'
+import { bindUDP, connectTCP, type SocketFactory } from './sockets.js'
 
 export interface Upstream {
   address: string
@@ -45,6 +45,7 @@ export class Forwarder {
   constructor(
     private readonly timeoutMs: number,
     private readonly maxConcurrent: number,
+    private readonly openSocket?: SocketFactory,
   ) {}
 
   get inFlight(): number {
@@ -61,15 +62,8 @@ export class Forwarder {
   }
 
   private async open(type: 'udp4' | 'udp6', address: string): Promise<Socket> {
-    const socket = createSocket({ type, lookup: literalLookup })
+    const socket = await bindUDP(type, address, 0, this.openSocket)
     socket.on('message', (msg, rinfo) => this.onAnswer(msg, rinfo.address, rinfo.port))
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject)
-      socket.bind(0, address, () => {
-        socket.off('error', reject)
-        resolve()
-      })
-    })
     socket.on('error', () => undefined) // ICMP errors surface as timeouts, then failover
     return socket
   }
@@ -169,7 +163,7 @@ export class Forwarder {
     this.tcpInFlight++
     try {
       for (const upstream of this.upstreams.slice(0, 3)) {
-        const answer = await tcpExchange(upstream, msg, this.timeoutMs)
+        const answer = await tcpExchange(upstream, msg, this.timeoutMs, this.openSocket)
         if (
           answer !== undefined &&
           answer.length >= 12 &&
@@ -189,9 +183,10 @@ function tcpExchange(
   upstream: Upstream,
   msg: Buffer,
   timeoutMs: number,
+  openSocket: SocketFactory | undefined,
 ): Promise<Buffer | undefined> {
   return new Promise((resolve) => {
-    const sock = connect({ host: upstream.address, port: upstream.port })
+    const sock = connectTCP(upstream.address, upstream.port, openSocket)
     const chunks: Buffer[] = []
     let size = 0
     const finish = (answer: Buffer | undefined) => {

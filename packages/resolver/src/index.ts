@@ -2,11 +2,12 @@
  * @packageDocumentation
  * The embedded DNS server of a sandbox: answers A, AAAA, PTR and SRV for container names,
  * aliases and `tasks.<service>` from a synchronous record source, authoritatively; forwards
- * everything else to up to three upstream servers; UDP and TCP; runs in a worker thread that
- * entered the sandbox's network namespace.
+ * everything else to up to three upstream servers; UDP and TCP; serves sockets an injected
+ * factory opened inside the sandbox's network namespace (or runs in a worker thread).
  */
 export { Resolver } from './server.js'
 export type { ResolverOptions, ResolverStats, UpstreamServer } from './server.js'
+export type { SocketFactory, SocketSpec, SocketType } from './sockets.js'
 export { RecordTable } from './records.js'
 export type { RecordSource, RecordUpdate, HostAnswer, SrvAnswer, SrvTarget } from './records.js'
 export { ResolverWorker, startResolverWorker } from './worker.js'

@@ -3,13 +3,13 @@
  * RecordSource (encoded once, cached until the source's version changes), everything else
  * forwarded upstream.
  */
-import { createSocket, type RemoteInfo, type Socket } from 'node:dgram'
-import { createServer, isIP, type Server, type Socket as TCPSocket } from 'node:net'
+import type { RemoteInfo, Socket } from 'node:dgram'
+import { isIP, type Server, type Socket as TCPSocket } from 'node:net'
 import { BadRequestError, ConflictError, UnavailableError, type IP } from '@libnetwork/types'
 import { localAnswer } from './answer.js'
 import { Forwarder } from './forwarder.js'
-import { bindError, checkInt, toUpstreams } from './options.js'
-import { literalLookup } from './lookup.js'
+import { checkInt, toUpstreams } from './options.js'
+import { bindUDP, listenTCP, type SocketFactory } from './sockets.js'
 import type { RecordSource } from './records.js'
 import {
   Parse,
@@ -48,6 +48,12 @@ export interface ResolverOptions {
   ttl?: number
   /** Idle TCP connections are closed after this long. Default 10000 ms. */
   tcpIdleMs?: number
+  /**
+   * Opens every socket the resolver uses (listeners, forwarding sockets, TCP connections to
+   * upstreams) and returns its fd, e.g. inside a sandbox's network namespace. Default: Node
+   * opens them in the calling thread's namespace.
+   */
+  openSocket?: SocketFactory
 }
 
 export interface ResolverStats {
@@ -95,6 +101,7 @@ export class Resolver {
   private readonly ttl: number
   private readonly tcpIdleMs: number
   private readonly forwarder: Forwarder
+  private readonly openSocket: SocketFactory | undefined
   private readonly q = new Query()
   private cache = new Map<number, CacheEntry>()
   private cacheVersion = -1
@@ -120,9 +127,14 @@ export class Resolver {
     }
     this.ttl = checkInt('ttl', options.ttl ?? 600, 0, 0x7fffffff)
     this.tcpIdleMs = checkInt('tcpIdleMs', options.tcpIdleMs ?? 10_000, 1, 3_600_000)
+    if (options.openSocket !== undefined && typeof options.openSocket !== 'function') {
+      throw new BadRequestError('invalid-option', 'openSocket must be a function')
+    }
+    this.openSocket = options.openSocket
     this.forwarder = new Forwarder(
       checkInt('timeoutMs', options.timeoutMs ?? 4000, 1, 60_000),
       checkInt('maxConcurrent', options.maxConcurrent ?? 1024, 1, 60_000),
+      this.openSocket,
     )
     this.forwarder.upstreams = toUpstreams(options.upstreams ?? [])
   }
@@ -152,36 +164,18 @@ export class Resolver {
   private async bindAndStart(): Promise<{ address: string; port: number }> {
     const family = isIP(this.host) === 6 ? 'udp6' : 'udp4'
     for (let attempt = 0; ; attempt++) {
-      const udp = createSocket({ type: family, lookup: literalLookup })
-      try {
-        await new Promise<void>((resolve, reject) => {
-          udp.once('error', reject)
-          udp.bind(this.wantPort, this.host, () => {
-            udp.off('error', reject)
-            resolve()
-          })
-        })
-      } catch (err) {
-        udp.close()
-        throw bindError(err, this.host, this.wantPort)
-      }
+      const udp = await bindUDP(family, this.host, this.wantPort, this.openSocket)
       const port = udp.address().port
-      const tcp = createServer((sock) => this.onConnection(sock))
-      tcp.maxConnections = TCP_MAX_CONNECTIONS
+      let tcp: Server
       try {
-        await new Promise<void>((resolve, reject) => {
-          tcp.once('error', reject)
-          tcp.listen({ port, host: this.host, exclusive: true }, () => {
-            tcp.off('error', reject)
-            resolve()
-          })
-        })
+        tcp = await listenTCP(this.host, port, (sock) => this.onConnection(sock), this.openSocket)
       } catch (err) {
         udp.close()
         // With port 0 the UDP port we got may be taken for TCP: try another.
         if (this.wantPort === 0 && attempt < 10) continue
-        throw bindError(err, this.host, port)
+        throw err
       }
+      tcp.maxConnections = TCP_MAX_CONNECTIONS
       try {
         // Room for bursts (the kernel caps this at twice net.core.rmem_max).
         udp.setRecvBufferSize(RECV_BUFFER)

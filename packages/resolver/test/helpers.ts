@@ -2,6 +2,7 @@
 import { createSocket } from 'node:dgram'
 import { connect, createServer, type Server } from 'node:net'
 import dnsPacket from 'dns-packet'
+import type { SocketSpec } from '../src/index.js'
 
 export interface Ask {
   name: string
@@ -134,12 +135,17 @@ export class FakeUpstream {
     })
   }
 
-  async start(): Promise<this> {
+  /** Serve on 127.0.0.1; `open` makes the sockets (e.g. inside a namespace) instead of Node. */
+  async start(open?: (spec: SocketSpec) => number): Promise<this> {
     this.sock.on('message', (m, r) => {
       const a = this.answer(m)
       if (a !== undefined) this.sock.send(a, r.port, r.address)
     })
-    await new Promise<void>((res) => this.sock.bind(0, '127.0.0.1', () => res()))
+    await new Promise<void>((res) =>
+      open === undefined
+        ? this.sock.bind(0, '127.0.0.1', () => res())
+        : this.sock.bind({ fd: open({ type: 'udp4', address: '127.0.0.1' }) }, () => res()),
+    )
     this.port = this.sock.address().port
     this.server = createServer((c) => {
       c.on('data', (d: Buffer) => {
@@ -148,7 +154,11 @@ export class FakeUpstream {
       })
       c.on('error', () => undefined)
     })
-    await new Promise<void>((res) => this.server!.listen(this.port, '127.0.0.1', () => res()))
+    const opts =
+      open === undefined
+        ? { port: this.port, host: '127.0.0.1' }
+        : { fd: open({ type: 'tcp4', address: '127.0.0.1', port: this.port, listen: true }) }
+    await new Promise<void>((res) => this.server!.listen(opts, () => res()))
     return this
   }
 
