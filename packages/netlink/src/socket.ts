@@ -55,6 +55,12 @@ interface PoolCall {
 
 const MSG_DONTWAIT = 0x40
 const RECV_SIZE = 65536
+/**
+ * One receive buffer for every socket of this thread (a module instance is per thread): a
+ * datagram is copied out before `receive` returns, so sockets never see each other's bytes,
+ * and a process with a socket per namespace does not keep 64 KiB per socket.
+ */
+let scratch: Buffer | undefined
 const EAGAIN = 11
 
 function intOpt(v: number): Buffer {
@@ -99,7 +105,6 @@ export function decodeError(msg: NetlinkMessage): { errno: number; message?: str
 
 export class NetlinkSocket {
   private seq = Math.floor(Math.random() * 0x7fffffff)
-  private readonly buf = Buffer.alloc(RECV_SIZE)
   private closed = false
 
   private constructor(readonly fd: number) {}
@@ -127,7 +132,8 @@ export class NetlinkSocket {
   /** Receive one datagram; undefined when nothing is queued and `nonBlocking` is set. */
   receive(nonBlocking = false): NetlinkMessage[] | undefined {
     const c = libc()
-    const n = c.recv(this.fd, this.buf, RECV_SIZE, nonBlocking ? MSG_DONTWAIT : 0)
+    const buf = (scratch ??= Buffer.alloc(RECV_SIZE))
+    const n = c.recv(this.fd, buf, RECV_SIZE, nonBlocking ? MSG_DONTWAIT : 0)
     if (n < 0) {
       const errno = c.errno()
       if (errno === EAGAIN && nonBlocking) return undefined
@@ -139,7 +145,7 @@ export class NetlinkSocket {
       throw errnoError(errno, 'netlink receive failed')
     }
     // Copy: the receive buffer is reused by the next call.
-    return parseMessages(Buffer.from(this.buf.subarray(0, n)))
+    return parseMessages(Buffer.from(buf.subarray(0, n)))
   }
 
   /**
