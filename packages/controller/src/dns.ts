@@ -1,68 +1,76 @@
-import { Worker } from 'node:worker_threads'
-import type { RecordUpdate } from '@libnetwork/resolver'
-import { UnavailableError } from '@libnetwork/types'
-import type { DnsReply, DnsRequest } from './dns-worker.js'
+// The embedded DNS servers of every sandbox, served by the calling (main) thread. Each sandbox's
+// resolver gets its sockets — 127.0.0.11:53 UDP and TCP, its forwarding sockets, a TCP socket per
+// query forwarded over TCP — from openSocketInNetns: the thread enters the sandbox's network
+// namespace, opens and binds the socket, and returns, all synchronously; the socket keeps that
+// namespace for life. No worker thread, no second V8 isolate.
+import { openSocketInNetns } from '@libnetwork/netlink'
+import { RecordTable, Resolver, type RecordUpdate } from '@libnetwork/resolver'
 
-type Body<T> = T extends { seq: number } ? Omit<T, 'seq'> : never
+interface Served {
+  resolver: Resolver
+  table: RecordTable
+  /** Settles when start() has; stop() waits for it. */
+  started: Promise<unknown>
+}
 
-/** The main-thread side of the DNS worker: one thread, one resolver per sandbox. */
+/** One resolver per sandbox, all on this thread. */
 export class DnsService {
-  #worker: Worker | undefined
-  #seq = 0
-  readonly #waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>()
+  readonly #served = new Map<string, Served>()
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-    const w = new Worker(new URL(`./dns-worker${ext}`, import.meta.url))
-    w.unref()
-    w.on('message', (r: DnsReply) => {
-      const p = this.#waiting.get(r.seq)
-      this.#waiting.delete(r.seq)
-      if (r.error) p?.reject(new UnavailableError(r.error.code, `embedded DNS: ${r.error.message}`))
-      else p?.resolve()
+  /**
+   * Serve 127.0.0.11:53 inside the namespace at `ns` (a path) for sandbox `id`, answering
+   * `records` and forwarding the rest to `upstreams`. Already serving `id`: nothing changes.
+   * Fails with the resolver's or the kernel's typed error (a namespace that is gone:
+   * NotFoundError; the port taken: ConflictError), leaving nothing open.
+   */
+  async serve(id: string, ns: string, upstreams: string[], records: RecordUpdate[]): Promise<void> {
+    if (this.#served.has(id)) return
+    const table = new RecordTable()
+    for (const u of records) table.apply(u)
+    const resolver = new Resolver({
+      source: table,
+      upstreams,
+      openSocket: (spec) => openSocketInNetns(ns, spec),
     })
-    const fail = (err: unknown) => {
-      for (const p of this.#waiting.values())
-        p.reject(
-          new UnavailableError('dns-worker-died', `embedded DNS worker failed: ${String(err)}`),
-        )
-      this.#waiting.clear()
-      this.#worker = undefined
+    const started = resolver.start()
+    const entry: Served = { resolver, table, started: started.catch(() => undefined) }
+    // Registered before the first await: a concurrent serve() of the same id is a no-op, and
+    // close() waits for the start to settle.
+    this.#served.set(id, entry)
+    try {
+      await started
+    } catch (err) {
+      if (this.#served.get(id) === entry) this.#served.delete(id)
+      throw err
     }
-    w.on('error', fail)
-    w.on('exit', fail)
-    return (this.#worker = w)
   }
 
-  #call(req: Body<DnsRequest>): Promise<void> {
-    const w = this.#start()
-    const seq = ++this.#seq
-    return new Promise<void>((resolve, reject) => {
-      this.#waiting.set(seq, { resolve, reject })
-      w.postMessage({ ...req, seq })
-    })
-  }
-
-  /** Serve 127.0.0.11:53 inside the namespace at `ns` (a path) for sandbox `id`. */
-  serve(id: string, ns: string, upstreams: string[], records: RecordUpdate[]): Promise<void> {
-    return this.#call({ type: 'serve', id, ns, upstreams, records })
-  }
-
-  /** Apply the same record updates to the resolvers of several sandboxes (one message). */
+  /** Apply the same record updates to the resolvers of several sandboxes. */
   update(ids: string[], updates: RecordUpdate[]): Promise<void> {
-    return ids.length === 0 || updates.length === 0
-      ? Promise.resolve()
-      : this.#call({ type: 'update', ids, updates })
+    for (const id of ids) {
+      const table = this.#served.get(id)?.table
+      if (table !== undefined) for (const u of updates) table.apply(u)
+    }
+    return Promise.resolve()
   }
 
-  close(id: string): Promise<void> {
-    return this.#worker ? this.#call({ type: 'close', id }) : Promise.resolve()
+  /** Stop serving sandbox `id` (its sockets are closed). */
+  async close(id: string): Promise<void> {
+    const s = this.#served.get(id)
+    if (s === undefined) return
+    this.#served.delete(id)
+    await s.started
+    await s.resolver.stop()
   }
 
+  /** Stop every resolver. */
   async stop(): Promise<void> {
-    const w = this.#worker
-    this.#worker = undefined
-    if (w) await w.terminate()
+    const ids = [...this.#served.keys()]
+    await Promise.all(ids.map((id) => this.close(id)))
+  }
+
+  /** Sandboxes being served (for tests and diagnostics). */
+  get serving(): string[] {
+    return [...this.#served.keys()]
   }
 }
