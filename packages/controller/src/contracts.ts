@@ -77,15 +77,22 @@ export interface GatewaySpec {
 export interface SandboxOS {
   /** Create a namespace with loopback up; returns its path. */
   create(key: string): Promise<string>
+  /** Remove the namespace; what is still inside goes with it. */
   destroy(key: string): Promise<void>
   path(key: string): string
   /** The keys of existing namespaces that start with `prefix`. */
   list(prefix: string): Promise<string[]>
   addInterface(key: string, spec: SandboxInterfaceSpec): Promise<void>
-  /** Delete an interface inside the sandbox (a veth end takes its peer with it). */
-  removeInterface(key: string, dstName: string): Promise<void>
+  /**
+   * Take an interface out of the sandbox. Resolves once it is out of service (down, no
+   * addresses, its name free); `deleted` settles when the kernel has deleted it (a veth end
+   * takes its peer along), which may be later. A missing sandbox or interface is no error.
+   */
+  removeInterface(key: string, dstName: string): Promise<{ deleted: Promise<void> }>
   /** Interface names inside the sandbox, loopback excluded. */
   interfaces(key: string): Promise<string[]>
   /** Replace the default route(s); `undefined` removes them. */
   setGateway(key: string, gw: GatewaySpec | undefined): Promise<void>
+  /** Release sockets and threads (kernel state stays); pending deletions finish first. */
+  close?(): Promise<void>
 }

@@ -30,6 +30,7 @@ import {
   restoreJoined,
 } from './sandboxes.js'
 import { keys, save, snapshot, type DiscoveryHooks, type State } from './state.js'
+import { Teardowns } from './teardown.js'
 import { Mutex } from './undo.js'
 
 export interface ControllerOptions {
@@ -74,11 +75,12 @@ const noDiscovery: DiscoveryHooks = {
  */
 export class Controller {
   readonly #s: State
-  readonly #mutex = new Mutex()
+  readonly #mutex: Mutex
   #restore: RestoreSummary | undefined
 
-  private constructor(s: State) {
+  private constructor(s: State, mutex: Mutex) {
     this.#s = s
+    this.#mutex = mutex
   }
 
   /** Build a controller, load the store and reconcile the kernel with it. */
@@ -87,18 +89,23 @@ export class Controller {
     for (const [name, factory] of Object.entries(o.drivers))
       drivers.set(name, factory(o.driverComponents ?? {}))
     const ipams = new Map(Object.entries(o.ipams ?? {}).map(([k, f]) => [k, f()]))
-    const c = new Controller({
-      networks: new Map(),
-      endpoints: new Map(),
-      sandboxes: new Map(),
-      drivers,
-      ipams,
-      store: o.store ?? memoryStore(),
-      os: o.os,
-      emitter: new TypedEmitter(),
-      namespacePrefix: o.namespacePrefix ?? 'lnsb-',
-      discovery: o.discovery ?? noDiscovery,
-    })
+    const mutex = new Mutex()
+    const c = new Controller(
+      {
+        networks: new Map(),
+        endpoints: new Map(),
+        sandboxes: new Map(),
+        drivers,
+        ipams,
+        store: o.store ?? memoryStore(),
+        os: o.os,
+        emitter: new TypedEmitter(),
+        namespacePrefix: o.namespacePrefix ?? 'lnsb-',
+        discovery: o.discovery ?? noDiscovery,
+        teardowns: new Teardowns((fn) => mutex.run(fn)),
+      },
+      mutex,
+    )
     c.#restore = await c.#restoreAll()
     return c
   }
@@ -173,11 +180,25 @@ export class Controller {
     return this.#mutex.run(() => leave(this.#s, endpoint, sandbox))
   }
 
-  /** Stop drivers and close the store. Networks and sandboxes stay in the kernel for a restart. */
+  /**
+   * Resolves when the background part of every leave so far is done: the kernel deleted the
+   * interfaces and the drivers ran their leave (and deleteEndpoint). Throws if a background
+   * step failed since the last call.
+   */
+  settled(): Promise<void> {
+    return this.#s.teardowns.settled()
+  }
+
+  /**
+   * Finish pending leaves, stop drivers, close the sandbox layer and the store. Networks and
+   * sandboxes stay in the kernel for a restart.
+   */
   async stop(): Promise<void> {
     await this.#mutex.run(async () => {
+      await this.#s.teardowns.finishAll()
       for (const d of this.#s.drivers.values()) await d.stop()
       await this.#s.discovery.stop?.()
+      await this.#s.os.close?.()
       await this.#s.store.close?.()
     })
   }
@@ -221,6 +242,7 @@ export class Controller {
     }
     // Joined state: an endpoint is joined when its record says so, its sandbox exists and the
     // interface is in the sandbox (or the sandbox uses the host network).
+    const deletions: Promise<void>[] = []
     for (const sb of s.sandboxes.values()) {
       const ifaces = sb.key ? new Set(await s.os.interfaces(sb.key)) : new Set<string>()
       const members = [...s.endpoints.values()].filter((e) => e.sandboxId === sb.id)
@@ -237,7 +259,7 @@ export class Controller {
       for (const name of ifaces) {
         if (!ok.some((e) => e.ifName === name)) {
           repaired.push(`sandbox ${sb.containerId}: stray interface ${name} removed`)
-          await s.os.removeInterface(sb.key!, name)
+          deletions.push((await s.os.removeInterface(sb.key!, name)).deleted)
         }
       }
       if (sb.gatewayEndpoint && !okIds.has(sb.gatewayEndpoint)) sb.gatewayEndpoint = undefined
@@ -253,6 +275,8 @@ export class Controller {
         await save.endpoint(s, e)
       }
     }
+    // The kernel has deleted the strays before the drivers look at their links.
+    await Promise.all(deletions)
     const drivers: Record<string, RestoreReport> = {}
     for (const [type, driver] of s.drivers) {
       const nets = [...s.networks.values()].filter((n) => n.info.driver === type)

@@ -129,7 +129,11 @@ export async function deleteEndpoint(s: State, ref: string): Promise<void> {
     })
   }
   const n = s.networks.get(ep.networkId)!
-  await s.drivers.get(n.info.driver)!.deleteEndpoint({ networkId: n.info.id, endpointId: ep.id })
+  const driver = s.drivers.get(n.info.driver)!
+  const epRef = { networkId: n.info.id, endpointId: ep.id }
+  // Just left: the driver forgets the endpoint after its leave, once the kernel is done.
+  if (s.teardowns.has(ep.id)) s.teardowns.then(ep.id, () => driver.deleteEndpoint(epRef))
+  else await driver.deleteEndpoint(epRef)
   s.endpoints.delete(ep.id)
   await s.store.delete(keys.endpoint(ep.id))
   await releaseAddresses(s, n, ep)

@@ -40,8 +40,8 @@ export {
   OverlapError,
 } from './errors.js'
 export { memoryStore } from './memory-store.js'
-export { ipSandboxOS } from './ip-os.js'
-export { netlinkSandboxOS } from './netlink-os.js'
+export { oslSandboxOS, netlinkSandboxOS } from './osl-os.js'
+export type { OslSandboxOSOptions } from './osl-os.js'
 export { kvStore } from './kv-store.js'
 export type { KVLike } from './kv-store.js'
 export { serviceDiscovery } from './discovery.js'

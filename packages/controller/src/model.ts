@@ -78,6 +78,8 @@ export interface EndpointInfo {
   ifName?: string
   /** Ports actually published while joined. */
   boundPorts: BoundPort[]
+  /** The join's `gwPriority` while joined (kept across restarts). */
+  gwPriority?: number
 }
 
 export interface ExtraHost {
@@ -123,7 +125,10 @@ export interface SandboxInfo {
 }
 
 export interface JoinOptions {
-  /** Among joined networks, the highest priority gives the default gateway (then join order). */
+  /**
+   * Among joined networks, the highest priority gives the default gateway (then join order);
+   * an integer, default 0. Persisted, so the choice survives a restart.
+   */
   gwPriority?: number
 }
 

@@ -199,6 +199,7 @@ export async function deleteNetwork(s: State, ref: string): Promise<void> {
       endpoints: eps.map((e) => e.name),
     })
   }
+  await s.teardowns.finishAll(n.info.id)
   await s.drivers.get(n.info.driver)!.deleteNetwork({ networkId: n.info.id })
   s.networks.delete(n.info.id)
   await s.store.delete(keys.network(n.info.id))

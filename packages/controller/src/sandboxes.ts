@@ -153,9 +153,14 @@ export async function join(
         { details: { sandboxId: sb.id, networkId: n.info.id } },
       )
   }
+  const gwPriority = o.gwPriority ?? 0
+  if (!Number.isSafeInteger(gwPriority))
+    throw new InvalidConfigError('gwPriority', `must be an integer, not ${String(o.gwPriority)}`)
   const driver = s.drivers.get(n.info.driver)!
   const ref = { networkId: n.info.id, endpointId: ep.id }
   const options = { exposedPorts: ep.exposedPorts, portBindings: ep.portBindings }
+  // A re-join waits for the kernel and the driver to finish its last leave.
+  await s.teardowns.finish(ep.id)
   const undo = new Undo()
   const prevGw = sb.gatewayEndpoint
   try {
@@ -174,16 +179,21 @@ export async function join(
           mac: ep.mac,
           routes: res.staticRoutes,
         })
-        undo.push(() => s.os.removeInterface(sb.key!, dst))
+        undo.push(async () => {
+          const { deleted } = await s.os.removeInterface(sb.key!, dst)
+          await deleted // the driver's leave comes next and must find the pair gone
+        })
         ifName ??= dst
       }
     }
     ep.ifName = ifName
     ep.sandboxId = sb.id
+    ep.gwPriority = gwPriority
     sb.endpoints.push(ep.id)
     undo.push(() => {
       ep.ifName = undefined
       ep.sandboxId = undefined
+      ep.gwPriority = undefined
       sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
     })
     const hasGateway =
@@ -191,7 +201,7 @@ export async function join(
       !n.info.internal &&
       (res.gateway !== undefined || res.gatewayIPv6 !== undefined)
     joinedOf(sb).set(ep.id, {
-      gwPriority: o.gwPriority ?? 0,
+      gwPriority,
       order: Date.now() * 1000 + sb.endpoints.length,
       hasGateway,
     })
@@ -234,10 +244,16 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
   ep.boundPorts = []
   joinedOf(sb).delete(ep.id)
   if (sb.gatewayEndpoint === ep.id) await applyGateway(s, sb, pickGateway(sb))
-  if (sb.key && ep.ifName) await s.os.removeInterface(sb.key, ep.ifName)
-  await driver.leave(ref)
+  // The interface is out of service now; the kernel deletes it (and a veth's host end) in the
+  // background, and the driver's leave follows that (see Teardowns).
+  const { deleted } =
+    sb.key && ep.ifName
+      ? await s.os.removeInterface(sb.key, ep.ifName)
+      : { deleted: Promise.resolve() }
+  s.teardowns.add(ep.id, n.info.id, deleted, () => driver.leave(ref))
   ep.sandboxId = undefined
   ep.ifName = undefined
+  ep.gwPriority = undefined
   sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
   await save.endpoint(s, ep)
   await save.sandbox(s, sb)
@@ -249,5 +265,5 @@ export function restoreJoined(s: State, sb: SandboxInfo, ep: EndpointInfo, order
   const n = s.networks.get(ep.networkId)
   const hasGateway =
     !!n && !n.info.internal && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))
-  joinedOf(sb).set(ep.id, { gwPriority: sb.gatewayEndpoint === ep.id ? 1 : 0, order, hasGateway })
+  joinedOf(sb).set(ep.id, { gwPriority: ep.gwPriority ?? 0, order, hasGateway })
 }

@@ -2,6 +2,7 @@ import type { Driver } from '@libnetwork/driverapi'
 import type { InterfaceAddress } from '@libnetwork/types'
 import type { ControllerStore, Ipam, SandboxOS } from './contracts.js'
 import type { TypedEmitter } from './events.js'
+import type { Teardowns } from './teardown.js'
 import type { EndpointInfo, NetworkInfo, SandboxInfo } from './model.js'
 import { toRecord } from './model.js'
 
@@ -40,6 +41,8 @@ export interface State {
   emitter: TypedEmitter
   namespacePrefix: string
   discovery: DiscoveryHooks
+  /** Driver steps of left endpoints waiting for the kernel to delete their interfaces. */
+  teardowns: Teardowns
 }
 
 export const keys = {

@@ -39,10 +39,10 @@ t.test('export surface', async (t) => {
     'NameConflictError',
     'ObjectNotFoundError',
     'OverlapError',
-    'ipSandboxOS',
     'kvStore',
     'memoryStore',
     'netlinkSandboxOS',
+    'oslSandboxOS',
     'serviceDiscovery',
   ])
 })

@@ -53,14 +53,32 @@ export function fakeIpam(): Ipam & { used: Map<string, Set<string>> } {
 export interface FakeOS extends SandboxOS {
   ns: Map<string, Map<string, unknown>>
   gateways: Map<string, string | undefined>
+  /** While true, removed interfaces stay "being deleted" until `release()`. */
+  hold: boolean
+  /** Deletions not yet released. */
+  readonly held: number
+  release(): void
+  closed: number
 }
 
 export function fakeOS(): FakeOS {
   const ns = new Map<string, Map<string, unknown>>()
   const gateways = new Map<string, string | undefined>()
+  const waiting: Array<() => void> = []
   return {
     ns,
     gateways,
+    hold: false,
+    get held() {
+      return waiting.length
+    },
+    release() {
+      for (const done of waiting.splice(0)) done()
+    },
+    closed: 0,
+    async close() {
+      this.closed++
+    },
     async create(key) {
       if (ns.has(key)) throw new ConflictError('ns-exists', key)
       ns.set(key, new Map())
@@ -78,7 +96,8 @@ export function fakeOS(): FakeOS {
       ns.get(key)!.set(spec.dstName, spec)
     },
     async removeInterface(key, name) {
-      ns.get(key)?.delete(name)
+      const held = ns.get(key)?.delete(name) && this.hold
+      return { deleted: held ? new Promise<void>((r) => waiting.push(r)) : Promise.resolve() }
     },
     async interfaces(key) {
       return [...(ns.get(key)?.keys() ?? [])]

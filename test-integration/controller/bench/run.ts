@@ -9,7 +9,7 @@ import { median, now, percentile, rssMiB, writeResults } from '../../../tools/be
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Controller, netlinkSandboxOS, memoryStore, serviceDiscovery } from '@libnetwork/controller'
+import { Controller, oslSandboxOS, memoryStore, serviceDiscovery } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { IPNet } from '@libnetwork/types'
 import { DefaultIpam } from '@libnetwork/ipam'
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
     drivers: { bridge: bridge({ netns: prefix }) },
     ipams: { default: () => new DefaultIpam() },
     store: memoryStore(),
-    os: netlinkSandboxOS({ hostNetns: prefix }),
+    os: oslSandboxOS({ hostNetns: prefix }),
     namespacePrefix: `${prefix}-sb-`,
     // hosts/resolv.conf files and the embedded DNS at 127.0.0.11, as the daemon runs it
     discovery: serviceDiscovery({ dir: join(dir, 'sandboxes'), hostResolvConf: join(dir, 'none') }),

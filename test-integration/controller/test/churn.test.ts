@@ -31,6 +31,8 @@ t.test('200 create/join/leave/delete cycles leave nothing behind', async (t) => 
     await c.deleteSandbox(sb.id)
     if (own) await c.deleteNetwork(own.id)
   }
+  // Leave deletes interfaces in the background; once settled nothing may be left.
+  await c.settled()
   t.equal(JSON.stringify(await store.list('')), storeBefore, 'store as before')
   t.same(await kernelState(env.ns), kernelBefore, 'links, addresses and iptables as before')
   t.same(await listNetns(env.sandboxPrefix), [], 'no sandbox namespaces left')

@@ -1,7 +1,7 @@
 // Child process of restart.test.ts: start a controller on a file store, create a network, an
 // endpoint with a published port and a sandbox, then join and freeze at `stage`, printing
 // "paused <endpoint> <sandbox>" so the parent can kill -9 it there.
-import { Controller, kvStore, netlinkSandboxOS, type SandboxOS } from '@libnetwork/controller'
+import { Controller, kvStore, oslSandboxOS, type SandboxOS } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { DefaultIpam } from '@libnetwork/ipam'
 import { IPNet } from '@libnetwork/types'
@@ -13,7 +13,7 @@ const hang = (ep: string, sb: string) => {
   return new Promise<never>(() => undefined)
 }
 let ids = { ep: '', sb: '' }
-const real = netlinkSandboxOS({ hostNetns: ns })
+const real = oslSandboxOS({ hostNetns: ns })
 const os: SandboxOS = {
   ...real,
   async addInterface(key, spec) {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import {
   Controller,
-  netlinkSandboxOS,
+  oslSandboxOS,
   memoryStore,
   serviceDiscovery,
   type ControllerStore,
@@ -95,7 +95,7 @@ export async function startController(
     drivers: { bridge: bridge({ netns: env.ns }), host: hostDriver(), null: nullDriver() },
     ipams: { default: ipam },
     store,
-    os: netlinkSandboxOS({ hostNetns: env.ns }),
+    os: oslSandboxOS({ hostNetns: env.ns }),
     namespacePrefix: env.sandboxPrefix,
     discovery: serviceDiscovery({
       dir: join(env.dir, 'sandboxes'),

@@ -1,0 +1,95 @@
+import { join } from 'node:path'
+import { Osl, type Sandbox } from '@libnetwork/osl'
+import { LibnetworkError } from '@libnetwork/types'
+import type { SandboxOS } from './contracts.js'
+
+/** Where `ip netns` keeps named namespaces; the default run dir of sandboxes. */
+const IP_NETNS_DIR = '/var/run/netns'
+
+export interface OslSandboxOSOptions {
+  /**
+   * The namespace interfaces come from: a name under /var/run/netns or an nsfs path
+   * (default: this process's).
+   */
+  hostNetns?: string
+  /** Where sandbox namespaces are bind-mounted (default /var/run/netns, seen by `ip netns`). */
+  runDir?: string
+}
+
+/**
+ * The sandbox layer on `@libnetwork/osl`: one netlink socket per sandbox (opened inside its
+ * namespace and kept) plus one on the host side, no spawns. Interfaces leave at once (down,
+ * addresses gone, renamed) and the kernel deletes them on osl's reaper thread.
+ */
+export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
+  const host = o.hostNetns
+  const osl = new Osl({
+    runDir: o.runDir ?? IP_NETNS_DIR,
+    ...(host ? { hostNetns: host.startsWith('/') ? host : join(IP_NETNS_DIR, host) } : {}),
+  })
+  const open = new Map<string, Sandbox>()
+  /** The open sandbox of `key`, reopened after a restart; undefined if the namespace is gone. */
+  const sandbox = (key: string): Sandbox | undefined => {
+    let sb = open.get(key)
+    if (!sb && osl.sandboxKeys().includes(key)) open.set(key, (sb = osl.restoreSandbox(key)))
+    return sb
+  }
+  const must = (key: string): Sandbox => sandbox(key) ?? osl.restoreSandbox(key)
+  return {
+    path: (key) => osl.path(key),
+    async create(key) {
+      const sb = osl.createSandbox(key)
+      open.set(key, sb)
+      return sb.path
+    },
+    async destroy(key) {
+      const sb = sandbox(key)
+      open.delete(key)
+      sb?.destroy({ moveBack: false })
+    },
+    async list(prefix) {
+      return osl.sandboxKeys().filter((k) => k.startsWith(prefix))
+    },
+    async addInterface(key, spec) {
+      must(key).join({
+        srcName: spec.srcName,
+        ...(spec.inSandbox ? { inSandbox: true } : {}),
+        dstName: spec.dstName,
+        ...(spec.mac ? { mac: spec.mac } : {}),
+        addresses: [spec.address, spec.addressIPv6].filter((a) => a !== undefined),
+        routes: spec.routes.map((r) => ({
+          dst: r.destination,
+          ...(r.routeType === 'nexthop' && r.nextHop ? { gateway: r.nextHop } : {}),
+        })),
+      })
+    },
+    async removeInterface(key, name) {
+      const sb = sandbox(key)
+      try {
+        if (sb) return { deleted: sb.retireInterface(name) }
+      } catch (err) {
+        if (!LibnetworkError.isInstance(err) || err.category !== 'not-found') throw err
+      }
+      return { deleted: Promise.resolve() }
+    },
+    async interfaces(key) {
+      return must(key)
+        .interfaces()
+        .map((i) => i.name)
+    },
+    async setGateway(key, gw) {
+      const sb = must(key)
+      if (sb.gateway) sb.unsetGateway(4)
+      if (sb.gatewayV6) sb.unsetGateway(6)
+      if (gw?.gateway) sb.setGateway(gw.gateway, { interface: gw.dstName })
+      if (gw?.gatewayIPv6) sb.setGateway(gw.gatewayIPv6, { interface: gw.dstName })
+    },
+    async close() {
+      await osl.settled()
+      osl.close()
+    },
+  }
+}
+
+/** @deprecated The former name of `oslSandboxOS` (kept until its callers move). */
+export const netlinkSandboxOS = oslSandboxOS

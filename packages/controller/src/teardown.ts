@@ -1,0 +1,90 @@
+import { UnavailableError } from '@libnetwork/types'
+
+interface Pending {
+  networkId: string
+  /** Settles when the kernel has deleted the endpoint's interface. */
+  deleted: Promise<void>
+  /** Driver steps to run after that (leave, then maybe deleteEndpoint). */
+  steps: Array<() => Promise<void>>
+  running?: Promise<void>
+}
+
+/**
+ * The tail of left endpoints. Leave takes the interface out of service at once and the kernel
+ * deletes it in the background; the driver's own leave (and deleteEndpoint, if the endpoint
+ * was deleted meanwhile) must follow that deletion. Each pending tail runs when the deletion
+ * has settled, serialised with the controller's operations, or earlier when an operation needs
+ * it done (a re-join of the endpoint, deleting its network, stop).
+ */
+export class Teardowns {
+  readonly #pending = new Map<string, Pending>()
+  readonly #background = new Set<Promise<void>>()
+  readonly #failures: unknown[] = []
+
+  /** @param serialize runs a step under the controller's lock */
+  constructor(private readonly serialize: (fn: () => Promise<void>) => Promise<void>) {}
+
+  has(endpointId: string): boolean {
+    return this.#pending.has(endpointId)
+  }
+
+  /** After `deleted` settles, run `step` (under the lock) unless an operation ran it first. */
+  add(endpointId: string, networkId: string, deleted: Promise<void>, step: () => Promise<void>) {
+    this.#pending.set(endpointId, { networkId, deleted, steps: [step] })
+    const bg = deleted
+      .catch(() => undefined)
+      .then(() => this.serialize(() => this.finish(endpointId)))
+      .catch((err: unknown) => {
+        this.#failures.push(err)
+      })
+    this.#background.add(bg)
+    void bg.then(() => this.#background.delete(bg))
+  }
+
+  /** Append a step to a pending tail (the caller holds the lock, so none is running). */
+  then(endpointId: string, step: () => Promise<void>): void {
+    this.#pending.get(endpointId)!.steps.push(step)
+  }
+
+  /** Run an endpoint's pending tail now (caller holds the lock); no-op if none. */
+  finish(endpointId: string): Promise<void> {
+    const p = this.#pending.get(endpointId)
+    if (!p) return Promise.resolve()
+    p.running ??= (async () => {
+      try {
+        try {
+          await p.deleted
+        } catch (err) {
+          // The driver's leave removes what the kernel could not; keep the reason.
+          this.#failures.push(err)
+        }
+        for (const step of p.steps) await step()
+      } finally {
+        this.#pending.delete(endpointId)
+      }
+    })()
+    return p.running
+  }
+
+  /** Run every pending tail of `networkId` (or all) now; caller holds the lock. */
+  async finishAll(networkId?: string): Promise<void> {
+    for (const [id, p] of [...this.#pending]) {
+      if (networkId === undefined || p.networkId === networkId) await this.finish(id)
+    }
+  }
+
+  /**
+   * Wait until every pending tail has run. Throws an UnavailableError listing the failures of
+   * background steps since the last call (their state was left as the failing step left it).
+   */
+  async settled(): Promise<void> {
+    while (this.#background.size > 0) await Promise.all(this.#background)
+    if (this.#failures.length === 0) return
+    const failures = this.#failures.splice(0)
+    throw new UnavailableError(
+      'teardown-failed',
+      `${failures.length} background teardown step(s) failed: ${failures.map(String).join('; ')}`,
+      { details: { failures: failures.map(String) }, cause: failures[0] },
+    )
+  }
+}
