@@ -30,7 +30,7 @@ export abstract class NetCore extends StreamCore {
   constructor(cfg: ResolvedConfig) {
     super(cfg)
     this.userQueue = new TransmitLimitedQueue({
-      numNodes: () => this.estimateNumNodes(),
+      numNodes: () => this.nodeCount(),
       retransmitMult: cfg.retransmitMult,
     })
   }

@@ -54,7 +54,7 @@ export abstract class ProbeCore extends NetCore {
     )
     if (this.cfg.pushPullInterval > 0) {
       this.every(
-        () => pushPullScale(this.cfg.pushPullInterval, this.estimateNumNodes()),
+        () => pushPullScale(this.cfg.pushPullInterval, this.nodeCount()),
         () => this.periodicPushPull(),
       )
     }
@@ -159,7 +159,12 @@ export abstract class ProbeCore extends NetCore {
       ok = await Promise.race([acked, tcp.then((r) => (r ? true : acked))])
     } else ok = await acked
     cancel()
-    if (ok || !this.running) return
+    if (!this.running) return
+    if (ok) {
+      // an indirect or TCP answer is a successful probe too (memberlist: health improves)
+      this.applyAwareness(-1)
+      return
+    }
     this.applyAwareness(expectedNacks > 0 ? Math.max(0, expectedNacks - nacks) : 1)
     const cur = this.nodeMap.get(n.name)
     if (!cur || cur !== n || (n.state !== 'alive' && n.state !== 'suspect')) return

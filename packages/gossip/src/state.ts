@@ -62,9 +62,18 @@ export abstract class MembershipCore {
 
   constructor(protected readonly cfg: ResolvedConfig) {
     this.queue = new TransmitLimitedQueue({
-      numNodes: () => this.estimateNumNodes(),
+      numNodes: () => this.nodeCount(),
       retransmitMult: cfg.retransmitMult,
     })
+  }
+
+  /**
+   * memberlist's numNodes: every node in the table, this one included, dead and left ones too
+   * until they are reaped (gossipToTheDeadTime). Scales suspicion timeouts, retransmits and the
+   * push/pull interval, as in memberlist.
+   */
+  protected nodeCount(): number {
+    return this.nodes.length
   }
 
   /** Members not known dead or left (including this node). */
@@ -199,7 +208,7 @@ export abstract class MembershipCore {
     n.state = 'suspect'
     const changeTime = (n.stateChange = Date.now())
     this.metrics.count('suspected')
-    const count = this.estimateNumNodes()
+    const count = this.nodeCount()
     const k = count - 2 < this.cfg.suspicionMult - 2 ? 0 : this.cfg.suspicionMult - 2
     const min = suspicionTimeout(this.cfg.suspicionMult, count, this.cfg.probeInterval)
     const max = this.cfg.suspicionMaxTimeoutMult * min
