@@ -56,6 +56,11 @@ export class Forwarder {
     this.socket4 = await this.open('udp4', '0.0.0.0')
     // IPv6 may be off in the namespace; then only IPv4 upstreams are reachable.
     this.socket6 = await this.open('udp6', '::').catch(() => undefined)
+  }
+
+  /** The timeout sweeper runs only while queries are in flight (many idle resolvers cost nothing). */
+  private armSweeper(): void {
+    if (this.sweeper !== undefined) return
     const tick = Math.max(10, Math.min(250, this.timeoutMs >> 2))
     this.sweeper = setInterval(() => this.sweep(), tick)
     this.sweeper.unref()
@@ -70,6 +75,7 @@ export class Forwarder {
 
   stop(): void {
     if (this.sweeper !== undefined) clearInterval(this.sweeper)
+    this.sweeper = undefined
     for (const p of this.pending.values()) {
       p.msg.writeUInt16BE(p.origId, 0)
       p.reply(undefined)
@@ -106,6 +112,7 @@ export class Forwarder {
     p.deadline = Date.now() + this.timeoutMs
     const socket = isIPv6(p.upstream.address) ? this.socket6 : this.socket4
     this.pending.set(id, p)
+    this.armSweeper()
     if (socket === undefined) return // unreachable family: the sweeper fails over
     socket.send(p.msg, p.upstream.port, p.upstream.address)
   }
@@ -155,6 +162,10 @@ export class Forwarder {
       expired.push(p)
     }
     for (const p of expired) this.next(p)
+    if (this.pending.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper)
+      this.sweeper = undefined
+    }
   }
 
   /** Forward a TCP query (no length prefix) over TCP, one connection per try. */
