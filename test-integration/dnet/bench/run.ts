@@ -1,8 +1,9 @@
 // E1: 50 containers through the REST API and through the CLI, against a real daemon in a test
 // host namespace. Per operation median and p95 (ms), daemon CPU seconds and RSS.
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { median, now, percentile, writeResults, type BenchResult } from '../../../tools/bench.mjs'
-import { Host } from '../test/harness.js'
+import { Host, sh } from '../test/harness.js'
 
 const N = 50
 const OPS = [
@@ -69,6 +70,10 @@ async function run(h: Host, mode: 'api' | 'cli', net: string, subnet: string) {
     }
   }
   const rss = rssMiB(h.daemon!.pid!)
+  const cpuBeforeDns = cpuSeconds(h.daemon!.pid!)
+  const dns = mode === 'api' ? await dnsperf(h, c(0), 's1') : undefined
+  const rssAfterDns = rssMiB(h.daemon!.pid!)
+  const dnsCpu = cpuSeconds(h.daemon!.pid!) - cpuBeforeDns
   for (let i = 0; i < N; i++) {
     if (mode === 'api') {
       await timed(times, 'detach', () =>
@@ -85,7 +90,36 @@ async function run(h: Host, mode: 'api' | 'cli', net: string, subnet: string) {
   await timed(times, 'netrm', () =>
     mode === 'api' ? api('DELETE', `/networks/${net}`) : h.ok('network', 'rm', net),
   )
-  return { times, rss }
+  return { times, rss, dns, rssAfterDns, dnsCpu }
+}
+
+/**
+ * The embedded DNS server under load: dnsperf inside container `from` asks 127.0.0.11 for the
+ * name of another service on its network for 5 s (the daemon answers from its own records).
+ */
+async function dnsperf(h: Host, from: string, name: string) {
+  const sb = (await h.api('GET', `/sandboxes/${from}`)).body as { key: string }
+  const queries = join(h.dir, 'queries.txt')
+  writeFileSync(queries, `${name} A\n`)
+  const out = await sh([
+    'nsenter',
+    `--net=${sb.key}`,
+    'dnsperf',
+    '-s',
+    '127.0.0.11',
+    '-d',
+    queries,
+    '-l',
+    '5',
+    '-c',
+    '1',
+    '-q',
+    '64',
+  ])
+  const qps = Number(/Queries per second:\s+([\d.]+)/.exec(out)?.[1])
+  const lost = Number(/Queries lost:\s+(\d+)/.exec(out)?.[1])
+  if (!Number.isFinite(qps) || !Number.isFinite(lost)) throw new Error(`dnsperf said: ${out}`)
+  return { qps, lost }
 }
 
 const teardowns: (() => unknown)[] = []
@@ -97,7 +131,7 @@ try {
   const idleRss = rssMiB(pid)
   const cpu0 = cpuSeconds(pid)
   const apiRun = await run(h, 'api', 'benchapi', '10.60.0.0/24')
-  const cpu = cpuSeconds(pid) - cpu0
+  const cpu = cpuSeconds(pid) - cpu0 - apiRun.dnsCpu
   const cliRun = await run(h, 'cli', 'benchcli', '10.61.0.0/24')
   for (const [mode, r] of [
     ['api', apiRun],
@@ -120,7 +154,7 @@ try {
   }
   results.push({
     id: 'E1.cpu',
-    name: 'daemon CPU seconds for the 50-container REST run',
+    name: 'daemon CPU seconds for the 50-container REST run (DNS load excluded)',
     value: cpu,
     unit: 's',
   })
@@ -131,6 +165,40 @@ try {
     unit: 'MiB',
   })
   results.push({ id: 'E1.rss.idle', name: 'daemon RSS idle', value: idleRss, unit: 'MiB' })
+  const sum = (ops: Op[]) =>
+    ops.reduce((a, op) => a + apiRun.times[op].reduce((x, y) => x + y, 0), 0)
+  results.push({
+    id: 'E1.api.up',
+    name: `${N} containers up over REST (create + publish + attach)`,
+    value: sum(['create', 'publish', 'attach']) / 1000,
+    unit: 's',
+  })
+  results.push({
+    id: 'E1.api.down',
+    name: `${N} containers down over REST (detach + unpublish + rm)`,
+    value: sum(['detach', 'unpublish', 'rm']) / 1000,
+    unit: 's',
+  })
+  if (apiRun.dns) {
+    results.push({
+      id: 'E1.dns.qps',
+      name: 'embedded DNS, dnsperf from inside a container for 5 s',
+      value: apiRun.dns.qps,
+      unit: 'queries/s',
+    })
+    results.push({
+      id: 'E1.dns.lost',
+      name: 'queries lost',
+      value: apiRun.dns.lost,
+      unit: 'queries',
+    })
+    results.push({
+      id: 'E1.rss.dns',
+      name: 'daemon RSS with 50 containers, after the DNS load',
+      value: apiRun.rssAfterDns,
+      unit: 'MiB',
+    })
+  }
   writeResults('dnet', results)
 } finally {
   for (const fn of teardowns.reverse()) await fn()
