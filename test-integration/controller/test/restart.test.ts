@@ -63,6 +63,52 @@ t.test('restart on the same store keeps networks, endpoints, names and ports', a
   await t.rejects(c2.createEndpoint(net.id, { name: 'web' }), { name: 'NameConflictError' })
 })
 
+t.test('the default gateway chosen by gwPriority survives a restart', async (t) => {
+  const env = await hostEnv(t)
+  const store = memoryStore()
+  const c1 = await startController(env, store)
+  const nets = []
+  for (const [i, name] of ['low', 'high', 'mid'].entries()) {
+    nets.push(
+      await c1.createNetwork({
+        name,
+        driver: 'bridge',
+        ipam: { config: [{ subnet: IPNet.parse(`172.31.${50 + i}.0/24`) }] },
+      }),
+    )
+  }
+  const [low, high, mid] = nets as [(typeof nets)[0], (typeof nets)[0], (typeof nets)[0]]
+  const sb = await c1.createSandbox({ containerId: 'multi' })
+  const eLow = await c1.createEndpoint(low.id, { name: 'e-low' })
+  const eHigh = await c1.createEndpoint(high.id, { name: 'e-high' })
+  const eMid = await c1.createEndpoint(mid.id, { name: 'e-mid' })
+  const defaultVia = async () =>
+    (
+      JSON.parse(await sh(['ip', '-n', sb.key!, '-j', 'route', 'show', 'default'])) as Array<{
+        gateway: string
+      }>
+    ).map((r) => r.gateway)
+  await c1.join(eLow.id, sb.id)
+  await c1.join(eHigh.id, sb.id, { gwPriority: 10 })
+  t.same(await defaultVia(), ['172.31.51.1'], 'the higher priority wins')
+  await c1.stop()
+
+  const c2 = await startController(env, store)
+  t.same(c2.restoreSummary.repaired, [])
+  t.equal(c2.endpoint(eHigh.id).gwPriority, 10, 'priority restored')
+  await c2.join(eMid.id, sb.id, { gwPriority: 5 })
+  t.same(await defaultVia(), ['172.31.51.1'], '10 still beats 5 after the restart')
+  t.equal(c2.sandbox(sb.id).gatewayEndpoint, eHigh.id)
+  await c2.leave(eHigh.id, sb.id)
+  t.same(await defaultVia(), ['172.31.52.1'], 'then 5 beats 0')
+  await c2.settled()
+  t.same(
+    (await sh(['ip', '-n', sb.key!, '-o', 'link', 'show'])).split('\n').filter(Boolean).length,
+    3,
+    'lo and two interfaces left once the leave settled',
+  )
+})
+
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url))
 
 t.test('kill -9 in the middle of a join leaves no half-made state after restart', async (t) => {
