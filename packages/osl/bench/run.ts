@@ -18,6 +18,8 @@ const create: number[] = []
 const joins: number[] = []
 const destroy: number[] = []
 const vethJoins: number[] = []
+const retires: number[] = []
+const deletes: number[] = []
 try {
   host.createLink({ kind: 'bridge', name: 'br0', up: true })
   for (let i = 0; i < RUNS + 5; i++) {
@@ -57,6 +59,17 @@ try {
     if (i >= 5) vethJoins.push(now() - t0)
     sb.destroy({ moveBack: false })
   }
+  // Taking an interface out: deleted synchronously vs retired (deleted on the reaper thread).
+  for (let i = 0; i < 2 * (RUNS + 5); i++) {
+    const sb = osl.createSandbox(`sr${i}`)
+    sb.joinVeth({ hostName: `vr${i}`, addresses: [InterfaceAddress.parse('172.31.0.2/16')] })
+    const t0 = now()
+    if (i % 2 === 0) void sb.retireInterface('eth0')
+    else sb.removeInterface('eth0')
+    if (i >= 10) (i % 2 === 0 ? retires : deletes).push(now() - t0)
+    sb.destroy({ moveBack: false })
+  }
+  await osl.settled()
 } finally {
   host.close()
   osl.close()
@@ -88,6 +101,18 @@ writeResults('osl', [
     id: 'O1.joinVeth.p95',
     name: 'joinVeth, 95th percentile',
     value: percentile(vethJoins, 95),
+    unit: 'ms',
+  },
+  {
+    id: 'O1.retire',
+    name: 'retireInterface (down, addresses, rename; deletion on the reaper thread), median',
+    value: median(retires),
+    unit: 'ms',
+  },
+  {
+    id: 'O1.removeDelete',
+    name: 'removeInterface deleting a veth synchronously, median',
+    value: median(deletes),
     unit: 'ms',
   },
   {
