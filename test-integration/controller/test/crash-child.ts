@@ -1,6 +1,6 @@
 // Child process of restart.test.ts: start a controller on a file store, create a network, an
-// endpoint with a published port and a sandbox, then join and freeze at `stage`, printing
-// "paused <endpoint> <sandbox>" so the parent can kill -9 it there.
+// endpoint with a published port and a sandbox, then join (and for `after-leave` leave) and
+// freeze at `stage`, printing "paused <endpoint> <sandbox>" so the parent can kill -9 it there.
 import { Controller, kvStore, oslSandboxOS, type SandboxOS } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { DefaultIpam } from '@libnetwork/ipam'
@@ -22,6 +22,12 @@ const os: SandboxOS = {
   },
   async setGateway(key, gw) {
     await real.setGateway(key, gw)
+  },
+  // The interface is out of service and its deletion queued, the leave not yet recorded.
+  async removeInterface(key, name) {
+    const r = await real.removeInterface(key, name)
+    if (stage === 'after-leave') await hang(ids.ep, ids.sb)
+    return r
   },
 }
 const driverFactory = bridge({ netns: ns })
@@ -57,5 +63,6 @@ const ep = await c.createEndpoint(net.id, {
 const sb = await c.createSandbox({ containerId: `c-${stage}` })
 ids = { ep: ep.id, sb: sb.id }
 await c.join(ep.id, sb.id)
+if (stage === 'after-leave') await c.leave(ep.id, sb.id)
 console.log('join finished: the stage was never reached')
 process.exit(3)

@@ -111,11 +111,11 @@ t.test('the default gateway chosen by gwPriority survives a restart', async (t) 
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url))
 
-t.test('kill -9 in the middle of a join leaves no half-made state after restart', async (t) => {
+t.test('kill -9 in the middle of a join or leave leaves no half-made state', async (t) => {
   const env = await hostEnv(t)
   const dir = mkdtempSync(join(tmpdir(), 'lnt-controller-'))
   const file = join(dir, 'store.json')
-  for (const stage of ['after-move', 'after-ports']) {
+  for (const stage of ['after-move', 'after-ports', 'after-leave']) {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', CHILD, env.ns, env.sandboxPrefix, file, stage],
@@ -140,9 +140,19 @@ t.test('kill -9 in the middle of a join leaves no half-made state after restart'
     t.equal(ep.sandboxId, undefined, `${stage}: the endpoint is not joined`)
     t.same(ep.boundPorts, [])
     t.same(c.sandbox(ids.sb).endpoints, [])
+    // Mid-leave the interface is renamed out of service (maybe deleted already by the reaper).
+    const repair = stage === 'after-leave' ? 'half-joined state cleared' : 'stray interface'
     t.ok(
-      c.restoreSummary.repaired.some((r) => r.includes('stray interface')),
-      `${stage}: stray interface removed`,
+      c.restoreSummary.repaired.some((r) => r.includes(repair)),
+      `${stage}: ${repair}`,
+    )
+    t.same(
+      (await sh(['ip', '-n', c.sandbox(ids.sb).key!, '-o', 'link', 'show']))
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split(': ')[1]),
+      ['lo'],
+      `${stage}: only loopback in the sandbox`,
     )
     const st = await kernelState(env.ns)
     t.notOk(st.iptables.includes('-j DNAT'), `${stage}: no port rules left`)
