@@ -276,7 +276,8 @@ export class Controller {
       }
     }
     // The kernel has deleted the strays before the drivers look at their links.
-    await Promise.all(deletions)
+    for (const r of await Promise.allSettled(deletions))
+      if (r.status === 'rejected') repaired.push(`stray interface not deleted: ${String(r.reason)}`)
     const drivers: Record<string, RestoreReport> = {}
     for (const [type, driver] of s.drivers) {
       const nets = [...s.networks.values()].filter((n) => n.info.driver === type)
