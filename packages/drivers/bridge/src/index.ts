@@ -5,7 +5,7 @@
  * networks, internal networks and published ports.
  */
 export { bridge, macFor } from './driver.js'
-export type { BridgeDriverConfig } from './driver.js'
+export type { BridgeDriverConfig } from './config.js'
 export { parseBridgeOptions, LABELS } from './options.js'
 export type { BridgeNetworkOptions } from './options.js'
 export { ipKernel } from './kernel.js'

@@ -41,11 +41,13 @@ export class Publisher {
   readonly mapper: PortMapper
   readonly #proxy: UserlandProxy | undefined
   readonly #v6: boolean
+  readonly #onError: ((err: Error) => void) | undefined
   #proxyStarted = false
 
   constructor(o: PublisherOptions) {
     this.#proxy = o.proxy ? new UserlandProxy({ ...o.proxy, onError: o.onError }) : undefined
     this.#v6 = o.iptables6 !== undefined
+    this.#onError = o.onError
     this.mapper = new PortMapper({
       allocator: o.allocator,
       iptables: o.iptables,
@@ -76,7 +78,11 @@ export class Publisher {
     await this.#proxy.start()
     if (this.#proxyStarted) {
       for (const m of this.mapper.mappings()) {
-        if (m.proxied) await this.#proxy.add({ ...m, protocol: m.protocol as 'tcp' | 'udp' })
+        if (!m.proxied) continue
+        // kernel DNAT still carries the port if the proxy cannot have it back
+        await this.#proxy
+          .add({ ...m, protocol: m.protocol as 'tcp' | 'udp' })
+          .catch((err: Error) => this.#onError?.(err))
       }
     }
     this.#proxyStarted = true
@@ -153,6 +159,32 @@ export class Publisher {
         ...(m.bridge === undefined ? {} : { bridge: m.bridge }),
       })),
     )
+  }
+
+  /**
+   * Restore the mappings of several owners: all in one batch, or, if that fails (a port taken
+   * meanwhile), owner by owner, so one lost port does not cost the others theirs.
+   */
+  async restoreFor<T>(
+    stored: readonly PortMapping[],
+    owners: readonly T[],
+  ): Promise<{ done: Map<T, PortMapping[]>; failed: Array<[T, Error]> }> {
+    const done = new Map<T, PortMapping[]>()
+    const failed: Array<[T, Error]> = []
+    try {
+      const again = await this.restore(stored)
+      again.forEach((m, i) => done.set(owners[i]!, [...(done.get(owners[i]!) ?? []), m]))
+    } catch {
+      for (const owner of new Set(owners)) {
+        const mine = stored.filter((_, i) => owners[i] === owner)
+        try {
+          done.set(owner, await this.restore(mine))
+        } catch (err) {
+          failed.push([owner, err as Error])
+        }
+      }
+    }
+    return { done, failed }
   }
 
   async unmap(mappings: readonly PortMapping[]): Promise<void> {

@@ -2,7 +2,8 @@
 // (lnt-bridge-*), removed at teardown even on failure. Traffic is tested in
 // test-integration/controller; here: rules, listeners, the proxy process and restore.
 import t, { type Test } from 'tap'
-import { execFile } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
@@ -36,6 +37,10 @@ const listening = async (ns: string) =>
     .sort()
 
 const id = (c: string) => c.repeat(64)
+
+/** A TCP listener on the port given as its argument; prints when it listens. */
+const LISTEN =
+  "require('net').createServer().listen(Number(process.argv[1]), () => console.log('ready'))"
 
 function netReq(networkId: string, v4: string, v6?: string) {
   const p4 = IPNet.parse(v4)
@@ -240,4 +245,47 @@ t.test('restore publishes stored ports on the same host ports, once', async (t) 
     ]),
     { name: 'ConflictError' },
   )
+})
+
+t.test('restore: a port taken meanwhile costs only its endpoint, and is reported', async (t) => {
+  const ns = await freshNs(t)
+  const sbx = await freshNs(t, `${ns}-sb`)
+  const a = await driver(t, ns)
+  const req = netReq(id('a'), '10.44.0.0/24')
+  await a.createNetwork(req)
+  const pb = await joined(a, sbx, id('a'), id('b'), '10.44.0.2/24', undefined, [
+    { protocol: 'tcp', port: 80, hostPort: 8085 },
+  ])
+  const pc = await joined(a, sbx, id('a'), id('c'), '10.44.0.3/24', undefined, [
+    { protocol: 'tcp', port: 80, hostPort: 8086 },
+  ])
+  await a.stop()
+  // while the driver is down, something else takes 8085
+  const squatter = spawn('ip', ['netns', 'exec', ns, process.execPath, '-e', LISTEN, '8085'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  t.teardown(() => {
+    squatter.kill('SIGKILL')
+  })
+  await once(squatter.stdout, 'data')
+  const b = await driver(t, ns, {}, false)
+  const ep = (e: string, ports: typeof pb, address: string) => ({
+    networkId: id('a'),
+    endpointId: id(e),
+    iface: { address: InterfaceAddress.parse(address) },
+    options: {},
+    sandboxKey: `/run/netns/${sbx}`,
+    boundPorts: ports,
+  })
+  const report = await b.restore({
+    networks: [req],
+    endpoints: [ep('b', pb, '10.44.0.2/24'), ep('c', pc, '10.44.0.3/24')],
+  })
+  t.match(report.removed, [/^endpoint b+: ports not restored: .*8085/], 'reported')
+  const info = (e: string) => b.endpointOperInfo({ networkId: id('a'), endpointId: id(e) })
+  t.same((await info('b')).portBindings, [], 'b lost its port')
+  t.same((await info('c')).portBindings, pc, 'c has its port back')
+  const rules = await save(ns, 4)
+  t.match(rules, '--dport 8086 -j DNAT', 'rules of c')
+  t.notMatch(rules, '--dport 8085 -j DNAT', 'none of b')
 })
