@@ -289,3 +289,16 @@ t.test('restore: a port taken meanwhile costs only its endpoint, and is reported
   t.match(rules, '--dport 8086 -j DNAT', 'rules of c')
   t.notMatch(rules, '--dport 8085 -j DNAT', 'none of b')
 })
+
+t.test('iptables off: bindings are not published, nothing is made', async (t) => {
+  const ns = await freshNs(t)
+  const sbx = await freshNs(t, `${ns}-sb`)
+  const pristine = [await save(ns, 4), await save(ns, 6)]
+  const d = await driver(t, ns, { iptables: false })
+  await d.createNetwork(netReq(id('a'), '10.45.0.0/24', 'fd00:45::/64'))
+  const ports = await joined(d, sbx, id('a'), id('b'), '10.45.0.2/24', 'fd00:45::2/64')
+  t.same(ports, [], 'no bound ports')
+  t.equal(d.proxyPid, undefined, 'no proxy')
+  t.same(await listening(ns), [])
+  t.same([await save(ns, 4), await save(ns, 6)], pristine, 'no rules in either family')
+})
