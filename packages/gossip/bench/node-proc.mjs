@@ -1,6 +1,7 @@
 // One gossip node in its own process, driven over stdin/stdout with JSON lines.
 // argv[2]: JSON { name, port, dist?: path of the module to import, config? }.
-// stdin: "join <host:port>", "stats", "leave", "exit". stdout: events and answers.
+// stdin: "join <host:port>", "watch <name>", "stats", "leave", "exit". stdout: events and
+// answers, each stamped with this process's Date.now().
 import { createInterface } from 'node:readline'
 
 const opts = JSON.parse(process.argv[2])
@@ -47,6 +48,15 @@ for await (const line of createInterface({ input: process.stdin })) {
     } catch (err) {
       say({ error: err.message })
     }
+  } else if (cmd === 'watch') {
+    say({ watch: arg, health: g.healthScore })
+    // no event exists for suspicion (memberlist has none either): poll the member's state
+    // every 2 ms and report the first time it is seen suspect
+    const timer = setInterval(() => {
+      const st = g.member(arg)?.state
+      if (st === 'suspect') say({ suspect: arg })
+      if (st !== 'alive') clearInterval(timer)
+    }, 2)
   } else if (cmd === 'mark') {
     cpu0 = process.cpuUsage()
     bytes0 = g.metrics.bytesSent + g.metrics.bytesReceived

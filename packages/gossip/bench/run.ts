@@ -19,7 +19,8 @@ const SIZES = (process.env.GOSSIP_BENCH_SIZES ?? '10,25,50').split(',').map(Numb
 const RUNS = Number(process.env.GOSSIP_BENCH_RUNS ?? 3)
 // G2 varies run to run by protocol design (when the first probe of the dead node happens), so
 // it takes more samples than G1; each sample is a fresh N=10 cluster (its G1 run too)
-const G2_RUNS = Number(process.env.GOSSIP_BENCH_G2_RUNS ?? 9)
+const G2_RUNS = Number(process.env.GOSSIP_BENCH_G2_RUNS ?? 11)
+const LOCAL_RUNS = Number(process.env.GOSSIP_BENCH_LOCAL_RUNS ?? 5)
 const WINDOW = Number(process.env.GOSSIP_BENCH_WINDOW_MS ?? 20_000)
 const SCRIPT = fileURLToPath(new URL('./node-proc.mjs', import.meta.url))
 
@@ -31,7 +32,7 @@ interface Line {
 class Proc {
   readonly lines: Line[] = []
   readonly child: ChildProcess
-  constructor(name: string, expect: number) {
+  constructor(name: string, expect: number, config?: Record<string, unknown>) {
     this.child = spawn(
       process.execPath,
       [
@@ -39,9 +40,11 @@ class Proc {
         JSON.stringify({
           name,
           expect,
-          config: process.env.GOSSIP_BENCH_CONFIG
-            ? (JSON.parse(process.env.GOSSIP_BENCH_CONFIG) as Record<string, unknown>)
-            : undefined,
+          config:
+            config ??
+            (process.env.GOSSIP_BENCH_CONFIG
+              ? (JSON.parse(process.env.GOSSIP_BENCH_CONFIG) as Record<string, unknown>)
+              : undefined),
         }),
       ],
       {
@@ -76,8 +79,11 @@ class Proc {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length
 
-async function cluster(n: number): Promise<{ procs: Proc[]; convergeMs: number }> {
-  const procs = Array.from({ length: n }, (_, i) => new Proc(`bench-${n}-${i}`, n))
+async function cluster(
+  n: number,
+  config?: Record<string, unknown>,
+): Promise<{ procs: Proc[]; convergeMs: number }> {
+  const procs = Array.from({ length: n }, (_, i) => new Proc(`bench-${n}-${i}`, n, config))
   const ready = await Promise.all(procs.map((p) => p.wait((l) => 'ready' in l)))
   await sleep(500) // let process start-up CPU settle
   const seed = `127.0.0.1:${String(ready[0]!.ready)}`
@@ -128,6 +134,66 @@ async function inProcess(n: number): Promise<{ ms: number; rssPerNode: number }>
   return { ms, rssPerNode }
 }
 
+/**
+ * G2: SIGKILLs the last node and waits until every other one marks it dead. Returns ms from
+ * the kill until all / the first of them marked it dead, and until the first suspected it.
+ */
+async function killOne(procs: Proc[]): Promise<{ all: number; first: number; suspect: number }> {
+  const victimName = `bench-${procs.length}-${procs.length - 1}`
+  const others = procs.slice(0, -1)
+  for (const p of others) p.send(`watch ${victimName}`)
+  await sleep(100)
+  const health = others.map((p) => p.lines.findLast((l) => l.watch === victimName)?.health)
+  if (process.env.GOSSIP_BENCH_DEBUG) console.error('health scores at the kill:', health.join(' '))
+  const tk = Date.now()
+  procs[procs.length - 1]!.kill()
+  const dead = await Promise.all(
+    others.map((p) => p.wait((l) => l.event === 'leave' && l.node === victimName && l.t >= tk)),
+  )
+  const suspected = others.flatMap((p) =>
+    p.lines.filter((l) => l.suspect === victimName && l.t >= tk),
+  )
+  return {
+    all: Math.max(...dead.map((l) => l.t)) - tk,
+    first: Math.min(...dead.map((l) => l.t)) - tk,
+    suspect: Math.min(...suspected.map((l) => l.t)) - tk,
+  }
+}
+
+/** memberlist's DefaultLocalConfig (its documented profile for loopback/local networks). */
+const LOCAL_PROFILE = {
+  tcpTimeout: 1000,
+  indirectChecks: 1,
+  retransmitMult: 2,
+  suspicionMult: 3,
+  pushPullInterval: 15_000,
+  probeTimeout: 200,
+  probeInterval: 1000,
+  gossipInterval: 100,
+  gossipToTheDeadTime: 15_000,
+}
+
+/** G2 with memberlist's local profile, reported alongside (never instead of) G2.n10. */
+async function g2Local(runs: number): Promise<BenchResult[]> {
+  const deaths: number[] = []
+  for (let r = 0; r < runs; r++) {
+    const { procs } = await cluster(10, LOCAL_PROFILE)
+    await sleep(2000)
+    deaths.push((await killOne(procs)).all)
+    for (const p of procs) p.kill()
+    await sleep(1000)
+  }
+  console.error(`G2 local profile runs: ${deaths.join(', ')} ms`)
+  return [
+    {
+      id: 'G2.n10.local',
+      name: `G2.n10 with memberlist's DefaultLocalConfig (probe 1 s / 200 ms, suspicion mult 3, median of ${runs})`,
+      value: median(deaths),
+      unit: 'ms',
+    },
+  ]
+}
+
 async function main(): Promise<void> {
   const results: BenchResult[] = []
   for (const n of SIZES) {
@@ -135,6 +201,7 @@ async function main(): Promise<void> {
     const times: number[] = []
     const deaths: number[] = []
     const firsts: number[] = []
+    const suspects: number[] = []
     for (let r = 0; r < runs; r++) {
       const { procs, convergeMs } = await cluster(n)
       times.push(convergeMs)
@@ -169,20 +236,11 @@ async function main(): Promise<void> {
         )
       }
       if (n === 10) {
-        // G2: SIGKILL one node, wait until every other one marks it dead
         await sleep(2000)
-        const victim = procs[n - 1]!
-        const tk = Date.now()
-        victim.kill()
-        const dead = await Promise.all(
-          procs
-            .slice(0, n - 1)
-            .map((p) =>
-              p.wait((l) => l.event === 'leave' && l.node === `bench-${n}-${n - 1}` && l.t >= tk),
-            ),
-        )
-        deaths.push(Math.max(...dead.map((l) => l.t)) - tk)
-        firsts.push(Math.min(...dead.map((l) => l.t)) - tk)
+        const k = await killOne(procs)
+        deaths.push(k.all)
+        firsts.push(k.first)
+        suspects.push(k.suspect)
       }
       for (const p of procs) p.kill()
       await sleep(1000)
@@ -221,9 +279,17 @@ async function main(): Promise<void> {
           unit: 'ms',
         },
       )
-      console.error(`G2 runs: ${deaths.join(', ')} ms (first: ${firsts.join(', ')})`)
+      results.push({
+        id: 'G2.n10.suspect',
+        name: `SIGKILL until the first node suspects it (failed probe; median of ${suspects.length})`,
+        value: median(suspects),
+        unit: 'ms',
+      })
+      console.error(`G2 runs: ${deaths.join(', ')} ms`)
+      console.error(`  first dead: ${firsts.join(', ')}; first suspect: ${suspects.join(', ')}`)
     }
   }
+  if (SIZES.includes(10) && LOCAL_RUNS > 0) results.push(...(await g2Local(LOCAL_RUNS)))
   for (const n of SIZES) {
     const r = await inProcess(n)
     results.push({

@@ -17,6 +17,30 @@ t.test('no false death declarations at 10% datagram loss (TCP fallback off)', as
   }
 })
 
+t.test("no false deaths at 10% loss with memberlist's local profile (timings ÷ 5)", async (t) => {
+  // memberlist's DefaultLocalConfig (one indirect check, suspicion mult 3, retransmit mult 2,
+  // TCP fallback on) with its intervals divided by 5 so the 5 s run spans ~25 probe rounds
+  const nodes = await startCluster(t, 6, {
+    probeInterval: 200,
+    probeTimeout: 40,
+    gossipInterval: 20,
+    indirectChecks: 1,
+    suspicionMult: 3,
+    retransmitMult: 2,
+    tcpTimeout: 200,
+    pushPullInterval: 3000,
+  })
+  await waitFor('converged', () => nodes.every((n) => n.g.numMembers() === 6))
+  for (const n of nodes) n.faults.setFaults({ dropRate: 0.1 })
+  await sleep(5000)
+  const dropped = nodes.reduce((a, n) => a + n.faults.stats.dropped, 0)
+  t.ok(dropped > 20, `datagrams were dropped (${dropped})`)
+  for (const n of nodes) {
+    t.equal(n.g.metrics.counters.declaredDead ?? 0, 0, `${n.g.name} declared nobody dead`)
+    t.equal(n.g.numMembers(), 6)
+  }
+})
+
 t.test('one-way partition: the muted node is declared dead, then heals', async (t) => {
   // FaultyTransport cuts datagrams and outbound dials; a TCP ping answered on an inbound
   // connection would bypass the cut, so the fallback is off here
