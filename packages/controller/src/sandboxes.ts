@@ -244,13 +244,14 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
   ep.boundPorts = []
   joinedOf(sb).delete(ep.id)
   if (sb.gatewayEndpoint === ep.id) await applyGateway(s, sb, pickGateway(sb))
-  // The interface is out of service now; the kernel deletes it (and a veth's host end) in the
-  // background, and the driver's leave follows that (see Teardowns).
-  const { deleted } =
-    sb.key && ep.ifName
-      ? await s.os.removeInterface(sb.key, ep.ifName)
-      : { deleted: Promise.resolve() }
-  s.teardowns.add(ep.id, n.info.id, deleted, () => driver.leave(ref))
+  if (sb.key && ep.ifName) {
+    // The interface is out of service now; the kernel deletes it (and a veth's host end) in
+    // the background, and the driver's leave follows that (see Teardowns).
+    const { deleted } = await s.os.removeInterface(sb.key, ep.ifName)
+    s.teardowns.add(ep.id, n.info.id, deleted, () => driver.leave(ref))
+  } else {
+    await driver.leave(ref)
+  }
   ep.sandboxId = undefined
   ep.ifName = undefined
   ep.gwPriority = undefined
@@ -265,5 +266,7 @@ export function restoreJoined(s: State, sb: SandboxInfo, ep: EndpointInfo, order
   const n = s.networks.get(ep.networkId)
   const hasGateway =
     !!n && !n.info.internal && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))
-  joinedOf(sb).set(ep.id, { gwPriority: ep.gwPriority ?? 0, order, hasGateway })
+  // Records from before gwPriority was kept: the gateway endpoint keeps its place.
+  const gwPriority = ep.gwPriority ?? (sb.gatewayEndpoint === ep.id ? 1 : 0)
+  joinedOf(sb).set(ep.id, { gwPriority, order, hasGateway })
 }
