@@ -1,8 +1,8 @@
 import { DriverForbiddenError } from '@libnetwork/driverapi'
 import { Iptables, type RuleSet } from '@libnetwork/iptables'
 import type { PortAllocator } from '@libnetwork/portallocator'
-import type { UserlandProxyOptions } from '@libnetwork/portmapper'
-import { baseRules, bridgeRuleSet, type PlacedRule } from './firewall.js'
+import { anchorRules, type UserlandProxyOptions } from '@libnetwork/portmapper'
+import { PORT_CHAINS, baseRules, bridgeRuleSet, type PlacedRule } from './firewall.js'
 import { Publisher } from './ports.js'
 
 export interface NetfilterOptions {
@@ -89,6 +89,12 @@ export class Netfilter {
     for (const [i, family] of (ipt6 ? [ipt, ipt6] : [ipt]).entries()) {
       const rs = bridgeRuleSet(family, this.#o.proxy)
       await rs.apply()
+      // the OUTPUT jump of the other proxy setting (an earlier run's) must not stay behind
+      const other = anchorRules(PORT_CHAINS, family.family, !this.#o.proxy).find(
+        (a) => a.chain === 'OUTPUT',
+      )!
+      for (const _ of await family.positions('nat', 'OUTPUT', other.rule))
+        await family.delete('nat', 'OUTPUT', other.rule)
       await rs.update({
         add: [...baseRules(), ...nets.flatMap((n) => (i === 0 ? n.rules : n.rules6))],
       })

@@ -302,3 +302,19 @@ t.test('iptables off: bindings are not published, nothing is made', async (t) =>
   t.same(await listening(ns), [])
   t.same([await save(ns, 4), await save(ns, 6)], pristine, 'no rules in either family')
 })
+
+t.test('switching the proxy off and on between runs leaves one OUTPUT jump', async (t) => {
+  const ns = await freshNs(t)
+  const jumps = async () =>
+    (await save(ns, 4))
+      .split('\n')
+      .filter((l) => l.startsWith('-A OUTPUT') && l.includes('LN-DNAT'))
+  const a = await driver(t, ns, { userlandProxy: false })
+  t.same(await jumps(), ['-A OUTPUT -m addrtype --dst-type LOCAL -j LN-DNAT'])
+  await a.stop()
+  const b = await driver(t, ns)
+  t.same(await jumps(), ['-A OUTPUT ! -d 127.0.0.0/8 -m addrtype --dst-type LOCAL -j LN-DNAT'])
+  await b.stop()
+  await driver(t, ns, { userlandProxy: false })
+  t.same(await jumps(), ['-A OUTPUT -m addrtype --dst-type LOCAL -j LN-DNAT'])
+})
