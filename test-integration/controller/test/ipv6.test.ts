@@ -3,7 +3,7 @@
 // IPv6 too, networks are isolated, and deleting them takes their ip6tables rules away.
 import t from 'tap'
 import { IPNet } from '@libnetwork/types'
-import type { Controller, NetworkInfo } from '@libnetwork/controller'
+import { memoryStore, type Controller, type NetworkInfo } from '@libnetwork/controller'
 import { get, hostEnv, outside, serve, sh, startController } from './helpers.js'
 
 const ip6tables = async (ns: string) =>
@@ -104,4 +104,34 @@ t.test('dual-stack bridge networks with ip6tables', async (t) => {
   t.equal(await get(out.ns, 'fd99::1', port), undefined, 'unpublished after leave')
   for (const n of [net, internal, noicc]) await c.deleteNetwork(n.id)
   t.equal(await ip6tables(env.ns), pristine, 'ip6tables as before the networks')
+})
+
+t.test('ports on 0.0.0.0 and :: come back on the same host port after a restart', async (t) => {
+  const env = await hostEnv(t)
+  const out = await outside(env)
+  await sh(['ip', '-n', env.ns, 'addr', 'add', 'fd99::1/64', 'dev', 'uplink', 'nodad'])
+  await sh(['ip', '-n', out.ns, 'addr', 'add', 'fd99::2/64', 'dev', 'eth0', 'nodad'])
+  const store = memoryStore()
+  const c1 = await startController(env, store)
+  const net = await c1.createNetwork({
+    name: 'r6',
+    driver: 'bridge',
+    enableIPv6: true,
+    ipam: dual('172.31.97.0/24', 'fd00:97::/64'),
+  })
+  const a = await container(c1, net, 'a', true)
+  await serve(t, a.sb.key!, 80, 'kept')
+  const port = a.ep.boundPorts[0]!.hostPort
+  t.equal(a.ep.boundPorts.length, 2)
+  await c1.stop()
+  // a firewall reload of IPv6 while the controller is down
+  await sh(['ip', 'netns', 'exec', env.ns, 'ip6tables', '-t', 'nat', '-F', 'LN-DNAT'])
+  t.equal(await get(out.ns, 'fd99::1', port), undefined, 'IPv6 port lost with the rules')
+  const c2 = await startController(env, store)
+  t.ok(c2.restoreSummary.drivers.bridge!.recreated.includes('iptables rules'), 'noticed')
+  t.same(c2.endpoint(a.ep.id).boundPorts, a.ep.boundPorts, 'the same bindings')
+  t.equal(await get(out.ns, 'fd99::1', port), 'kept', 'IPv6 from outside again')
+  t.equal(await get(out.ns, out.hostIP, port), 'kept', 'IPv4 from outside')
+  t.equal(await get(env.ns, '::1', port), 'kept', '::1 through the restarted proxy')
+  t.equal(await get(env.ns, '127.0.0.1', port), 'kept', '127.0.0.1 too')
 })
