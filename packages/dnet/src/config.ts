@@ -15,6 +15,11 @@
  * resolv_conf = "/etc/resolv.conf"  # where containers' upstream nameservers come from
  * sandbox_prefix = "dnet-sb-"   # names of the containers' namespaces; stale ones are removed
  *
+ * [bridge]                      # the bridge driver, for every bridge network
+ * iptables = true               # false: no rules at all, and published ports are not served
+ * ip6tables = true              # rules for IPv6 networks too
+ * userland_proxy = true         # also serve published ports to host-local clients by a proxy
+ *
  * [datastore.local]             # the embedded store under data_root
  * durability = "commit"         # or "sync": fsync before each request returns
  *
@@ -58,6 +63,8 @@ export interface DaemonConfig {
    * `sync`: on disk before the request returns (one fsync per change).
    */
   localDurability: 'sync' | 'commit'
+  /** The bridge driver's host-wide settings (dockerd's iptables, ip6tables, userland-proxy). */
+  bridge: { iptables: boolean; ip6tables: boolean; userlandProxy: boolean }
   globalStore?: { provider: 'etcd'; endpoints: string[] }
   cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
 }
@@ -75,6 +82,7 @@ export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet')
     resolvConf: '/etc/resolv.conf',
     sandboxPrefix: 'dnet-sb-',
     localDurability: 'commit',
+    bridge: { iptables: true, ip6tables: true, userlandProxy: true },
   }
 }
 
@@ -87,6 +95,12 @@ const str = (t: Table, k: string, where: string): string | undefined => {
   const v = t[k]
   if (v === undefined) return undefined
   if (typeof v !== 'string' || v === '') fail(`${where}.${k}`, 'must be a non-empty string')
+  return v
+}
+const bool = (t: Table, k: string, where: string): boolean | undefined => {
+  const v = t[k]
+  if (v === undefined) return undefined
+  if (typeof v !== 'boolean') fail(`${where}.${k}`, 'must be true or false')
   return v
 }
 const strList = (t: Table, k: string, where: string): string[] | undefined => {
@@ -136,7 +150,7 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       { cause },
     )
   }
-  known(doc, ['title', 'daemon', 'datastore', 'cluster'], '')
+  known(doc, ['title', 'daemon', 'bridge', 'datastore', 'cluster'], '')
   const cfg: DaemonConfig = { ...base }
   const d = table(doc, 'daemon', '')
   known(
@@ -180,6 +194,14 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
   if (prefix !== undefined) cfg.sandboxPrefix = checkPrefix(prefix, 'daemon.sandbox_prefix')
   const tcp = str(d, 'tcp', 'daemon')
   if (tcp) cfg.tcp = parseHostPort(tcp, 'daemon.tcp')
+
+  const br = table(doc, 'bridge', '')
+  known(br, ['iptables', 'ip6tables', 'userland_proxy'], 'bridge.')
+  cfg.bridge = {
+    iptables: bool(br, 'iptables', 'bridge') ?? cfg.bridge.iptables,
+    ip6tables: bool(br, 'ip6tables', 'bridge') ?? cfg.bridge.ip6tables,
+    userlandProxy: bool(br, 'userland_proxy', 'bridge') ?? cfg.bridge.userlandProxy,
+  }
 
   const ds = table(doc, 'datastore', '')
   known(ds, ['local', 'global'], 'datastore.')

@@ -17,7 +17,14 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
   let controller: Controller
   try {
     controller = await Controller.start({
-      drivers: { bridge: bridge(), host: hostDriver(), null: nullDriver() },
+      drivers: {
+        bridge: bridge({
+          ...cfg.bridge,
+          onError: (err) => logger.warn('bridge driver', { err: err.message }),
+        }),
+        host: hostDriver(),
+        null: nullDriver(),
+      },
       ipams: { default: () => new DefaultIpam() },
       store: kvStore(kv),
       os: netlinkSandboxOS(),

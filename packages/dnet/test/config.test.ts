@@ -9,6 +9,7 @@ t.test('defaults: unix socket and dirs under the exec and data roots', async (t)
   t.equal(d.dataRoot, '/var/lib/dnet')
   t.equal(d.tcp, undefined, 'no TCP listener unless configured')
   t.equal(d.localDurability, 'commit')
+  t.same(d.bridge, { iptables: true, ip6tables: true, userlandProxy: true })
 })
 
 t.test('a full config file', async (t) => {
@@ -23,6 +24,9 @@ data_root = "/tmp/x/lib"
 tcp = "127.0.0.1:2385"
 resolv_conf = "/tmp/x/resolv.conf"
 sandbox_prefix = "x-sb-"
+[bridge]
+userland_proxy = false
+ip6tables = false
 [datastore.local]
 durability = "sync"
 [datastore.global]
@@ -43,6 +47,7 @@ encryption_key = "${Buffer.alloc(16, 1).toString('base64')}"
   t.equal(c.resolvConf, '/tmp/x/resolv.conf')
   t.equal(c.sandboxPrefix, 'x-sb-')
   t.equal(c.localDurability, 'sync')
+  t.same(c.bridge, { iptables: true, ip6tables: false, userlandProxy: false })
 })
 
 t.test('bad config is a BadRequestError naming the key', async (t) => {
@@ -54,6 +59,8 @@ t.test('bad config is a BadRequestError naming the key', async (t) => {
     ['[datastore.global]\nprovider = "consul"\nendpoints=["x"]', /provider must be "etcd"/],
     ['[cluster]\nbind_port = 70000', /cluster.bind_port/],
     ['[datastore.local]\ndurability = "never"', /datastore.local.durability must be/],
+    ['[bridge]\nuserland_proxy = "no"', /bridge.userland_proxy must be true or false/],
+    ['[bridge]\nhairpin = true', /bridge.hairpin is not a known setting/],
     ['[datastore.local]\npath = "/x"', /datastore.local.path is not a known setting/],
     ['[daemon]\nsandbox_prefix = "a/b"', /daemon.sandbox_prefix must be/],
     ['[cluster]\nencryption_key = "c2hvcnQ="', /encryption_key/],

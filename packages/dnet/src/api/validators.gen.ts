@@ -6,4 +6,3496 @@ function codePoints(s) {
   for (const _ of s) n++
   return n
 }
-"use strict";export const IpamPoolConfig = validate10;const schema11 = {"type":"object","additionalProperties":false,"properties":{"subnet":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+/[0-9]{1,3}$"},"ipRange":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+/[0-9]{1,3}$"},"gateway":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"},"auxAddresses":{"type":"object","additionalProperties":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"},"maxProperties":256}}};const func2 = codePoints;const pattern0 = new RegExp("^[0-9a-fA-F:.]+/[0-9]{1,3}$", "u");const pattern2 = new RegExp("^[0-9a-fA-F:.]+$", "u");function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){const _errs1 = errors;for(const key0 in data){if(!((((key0 === "subnet") || (key0 === "ipRange")) || (key0 === "gateway")) || (key0 === "auxAddresses"))){validate10.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];return false;break;}}if(_errs1 === errors){if(data.subnet !== undefined){let data0 = data.subnet;const _errs2 = errors;if(errors === _errs2){if(typeof data0 === "string"){if(func2(data0) > 64){validate10.errors = [{instancePath:instancePath+"/subnet",schemaPath:"#/properties/subnet/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern0.test(data0)){validate10.errors = [{instancePath:instancePath+"/subnet",schemaPath:"#/properties/subnet/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+/[0-9]{1,3}$"+"\""}];return false;}}}else {validate10.errors = [{instancePath:instancePath+"/subnet",schemaPath:"#/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs2 === errors;}else {var valid0 = true;}if(valid0){if(data.ipRange !== undefined){let data1 = data.ipRange;const _errs4 = errors;if(errors === _errs4){if(typeof data1 === "string"){if(func2(data1) > 64){validate10.errors = [{instancePath:instancePath+"/ipRange",schemaPath:"#/properties/ipRange/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern0.test(data1)){validate10.errors = [{instancePath:instancePath+"/ipRange",schemaPath:"#/properties/ipRange/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+/[0-9]{1,3}$"+"\""}];return false;}}}else {validate10.errors = [{instancePath:instancePath+"/ipRange",schemaPath:"#/properties/ipRange/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs4 === errors;}else {var valid0 = true;}if(valid0){if(data.gateway !== undefined){let data2 = data.gateway;const _errs6 = errors;if(errors === _errs6){if(typeof data2 === "string"){if(func2(data2) > 64){validate10.errors = [{instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data2)){validate10.errors = [{instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate10.errors = [{instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs6 === errors;}else {var valid0 = true;}if(valid0){if(data.auxAddresses !== undefined){let data3 = data.auxAddresses;const _errs8 = errors;if(errors === _errs8){if(data3 && typeof data3 == "object" && !Array.isArray(data3)){if(Object.keys(data3).length > 256){validate10.errors = [{instancePath:instancePath+"/auxAddresses",schemaPath:"#/properties/auxAddresses/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties"}];return false;}else {for(const key1 in data3){let data4 = data3[key1];const _errs11 = errors;if(errors === _errs11){if(typeof data4 === "string"){if(func2(data4) > 64){validate10.errors = [{instancePath:instancePath+"/auxAddresses/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/auxAddresses/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data4)){validate10.errors = [{instancePath:instancePath+"/auxAddresses/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/auxAddresses/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate10.errors = [{instancePath:instancePath+"/auxAddresses/" + key1.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/auxAddresses/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid1 = _errs11 === errors;if(!valid1){break;}}}}else {validate10.errors = [{instancePath:instancePath+"/auxAddresses",schemaPath:"#/properties/auxAddresses/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid0 = _errs8 === errors;}else {var valid0 = true;}}}}}}else {validate10.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate10.errors = vErrors;return errors === 0;}export const NetworkCreate = validate11;const schema12 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},"driver":{"type":"string","pattern":"^[a-z][a-z0-9_-]{0,63}$"},"ipam":{"type":"object","additionalProperties":false,"properties":{"driver":{"type":"string","pattern":"^[a-z][a-z0-9_-]{0,63}$"},"config":{"type":"array","maxItems":8,"items":{"$ref":"#/components/schemas/IpamPoolConfig"}}}},"options":{"type":"object","additionalProperties":{"type":"string","maxLength":4096},"maxProperties":256},"labels":{"type":"object","additionalProperties":{"type":"string","maxLength":4096},"maxProperties":256},"internal":{"type":"boolean"},"ipv6":{"type":"boolean"},"attachable":{"type":"boolean"}}};const pattern4 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$", "u");const pattern5 = new RegExp("^[a-z][a-z0-9_-]{0,63}$", "u");function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.name === undefined) && (missing0 = "name")){validate11.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];return false;}else {const _errs1 = errors;for(const key0 in data){if(!((((((((key0 === "name") || (key0 === "driver")) || (key0 === "ipam")) || (key0 === "options")) || (key0 === "labels")) || (key0 === "internal")) || (key0 === "ipv6")) || (key0 === "attachable"))){validate11.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];return false;break;}}if(_errs1 === errors){if(data.name !== undefined){let data0 = data.name;const _errs2 = errors;if(errors === _errs2){if(typeof data0 === "string"){if(!pattern4.test(data0)){validate11.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"+"\""}];return false;}}else {validate11.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs2 === errors;}else {var valid0 = true;}if(valid0){if(data.driver !== undefined){let data1 = data.driver;const _errs4 = errors;if(errors === _errs4){if(typeof data1 === "string"){if(!pattern5.test(data1)){validate11.errors = [{instancePath:instancePath+"/driver",schemaPath:"#/properties/driver/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,63}$"+"\""}];return false;}}else {validate11.errors = [{instancePath:instancePath+"/driver",schemaPath:"#/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs4 === errors;}else {var valid0 = true;}if(valid0){if(data.ipam !== undefined){let data2 = data.ipam;const _errs6 = errors;if(errors === _errs6){if(data2 && typeof data2 == "object" && !Array.isArray(data2)){const _errs8 = errors;for(const key1 in data2){if(!((key1 === "driver") || (key1 === "config"))){validate11.errors = [{instancePath:instancePath+"/ipam",schemaPath:"#/properties/ipam/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];return false;break;}}if(_errs8 === errors){if(data2.driver !== undefined){let data3 = data2.driver;const _errs9 = errors;if(errors === _errs9){if(typeof data3 === "string"){if(!pattern5.test(data3)){validate11.errors = [{instancePath:instancePath+"/ipam/driver",schemaPath:"#/properties/ipam/properties/driver/pattern",keyword:"pattern",params:{pattern: "^[a-z][a-z0-9_-]{0,63}$"},message:"must match pattern \""+"^[a-z][a-z0-9_-]{0,63}$"+"\""}];return false;}}else {validate11.errors = [{instancePath:instancePath+"/ipam/driver",schemaPath:"#/properties/ipam/properties/driver/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid1 = _errs9 === errors;}else {var valid1 = true;}if(valid1){if(data2.config !== undefined){let data4 = data2.config;const _errs11 = errors;if(errors === _errs11){if(Array.isArray(data4)){if(data4.length > 8){validate11.errors = [{instancePath:instancePath+"/ipam/config",schemaPath:"#/properties/ipam/properties/config/maxItems",keyword:"maxItems",params:{limit: 8},message:"must NOT have more than 8 items"}];return false;}else {var valid2 = true;const len0 = data4.length;for(let i0=0; i0<len0; i0++){let data5 = data4[i0];const _errs13 = errors;const _errs14 = errors;if(errors === _errs14){if(data5 && typeof data5 == "object" && !Array.isArray(data5)){const _errs16 = errors;for(const key2 in data5){if(!((((key2 === "subnet") || (key2 === "ipRange")) || (key2 === "gateway")) || (key2 === "auxAddresses"))){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0,schemaPath:"#/components/schemas/IpamPoolConfig/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];return false;break;}}if(_errs16 === errors){if(data5.subnet !== undefined){let data6 = data5.subnet;const _errs17 = errors;if(errors === _errs17){if(typeof data6 === "string"){if(func2(data6) > 64){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/subnet",schemaPath:"#/components/schemas/IpamPoolConfig/properties/subnet/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern0.test(data6)){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/subnet",schemaPath:"#/components/schemas/IpamPoolConfig/properties/subnet/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+/[0-9]{1,3}$"+"\""}];return false;}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/subnet",schemaPath:"#/components/schemas/IpamPoolConfig/properties/subnet/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid4 = _errs17 === errors;}else {var valid4 = true;}if(valid4){if(data5.ipRange !== undefined){let data7 = data5.ipRange;const _errs19 = errors;if(errors === _errs19){if(typeof data7 === "string"){if(func2(data7) > 64){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/ipRange",schemaPath:"#/components/schemas/IpamPoolConfig/properties/ipRange/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern0.test(data7)){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/ipRange",schemaPath:"#/components/schemas/IpamPoolConfig/properties/ipRange/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+/[0-9]{1,3}$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+/[0-9]{1,3}$"+"\""}];return false;}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/ipRange",schemaPath:"#/components/schemas/IpamPoolConfig/properties/ipRange/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid4 = _errs19 === errors;}else {var valid4 = true;}if(valid4){if(data5.gateway !== undefined){let data8 = data5.gateway;const _errs21 = errors;if(errors === _errs21){if(typeof data8 === "string"){if(func2(data8) > 64){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/gateway",schemaPath:"#/components/schemas/IpamPoolConfig/properties/gateway/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data8)){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/gateway",schemaPath:"#/components/schemas/IpamPoolConfig/properties/gateway/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/gateway",schemaPath:"#/components/schemas/IpamPoolConfig/properties/gateway/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid4 = _errs21 === errors;}else {var valid4 = true;}if(valid4){if(data5.auxAddresses !== undefined){let data9 = data5.auxAddresses;const _errs23 = errors;if(errors === _errs23){if(data9 && typeof data9 == "object" && !Array.isArray(data9)){if(Object.keys(data9).length > 256){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/auxAddresses",schemaPath:"#/components/schemas/IpamPoolConfig/properties/auxAddresses/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties"}];return false;}else {for(const key3 in data9){let data10 = data9[key3];const _errs26 = errors;if(errors === _errs26){if(typeof data10 === "string"){if(func2(data10) > 64){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/auxAddresses/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data10)){validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/auxAddresses/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/auxAddresses/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid5 = _errs26 === errors;if(!valid5){break;}}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0+"/auxAddresses",schemaPath:"#/components/schemas/IpamPoolConfig/properties/auxAddresses/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid4 = _errs23 === errors;}else {var valid4 = true;}}}}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config/" + i0,schemaPath:"#/components/schemas/IpamPoolConfig/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid2 = _errs13 === errors;if(!valid2){break;}}}}else {validate11.errors = [{instancePath:instancePath+"/ipam/config",schemaPath:"#/properties/ipam/properties/config/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid1 = _errs11 === errors;}else {var valid1 = true;}}}}else {validate11.errors = [{instancePath:instancePath+"/ipam",schemaPath:"#/properties/ipam/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid0 = _errs6 === errors;}else {var valid0 = true;}if(valid0){if(data.options !== undefined){let data11 = data.options;const _errs28 = errors;if(errors === _errs28){if(data11 && typeof data11 == "object" && !Array.isArray(data11)){if(Object.keys(data11).length > 256){validate11.errors = [{instancePath:instancePath+"/options",schemaPath:"#/properties/options/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties"}];return false;}else {for(const key4 in data11){let data12 = data11[key4];const _errs31 = errors;if(errors === _errs31){if(typeof data12 === "string"){if(func2(data12) > 4096){validate11.errors = [{instancePath:instancePath+"/options/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/options/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];return false;}}else {validate11.errors = [{instancePath:instancePath+"/options/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/options/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid6 = _errs31 === errors;if(!valid6){break;}}}}else {validate11.errors = [{instancePath:instancePath+"/options",schemaPath:"#/properties/options/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid0 = _errs28 === errors;}else {var valid0 = true;}if(valid0){if(data.labels !== undefined){let data13 = data.labels;const _errs33 = errors;if(errors === _errs33){if(data13 && typeof data13 == "object" && !Array.isArray(data13)){if(Object.keys(data13).length > 256){validate11.errors = [{instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/maxProperties",keyword:"maxProperties",params:{limit: 256},message:"must NOT have more than 256 properties"}];return false;}else {for(const key5 in data13){let data14 = data13[key5];const _errs36 = errors;if(errors === _errs36){if(typeof data14 === "string"){if(func2(data14) > 4096){validate11.errors = [{instancePath:instancePath+"/labels/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/maxLength",keyword:"maxLength",params:{limit: 4096},message:"must NOT have more than 4096 characters"}];return false;}}else {validate11.errors = [{instancePath:instancePath+"/labels/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/labels/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid7 = _errs36 === errors;if(!valid7){break;}}}}else {validate11.errors = [{instancePath:instancePath+"/labels",schemaPath:"#/properties/labels/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid0 = _errs33 === errors;}else {var valid0 = true;}if(valid0){if(data.internal !== undefined){const _errs38 = errors;if(typeof data.internal !== "boolean"){validate11.errors = [{instancePath:instancePath+"/internal",schemaPath:"#/properties/internal/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];return false;}var valid0 = _errs38 === errors;}else {var valid0 = true;}if(valid0){if(data.ipv6 !== undefined){const _errs40 = errors;if(typeof data.ipv6 !== "boolean"){validate11.errors = [{instancePath:instancePath+"/ipv6",schemaPath:"#/properties/ipv6/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];return false;}var valid0 = _errs40 === errors;}else {var valid0 = true;}if(valid0){if(data.attachable !== undefined){const _errs42 = errors;if(typeof data.attachable !== "boolean"){validate11.errors = [{instancePath:instancePath+"/attachable",schemaPath:"#/properties/attachable/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];return false;}var valid0 = _errs42 === errors;}else {var valid0 = true;}}}}}}}}}}}else {validate11.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate11.errors = vErrors;return errors === 0;}export const PortBinding = validate12;const schema14 = {"type":"object","additionalProperties":false,"required":["protocol","port"],"properties":{"protocol":{"type":"string","enum":["tcp","udp","sctp"]},"port":{"type":"integer","minimum":1,"maximum":65535},"hostIp":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"},"hostPort":{"type":"integer","minimum":0,"maximum":65535},"hostPortEnd":{"type":"integer","minimum":0,"maximum":65535}}};function validate12(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if(((data.protocol === undefined) && (missing0 = "protocol")) || ((data.port === undefined) && (missing0 = "port"))){validate12.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];return false;}else {const _errs1 = errors;for(const key0 in data){if(!(((((key0 === "protocol") || (key0 === "port")) || (key0 === "hostIp")) || (key0 === "hostPort")) || (key0 === "hostPortEnd"))){validate12.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];return false;break;}}if(_errs1 === errors){if(data.protocol !== undefined){let data0 = data.protocol;const _errs2 = errors;if(typeof data0 !== "string"){validate12.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}if(!(((data0 === "tcp") || (data0 === "udp")) || (data0 === "sctp"))){validate12.errors = [{instancePath:instancePath+"/protocol",schemaPath:"#/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema14.properties.protocol.enum},message:"must be equal to one of the allowed values"}];return false;}var valid0 = _errs2 === errors;}else {var valid0 = true;}if(valid0){if(data.port !== undefined){let data1 = data.port;const _errs4 = errors;if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){validate12.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs4){if((typeof data1 == "number") && (isFinite(data1))){if(data1 > 65535 || isNaN(data1)){validate12.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data1 < 1 || isNaN(data1)){validate12.errors = [{instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];return false;}}}}var valid0 = _errs4 === errors;}else {var valid0 = true;}if(valid0){if(data.hostIp !== undefined){let data2 = data.hostIp;const _errs6 = errors;if(errors === _errs6){if(typeof data2 === "string"){if(func2(data2) > 64){validate12.errors = [{instancePath:instancePath+"/hostIp",schemaPath:"#/properties/hostIp/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data2)){validate12.errors = [{instancePath:instancePath+"/hostIp",schemaPath:"#/properties/hostIp/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate12.errors = [{instancePath:instancePath+"/hostIp",schemaPath:"#/properties/hostIp/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs6 === errors;}else {var valid0 = true;}if(valid0){if(data.hostPort !== undefined){let data3 = data.hostPort;const _errs8 = errors;if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){validate12.errors = [{instancePath:instancePath+"/hostPort",schemaPath:"#/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs8){if((typeof data3 == "number") && (isFinite(data3))){if(data3 > 65535 || isNaN(data3)){validate12.errors = [{instancePath:instancePath+"/hostPort",schemaPath:"#/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data3 < 0 || isNaN(data3)){validate12.errors = [{instancePath:instancePath+"/hostPort",schemaPath:"#/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];return false;}}}}var valid0 = _errs8 === errors;}else {var valid0 = true;}if(valid0){if(data.hostPortEnd !== undefined){let data4 = data.hostPortEnd;const _errs10 = errors;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){validate12.errors = [{instancePath:instancePath+"/hostPortEnd",schemaPath:"#/properties/hostPortEnd/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs10){if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 65535 || isNaN(data4)){validate12.errors = [{instancePath:instancePath+"/hostPortEnd",schemaPath:"#/properties/hostPortEnd/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data4 < 0 || isNaN(data4)){validate12.errors = [{instancePath:instancePath+"/hostPortEnd",schemaPath:"#/properties/hostPortEnd/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];return false;}}}}var valid0 = _errs10 === errors;}else {var valid0 = true;}}}}}}}}else {validate12.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate12.errors = vErrors;return errors === 0;}export const EndpointCreate = validate13;const schema15 = {"type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},"exposedPorts":{"type":"array","maxItems":1024,"items":{"type":"object","additionalProperties":false,"required":["protocol","port"],"properties":{"protocol":{"type":"string","enum":["tcp","udp","sctp"]},"port":{"type":"integer","minimum":1,"maximum":65535}}}},"portBindings":{"type":"array","maxItems":1024,"items":{"$ref":"#/components/schemas/PortBinding"}},"aliases":{"type":"array","maxItems":64,"items":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"}},"ipv4Address":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"},"ipv6Address":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"},"macAddress":{"type":"string","pattern":"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$"}}};const pattern17 = new RegExp("^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$", "u");function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.name === undefined) && (missing0 = "name")){validate13.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];return false;}else {const _errs1 = errors;for(const key0 in data){if(!(((((((key0 === "name") || (key0 === "exposedPorts")) || (key0 === "portBindings")) || (key0 === "aliases")) || (key0 === "ipv4Address")) || (key0 === "ipv6Address")) || (key0 === "macAddress"))){validate13.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];return false;break;}}if(_errs1 === errors){if(data.name !== undefined){let data0 = data.name;const _errs2 = errors;if(errors === _errs2){if(typeof data0 === "string"){if(!pattern4.test(data0)){validate13.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"+"\""}];return false;}}else {validate13.errors = [{instancePath:instancePath+"/name",schemaPath:"#/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs2 === errors;}else {var valid0 = true;}if(valid0){if(data.exposedPorts !== undefined){let data1 = data.exposedPorts;const _errs4 = errors;if(errors === _errs4){if(Array.isArray(data1)){if(data1.length > 1024){validate13.errors = [{instancePath:instancePath+"/exposedPorts",schemaPath:"#/properties/exposedPorts/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"}];return false;}else {var valid1 = true;const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];const _errs6 = errors;if(errors === _errs6){if(data2 && typeof data2 == "object" && !Array.isArray(data2)){let missing1;if(((data2.protocol === undefined) && (missing1 = "protocol")) || ((data2.port === undefined) && (missing1 = "port"))){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0,schemaPath:"#/properties/exposedPorts/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];return false;}else {const _errs8 = errors;for(const key1 in data2){if(!((key1 === "protocol") || (key1 === "port"))){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0,schemaPath:"#/properties/exposedPorts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];return false;break;}}if(_errs8 === errors){if(data2.protocol !== undefined){let data3 = data2.protocol;const _errs9 = errors;if(typeof data3 !== "string"){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0+"/protocol",schemaPath:"#/properties/exposedPorts/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}if(!(((data3 === "tcp") || (data3 === "udp")) || (data3 === "sctp"))){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0+"/protocol",schemaPath:"#/properties/exposedPorts/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema15.properties.exposedPorts.items.properties.protocol.enum},message:"must be equal to one of the allowed values"}];return false;}var valid2 = _errs9 === errors;}else {var valid2 = true;}if(valid2){if(data2.port !== undefined){let data4 = data2.port;const _errs11 = errors;if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0+"/port",schemaPath:"#/properties/exposedPorts/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs11){if((typeof data4 == "number") && (isFinite(data4))){if(data4 > 65535 || isNaN(data4)){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0+"/port",schemaPath:"#/properties/exposedPorts/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data4 < 1 || isNaN(data4)){validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0+"/port",schemaPath:"#/properties/exposedPorts/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];return false;}}}}var valid2 = _errs11 === errors;}else {var valid2 = true;}}}}}else {validate13.errors = [{instancePath:instancePath+"/exposedPorts/" + i0,schemaPath:"#/properties/exposedPorts/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid1 = _errs6 === errors;if(!valid1){break;}}}}else {validate13.errors = [{instancePath:instancePath+"/exposedPorts",schemaPath:"#/properties/exposedPorts/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs4 === errors;}else {var valid0 = true;}if(valid0){if(data.portBindings !== undefined){let data5 = data.portBindings;const _errs13 = errors;if(errors === _errs13){if(Array.isArray(data5)){if(data5.length > 1024){validate13.errors = [{instancePath:instancePath+"/portBindings",schemaPath:"#/properties/portBindings/maxItems",keyword:"maxItems",params:{limit: 1024},message:"must NOT have more than 1024 items"}];return false;}else {var valid3 = true;const len1 = data5.length;for(let i1=0; i1<len1; i1++){let data6 = data5[i1];const _errs15 = errors;const _errs16 = errors;if(errors === _errs16){if(data6 && typeof data6 == "object" && !Array.isArray(data6)){let missing2;if(((data6.protocol === undefined) && (missing2 = "protocol")) || ((data6.port === undefined) && (missing2 = "port"))){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1,schemaPath:"#/components/schemas/PortBinding/required",keyword:"required",params:{missingProperty: missing2},message:"must have required property '"+missing2+"'"}];return false;}else {const _errs18 = errors;for(const key2 in data6){if(!(((((key2 === "protocol") || (key2 === "port")) || (key2 === "hostIp")) || (key2 === "hostPort")) || (key2 === "hostPortEnd"))){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1,schemaPath:"#/components/schemas/PortBinding/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties"}];return false;break;}}if(_errs18 === errors){if(data6.protocol !== undefined){let data7 = data6.protocol;const _errs19 = errors;if(typeof data7 !== "string"){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/protocol",schemaPath:"#/components/schemas/PortBinding/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}if(!(((data7 === "tcp") || (data7 === "udp")) || (data7 === "sctp"))){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/protocol",schemaPath:"#/components/schemas/PortBinding/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema14.properties.protocol.enum},message:"must be equal to one of the allowed values"}];return false;}var valid5 = _errs19 === errors;}else {var valid5 = true;}if(valid5){if(data6.port !== undefined){let data8 = data6.port;const _errs21 = errors;if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/port",schemaPath:"#/components/schemas/PortBinding/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs21){if((typeof data8 == "number") && (isFinite(data8))){if(data8 > 65535 || isNaN(data8)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/port",schemaPath:"#/components/schemas/PortBinding/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data8 < 1 || isNaN(data8)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/port",schemaPath:"#/components/schemas/PortBinding/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1"}];return false;}}}}var valid5 = _errs21 === errors;}else {var valid5 = true;}if(valid5){if(data6.hostIp !== undefined){let data9 = data6.hostIp;const _errs23 = errors;if(errors === _errs23){if(typeof data9 === "string"){if(func2(data9) > 64){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostIp",schemaPath:"#/components/schemas/PortBinding/properties/hostIp/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data9)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostIp",schemaPath:"#/components/schemas/PortBinding/properties/hostIp/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostIp",schemaPath:"#/components/schemas/PortBinding/properties/hostIp/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid5 = _errs23 === errors;}else {var valid5 = true;}if(valid5){if(data6.hostPort !== undefined){let data10 = data6.hostPort;const _errs25 = errors;if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostPort",schemaPath:"#/components/schemas/PortBinding/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs25){if((typeof data10 == "number") && (isFinite(data10))){if(data10 > 65535 || isNaN(data10)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostPort",schemaPath:"#/components/schemas/PortBinding/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data10 < 0 || isNaN(data10)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostPort",schemaPath:"#/components/schemas/PortBinding/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];return false;}}}}var valid5 = _errs25 === errors;}else {var valid5 = true;}if(valid5){if(data6.hostPortEnd !== undefined){let data11 = data6.hostPortEnd;const _errs27 = errors;if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostPortEnd",schemaPath:"#/components/schemas/PortBinding/properties/hostPortEnd/type",keyword:"type",params:{type: "integer"},message:"must be integer"}];return false;}if(errors === _errs27){if((typeof data11 == "number") && (isFinite(data11))){if(data11 > 65535 || isNaN(data11)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostPortEnd",schemaPath:"#/components/schemas/PortBinding/properties/hostPortEnd/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535"}];return false;}else {if(data11 < 0 || isNaN(data11)){validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1+"/hostPortEnd",schemaPath:"#/components/schemas/PortBinding/properties/hostPortEnd/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0"}];return false;}}}}var valid5 = _errs27 === errors;}else {var valid5 = true;}}}}}}}}else {validate13.errors = [{instancePath:instancePath+"/portBindings/" + i1,schemaPath:"#/components/schemas/PortBinding/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid3 = _errs15 === errors;if(!valid3){break;}}}}else {validate13.errors = [{instancePath:instancePath+"/portBindings",schemaPath:"#/properties/portBindings/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs13 === errors;}else {var valid0 = true;}if(valid0){if(data.aliases !== undefined){let data12 = data.aliases;const _errs29 = errors;if(errors === _errs29){if(Array.isArray(data12)){if(data12.length > 64){validate13.errors = [{instancePath:instancePath+"/aliases",schemaPath:"#/properties/aliases/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];return false;}else {var valid6 = true;const len2 = data12.length;for(let i2=0; i2<len2; i2++){let data13 = data12[i2];const _errs31 = errors;if(errors === _errs31){if(typeof data13 === "string"){if(!pattern4.test(data13)){validate13.errors = [{instancePath:instancePath+"/aliases/" + i2,schemaPath:"#/properties/aliases/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"+"\""}];return false;}}else {validate13.errors = [{instancePath:instancePath+"/aliases/" + i2,schemaPath:"#/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid6 = _errs31 === errors;if(!valid6){break;}}}}else {validate13.errors = [{instancePath:instancePath+"/aliases",schemaPath:"#/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs29 === errors;}else {var valid0 = true;}if(valid0){if(data.ipv4Address !== undefined){let data14 = data.ipv4Address;const _errs33 = errors;if(errors === _errs33){if(typeof data14 === "string"){if(func2(data14) > 64){validate13.errors = [{instancePath:instancePath+"/ipv4Address",schemaPath:"#/properties/ipv4Address/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data14)){validate13.errors = [{instancePath:instancePath+"/ipv4Address",schemaPath:"#/properties/ipv4Address/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate13.errors = [{instancePath:instancePath+"/ipv4Address",schemaPath:"#/properties/ipv4Address/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs33 === errors;}else {var valid0 = true;}if(valid0){if(data.ipv6Address !== undefined){let data15 = data.ipv6Address;const _errs35 = errors;if(errors === _errs35){if(typeof data15 === "string"){if(func2(data15) > 64){validate13.errors = [{instancePath:instancePath+"/ipv6Address",schemaPath:"#/properties/ipv6Address/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data15)){validate13.errors = [{instancePath:instancePath+"/ipv6Address",schemaPath:"#/properties/ipv6Address/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate13.errors = [{instancePath:instancePath+"/ipv6Address",schemaPath:"#/properties/ipv6Address/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs35 === errors;}else {var valid0 = true;}if(valid0){if(data.macAddress !== undefined){let data16 = data.macAddress;const _errs37 = errors;if(errors === _errs37){if(typeof data16 === "string"){if(!pattern17.test(data16)){validate13.errors = [{instancePath:instancePath+"/macAddress",schemaPath:"#/properties/macAddress/pattern",keyword:"pattern",params:{pattern: "^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$"},message:"must match pattern \""+"^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$"+"\""}];return false;}}else {validate13.errors = [{instancePath:instancePath+"/macAddress",schemaPath:"#/properties/macAddress/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs37 === errors;}else {var valid0 = true;}}}}}}}}}}else {validate13.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate13.errors = vErrors;return errors === 0;}export const SandboxCreate = validate14;const schema17 = {"type":"object","additionalProperties":false,"required":["containerId"],"properties":{"containerId":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},"hostname":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$"},"domainName":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$"},"extraHosts":{"type":"array","maxItems":256,"items":{"type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$"},"address":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"}}}},"dns":{"type":"array","maxItems":3,"items":{"type":"string","maxLength":64,"pattern":"^[0-9a-fA-F:.]+$"}},"dnsSearch":{"type":"array","maxItems":6,"items":{"type":"string","maxLength":253}},"dnsOptions":{"type":"array","maxItems":16,"items":{"type":"string","pattern":"^[a-z0-9-]+(:[0-9]+)?$"}},"useHostNetwork":{"type":"boolean"}}};const pattern19 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$", "u");const pattern20 = new RegExp("^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$", "u");const pattern24 = new RegExp("^[a-z0-9-]+(:[0-9]+)?$", "u");function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.containerId === undefined) && (missing0 = "containerId")){validate14.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];return false;}else {const _errs1 = errors;for(const key0 in data){if(!((((((((key0 === "containerId") || (key0 === "hostname")) || (key0 === "domainName")) || (key0 === "extraHosts")) || (key0 === "dns")) || (key0 === "dnsSearch")) || (key0 === "dnsOptions")) || (key0 === "useHostNetwork"))){validate14.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];return false;break;}}if(_errs1 === errors){if(data.containerId !== undefined){let data0 = data.containerId;const _errs2 = errors;if(errors === _errs2){if(typeof data0 === "string"){if(!pattern4.test(data0)){validate14.errors = [{instancePath:instancePath+"/containerId",schemaPath:"#/properties/containerId/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"+"\""}];return false;}}else {validate14.errors = [{instancePath:instancePath+"/containerId",schemaPath:"#/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs2 === errors;}else {var valid0 = true;}if(valid0){if(data.hostname !== undefined){let data1 = data.hostname;const _errs4 = errors;if(errors === _errs4){if(typeof data1 === "string"){if(!pattern19.test(data1)){validate14.errors = [{instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$"+"\""}];return false;}}else {validate14.errors = [{instancePath:instancePath+"/hostname",schemaPath:"#/properties/hostname/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs4 === errors;}else {var valid0 = true;}if(valid0){if(data.domainName !== undefined){let data2 = data.domainName;const _errs6 = errors;if(errors === _errs6){if(typeof data2 === "string"){if(!pattern20.test(data2)){validate14.errors = [{instancePath:instancePath+"/domainName",schemaPath:"#/properties/domainName/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$"+"\""}];return false;}}else {validate14.errors = [{instancePath:instancePath+"/domainName",schemaPath:"#/properties/domainName/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs6 === errors;}else {var valid0 = true;}if(valid0){if(data.extraHosts !== undefined){let data3 = data.extraHosts;const _errs8 = errors;if(errors === _errs8){if(Array.isArray(data3)){if(data3.length > 256){validate14.errors = [{instancePath:instancePath+"/extraHosts",schemaPath:"#/properties/extraHosts/maxItems",keyword:"maxItems",params:{limit: 256},message:"must NOT have more than 256 items"}];return false;}else {var valid1 = true;const len0 = data3.length;for(let i0=0; i0<len0; i0++){let data4 = data3[i0];const _errs10 = errors;if(errors === _errs10){if(data4 && typeof data4 == "object" && !Array.isArray(data4)){let missing1;if(((data4.name === undefined) && (missing1 = "name")) || ((data4.address === undefined) && (missing1 = "address"))){validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0,schemaPath:"#/properties/extraHosts/items/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];return false;}else {const _errs12 = errors;for(const key1 in data4){if(!((key1 === "name") || (key1 === "address"))){validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0,schemaPath:"#/properties/extraHosts/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties"}];return false;break;}}if(_errs12 === errors){if(data4.name !== undefined){let data5 = data4.name;const _errs13 = errors;if(errors === _errs13){if(typeof data5 === "string"){if(!pattern20.test(data5)){validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0+"/name",schemaPath:"#/properties/extraHosts/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$"+"\""}];return false;}}else {validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0+"/name",schemaPath:"#/properties/extraHosts/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid2 = _errs13 === errors;}else {var valid2 = true;}if(valid2){if(data4.address !== undefined){let data6 = data4.address;const _errs15 = errors;if(errors === _errs15){if(typeof data6 === "string"){if(func2(data6) > 64){validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0+"/address",schemaPath:"#/properties/extraHosts/items/properties/address/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data6)){validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0+"/address",schemaPath:"#/properties/extraHosts/items/properties/address/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0+"/address",schemaPath:"#/properties/extraHosts/items/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid2 = _errs15 === errors;}else {var valid2 = true;}}}}}else {validate14.errors = [{instancePath:instancePath+"/extraHosts/" + i0,schemaPath:"#/properties/extraHosts/items/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}var valid1 = _errs10 === errors;if(!valid1){break;}}}}else {validate14.errors = [{instancePath:instancePath+"/extraHosts",schemaPath:"#/properties/extraHosts/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs8 === errors;}else {var valid0 = true;}if(valid0){if(data.dns !== undefined){let data7 = data.dns;const _errs17 = errors;if(errors === _errs17){if(Array.isArray(data7)){if(data7.length > 3){validate14.errors = [{instancePath:instancePath+"/dns",schemaPath:"#/properties/dns/maxItems",keyword:"maxItems",params:{limit: 3},message:"must NOT have more than 3 items"}];return false;}else {var valid3 = true;const len1 = data7.length;for(let i1=0; i1<len1; i1++){let data8 = data7[i1];const _errs19 = errors;if(errors === _errs19){if(typeof data8 === "string"){if(func2(data8) > 64){validate14.errors = [{instancePath:instancePath+"/dns/" + i1,schemaPath:"#/properties/dns/items/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters"}];return false;}else {if(!pattern2.test(data8)){validate14.errors = [{instancePath:instancePath+"/dns/" + i1,schemaPath:"#/properties/dns/items/pattern",keyword:"pattern",params:{pattern: "^[0-9a-fA-F:.]+$"},message:"must match pattern \""+"^[0-9a-fA-F:.]+$"+"\""}];return false;}}}else {validate14.errors = [{instancePath:instancePath+"/dns/" + i1,schemaPath:"#/properties/dns/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid3 = _errs19 === errors;if(!valid3){break;}}}}else {validate14.errors = [{instancePath:instancePath+"/dns",schemaPath:"#/properties/dns/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs17 === errors;}else {var valid0 = true;}if(valid0){if(data.dnsSearch !== undefined){let data9 = data.dnsSearch;const _errs21 = errors;if(errors === _errs21){if(Array.isArray(data9)){if(data9.length > 6){validate14.errors = [{instancePath:instancePath+"/dnsSearch",schemaPath:"#/properties/dnsSearch/maxItems",keyword:"maxItems",params:{limit: 6},message:"must NOT have more than 6 items"}];return false;}else {var valid4 = true;const len2 = data9.length;for(let i2=0; i2<len2; i2++){let data10 = data9[i2];const _errs23 = errors;if(errors === _errs23){if(typeof data10 === "string"){if(func2(data10) > 253){validate14.errors = [{instancePath:instancePath+"/dnsSearch/" + i2,schemaPath:"#/properties/dnsSearch/items/maxLength",keyword:"maxLength",params:{limit: 253},message:"must NOT have more than 253 characters"}];return false;}}else {validate14.errors = [{instancePath:instancePath+"/dnsSearch/" + i2,schemaPath:"#/properties/dnsSearch/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid4 = _errs23 === errors;if(!valid4){break;}}}}else {validate14.errors = [{instancePath:instancePath+"/dnsSearch",schemaPath:"#/properties/dnsSearch/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs21 === errors;}else {var valid0 = true;}if(valid0){if(data.dnsOptions !== undefined){let data11 = data.dnsOptions;const _errs25 = errors;if(errors === _errs25){if(Array.isArray(data11)){if(data11.length > 16){validate14.errors = [{instancePath:instancePath+"/dnsOptions",schemaPath:"#/properties/dnsOptions/maxItems",keyword:"maxItems",params:{limit: 16},message:"must NOT have more than 16 items"}];return false;}else {var valid5 = true;const len3 = data11.length;for(let i3=0; i3<len3; i3++){let data12 = data11[i3];const _errs27 = errors;if(errors === _errs27){if(typeof data12 === "string"){if(!pattern24.test(data12)){validate14.errors = [{instancePath:instancePath+"/dnsOptions/" + i3,schemaPath:"#/properties/dnsOptions/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9-]+(:[0-9]+)?$"},message:"must match pattern \""+"^[a-z0-9-]+(:[0-9]+)?$"+"\""}];return false;}}else {validate14.errors = [{instancePath:instancePath+"/dnsOptions/" + i3,schemaPath:"#/properties/dnsOptions/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid5 = _errs27 === errors;if(!valid5){break;}}}}else {validate14.errors = [{instancePath:instancePath+"/dnsOptions",schemaPath:"#/properties/dnsOptions/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs25 === errors;}else {var valid0 = true;}if(valid0){if(data.useHostNetwork !== undefined){const _errs29 = errors;if(typeof data.useHostNetwork !== "boolean"){validate14.errors = [{instancePath:instancePath+"/useHostNetwork",schemaPath:"#/properties/useHostNetwork/type",keyword:"type",params:{type: "boolean"},message:"must be boolean"}];return false;}var valid0 = _errs29 === errors;}else {var valid0 = true;}}}}}}}}}}}else {validate14.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate14.errors = vErrors;return errors === 0;}export const Join = validate15;const schema18 = {"type":"object","additionalProperties":false,"required":["sandbox"],"properties":{"sandbox":{"type":"string","minLength":1,"maxLength":128},"aliases":{"type":"array","maxItems":64,"items":{"type":"string","pattern":"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"}}}};function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.sandbox === undefined) && (missing0 = "sandbox")){validate15.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];return false;}else {const _errs1 = errors;for(const key0 in data){if(!((key0 === "sandbox") || (key0 === "aliases"))){validate15.errors = [{instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties"}];return false;break;}}if(_errs1 === errors){if(data.sandbox !== undefined){let data0 = data.sandbox;const _errs2 = errors;if(errors === _errs2){if(typeof data0 === "string"){if(func2(data0) > 128){validate15.errors = [{instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/maxLength",keyword:"maxLength",params:{limit: 128},message:"must NOT have more than 128 characters"}];return false;}else {if(func2(data0) < 1){validate15.errors = [{instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters"}];return false;}}}else {validate15.errors = [{instancePath:instancePath+"/sandbox",schemaPath:"#/properties/sandbox/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid0 = _errs2 === errors;}else {var valid0 = true;}if(valid0){if(data.aliases !== undefined){let data1 = data.aliases;const _errs4 = errors;if(errors === _errs4){if(Array.isArray(data1)){if(data1.length > 64){validate15.errors = [{instancePath:instancePath+"/aliases",schemaPath:"#/properties/aliases/maxItems",keyword:"maxItems",params:{limit: 64},message:"must NOT have more than 64 items"}];return false;}else {var valid1 = true;const len0 = data1.length;for(let i0=0; i0<len0; i0++){let data2 = data1[i0];const _errs6 = errors;if(errors === _errs6){if(typeof data2 === "string"){if(!pattern4.test(data2)){validate15.errors = [{instancePath:instancePath+"/aliases/" + i0,schemaPath:"#/properties/aliases/items/pattern",keyword:"pattern",params:{pattern: "^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"},message:"must match pattern \""+"^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$"+"\""}];return false;}}else {validate15.errors = [{instancePath:instancePath+"/aliases/" + i0,schemaPath:"#/properties/aliases/items/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}}var valid1 = _errs6 === errors;if(!valid1){break;}}}}else {validate15.errors = [{instancePath:instancePath+"/aliases",schemaPath:"#/properties/aliases/type",keyword:"type",params:{type: "array"},message:"must be array"}];return false;}}var valid0 = _errs4 === errors;}else {var valid0 = true;}}}}}else {validate15.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate15.errors = vErrors;return errors === 0;}export const Error = validate16;const schema19 = {"type":"object","required":["error"],"properties":{"error":{"type":"object","required":["category","code","message"],"properties":{"category":{"type":"string"},"code":{"type":"string"},"message":{"type":"string"},"details":{"type":"object"}}}}};function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){let vErrors = null;let errors = 0;if(errors === 0){if(data && typeof data == "object" && !Array.isArray(data)){let missing0;if((data.error === undefined) && (missing0 = "error")){validate16.errors = [{instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: missing0},message:"must have required property '"+missing0+"'"}];return false;}else {if(data.error !== undefined){let data0 = data.error;const _errs1 = errors;if(errors === _errs1){if(data0 && typeof data0 == "object" && !Array.isArray(data0)){let missing1;if((((data0.category === undefined) && (missing1 = "category")) || ((data0.code === undefined) && (missing1 = "code"))) || ((data0.message === undefined) && (missing1 = "message"))){validate16.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/required",keyword:"required",params:{missingProperty: missing1},message:"must have required property '"+missing1+"'"}];return false;}else {if(data0.category !== undefined){const _errs3 = errors;if(typeof data0.category !== "string"){validate16.errors = [{instancePath:instancePath+"/error/category",schemaPath:"#/properties/error/properties/category/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}var valid1 = _errs3 === errors;}else {var valid1 = true;}if(valid1){if(data0.code !== undefined){const _errs5 = errors;if(typeof data0.code !== "string"){validate16.errors = [{instancePath:instancePath+"/error/code",schemaPath:"#/properties/error/properties/code/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}var valid1 = _errs5 === errors;}else {var valid1 = true;}if(valid1){if(data0.message !== undefined){const _errs7 = errors;if(typeof data0.message !== "string"){validate16.errors = [{instancePath:instancePath+"/error/message",schemaPath:"#/properties/error/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string"}];return false;}var valid1 = _errs7 === errors;}else {var valid1 = true;}if(valid1){if(data0.details !== undefined){let data4 = data0.details;const _errs9 = errors;if(!(data4 && typeof data4 == "object" && !Array.isArray(data4))){validate16.errors = [{instancePath:instancePath+"/error/details",schemaPath:"#/properties/error/properties/details/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}var valid1 = _errs9 === errors;}else {var valid1 = true;}}}}}}else {validate16.errors = [{instancePath:instancePath+"/error",schemaPath:"#/properties/error/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}}}}else {validate16.errors = [{instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object"}];return false;}}validate16.errors = vErrors;return errors === 0;}
+;('use strict')
+export const IpamPoolConfig = validate10
+const schema11 = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    subnet: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' },
+    ipRange: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' },
+    gateway: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+    auxAddresses: {
+      type: 'object',
+      additionalProperties: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+      maxProperties: 256,
+    },
+  },
+}
+const func2 = codePoints
+const pattern0 = new RegExp('^[0-9a-fA-F:.]+/[0-9]{1,3}$', 'u')
+const pattern2 = new RegExp('^[0-9a-fA-F:.]+$', 'u')
+function validate10(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      const _errs1 = errors
+      for (const key0 in data) {
+        if (!(
+          key0 === 'subnet' ||
+          key0 === 'ipRange' ||
+          key0 === 'gateway' ||
+          key0 === 'auxAddresses'
+        )) {
+          validate10.errors = [
+            {
+              instancePath,
+              schemaPath: '#/additionalProperties',
+              keyword: 'additionalProperties',
+              params: { additionalProperty: key0 },
+              message: 'must NOT have additional properties',
+            },
+          ]
+          return false
+          break
+        }
+      }
+      if (_errs1 === errors) {
+        if (data.subnet !== undefined) {
+          let data0 = data.subnet
+          const _errs2 = errors
+          if (errors === _errs2) {
+            if (typeof data0 === 'string') {
+              if (func2(data0) > 64) {
+                validate10.errors = [
+                  {
+                    instancePath: instancePath + '/subnet',
+                    schemaPath: '#/properties/subnet/maxLength',
+                    keyword: 'maxLength',
+                    params: { limit: 64 },
+                    message: 'must NOT have more than 64 characters',
+                  },
+                ]
+                return false
+              } else {
+                if (!pattern0.test(data0)) {
+                  validate10.errors = [
+                    {
+                      instancePath: instancePath + '/subnet',
+                      schemaPath: '#/properties/subnet/pattern',
+                      keyword: 'pattern',
+                      params: { pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' },
+                      message: 'must match pattern "' + '^[0-9a-fA-F:.]+/[0-9]{1,3}$' + '"',
+                    },
+                  ]
+                  return false
+                }
+              }
+            } else {
+              validate10.errors = [
+                {
+                  instancePath: instancePath + '/subnet',
+                  schemaPath: '#/properties/subnet/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                },
+              ]
+              return false
+            }
+          }
+          var valid0 = _errs2 === errors
+        } else {
+          var valid0 = true
+        }
+        if (valid0) {
+          if (data.ipRange !== undefined) {
+            let data1 = data.ipRange
+            const _errs4 = errors
+            if (errors === _errs4) {
+              if (typeof data1 === 'string') {
+                if (func2(data1) > 64) {
+                  validate10.errors = [
+                    {
+                      instancePath: instancePath + '/ipRange',
+                      schemaPath: '#/properties/ipRange/maxLength',
+                      keyword: 'maxLength',
+                      params: { limit: 64 },
+                      message: 'must NOT have more than 64 characters',
+                    },
+                  ]
+                  return false
+                } else {
+                  if (!pattern0.test(data1)) {
+                    validate10.errors = [
+                      {
+                        instancePath: instancePath + '/ipRange',
+                        schemaPath: '#/properties/ipRange/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$' },
+                        message: 'must match pattern "' + '^[0-9a-fA-F:.]+/[0-9]{1,3}$' + '"',
+                      },
+                    ]
+                    return false
+                  }
+                }
+              } else {
+                validate10.errors = [
+                  {
+                    instancePath: instancePath + '/ipRange',
+                    schemaPath: '#/properties/ipRange/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                  },
+                ]
+                return false
+              }
+            }
+            var valid0 = _errs4 === errors
+          } else {
+            var valid0 = true
+          }
+          if (valid0) {
+            if (data.gateway !== undefined) {
+              let data2 = data.gateway
+              const _errs6 = errors
+              if (errors === _errs6) {
+                if (typeof data2 === 'string') {
+                  if (func2(data2) > 64) {
+                    validate10.errors = [
+                      {
+                        instancePath: instancePath + '/gateway',
+                        schemaPath: '#/properties/gateway/maxLength',
+                        keyword: 'maxLength',
+                        params: { limit: 64 },
+                        message: 'must NOT have more than 64 characters',
+                      },
+                    ]
+                    return false
+                  } else {
+                    if (!pattern2.test(data2)) {
+                      validate10.errors = [
+                        {
+                          instancePath: instancePath + '/gateway',
+                          schemaPath: '#/properties/gateway/pattern',
+                          keyword: 'pattern',
+                          params: { pattern: '^[0-9a-fA-F:.]+$' },
+                          message: 'must match pattern "' + '^[0-9a-fA-F:.]+$' + '"',
+                        },
+                      ]
+                      return false
+                    }
+                  }
+                } else {
+                  validate10.errors = [
+                    {
+                      instancePath: instancePath + '/gateway',
+                      schemaPath: '#/properties/gateway/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    },
+                  ]
+                  return false
+                }
+              }
+              var valid0 = _errs6 === errors
+            } else {
+              var valid0 = true
+            }
+            if (valid0) {
+              if (data.auxAddresses !== undefined) {
+                let data3 = data.auxAddresses
+                const _errs8 = errors
+                if (errors === _errs8) {
+                  if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
+                    if (Object.keys(data3).length > 256) {
+                      validate10.errors = [
+                        {
+                          instancePath: instancePath + '/auxAddresses',
+                          schemaPath: '#/properties/auxAddresses/maxProperties',
+                          keyword: 'maxProperties',
+                          params: { limit: 256 },
+                          message: 'must NOT have more than 256 properties',
+                        },
+                      ]
+                      return false
+                    } else {
+                      for (const key1 in data3) {
+                        let data4 = data3[key1]
+                        const _errs11 = errors
+                        if (errors === _errs11) {
+                          if (typeof data4 === 'string') {
+                            if (func2(data4) > 64) {
+                              validate10.errors = [
+                                {
+                                  instancePath:
+                                    instancePath +
+                                    '/auxAddresses/' +
+                                    key1.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                  schemaPath:
+                                    '#/properties/auxAddresses/additionalProperties/maxLength',
+                                  keyword: 'maxLength',
+                                  params: { limit: 64 },
+                                  message: 'must NOT have more than 64 characters',
+                                },
+                              ]
+                              return false
+                            } else {
+                              if (!pattern2.test(data4)) {
+                                validate10.errors = [
+                                  {
+                                    instancePath:
+                                      instancePath +
+                                      '/auxAddresses/' +
+                                      key1.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                    schemaPath:
+                                      '#/properties/auxAddresses/additionalProperties/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                    message: 'must match pattern "' + '^[0-9a-fA-F:.]+$' + '"',
+                                  },
+                                ]
+                                return false
+                              }
+                            }
+                          } else {
+                            validate10.errors = [
+                              {
+                                instancePath:
+                                  instancePath +
+                                  '/auxAddresses/' +
+                                  key1.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                schemaPath: '#/properties/auxAddresses/additionalProperties/type',
+                                keyword: 'type',
+                                params: { type: 'string' },
+                                message: 'must be string',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                        var valid1 = _errs11 === errors
+                        if (!valid1) {
+                          break
+                        }
+                      }
+                    }
+                  } else {
+                    validate10.errors = [
+                      {
+                        instancePath: instancePath + '/auxAddresses',
+                        schemaPath: '#/properties/auxAddresses/type',
+                        keyword: 'type',
+                        params: { type: 'object' },
+                        message: 'must be object',
+                      },
+                    ]
+                    return false
+                  }
+                }
+                var valid0 = _errs8 === errors
+              } else {
+                var valid0 = true
+              }
+            }
+          }
+        }
+      }
+    } else {
+      validate10.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate10.errors = vErrors
+  return errors === 0
+}
+export const NetworkCreate = validate11
+const schema12 = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+    driver: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+    ipam: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        driver: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+        config: {
+          type: 'array',
+          maxItems: 8,
+          items: { $ref: '#/components/schemas/IpamPoolConfig' },
+        },
+      },
+    },
+    options: {
+      type: 'object',
+      additionalProperties: { type: 'string', maxLength: 4096 },
+      maxProperties: 256,
+    },
+    labels: {
+      type: 'object',
+      additionalProperties: { type: 'string', maxLength: 4096 },
+      maxProperties: 256,
+    },
+    internal: { type: 'boolean' },
+    ipv6: { type: 'boolean' },
+    attachable: { type: 'boolean' },
+  },
+}
+const pattern4 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$', 'u')
+const pattern5 = new RegExp('^[a-z][a-z0-9_-]{0,63}$', 'u')
+function validate11(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      let missing0
+      if (data.name === undefined && (missing0 = 'name')) {
+        validate11.errors = [
+          {
+            instancePath,
+            schemaPath: '#/required',
+            keyword: 'required',
+            params: { missingProperty: missing0 },
+            message: "must have required property '" + missing0 + "'",
+          },
+        ]
+        return false
+      } else {
+        const _errs1 = errors
+        for (const key0 in data) {
+          if (!(
+            key0 === 'name' ||
+            key0 === 'driver' ||
+            key0 === 'ipam' ||
+            key0 === 'options' ||
+            key0 === 'labels' ||
+            key0 === 'internal' ||
+            key0 === 'ipv6' ||
+            key0 === 'attachable'
+          )) {
+            validate11.errors = [
+              {
+                instancePath,
+                schemaPath: '#/additionalProperties',
+                keyword: 'additionalProperties',
+                params: { additionalProperty: key0 },
+                message: 'must NOT have additional properties',
+              },
+            ]
+            return false
+            break
+          }
+        }
+        if (_errs1 === errors) {
+          if (data.name !== undefined) {
+            let data0 = data.name
+            const _errs2 = errors
+            if (errors === _errs2) {
+              if (typeof data0 === 'string') {
+                if (!pattern4.test(data0)) {
+                  validate11.errors = [
+                    {
+                      instancePath: instancePath + '/name',
+                      schemaPath: '#/properties/name/pattern',
+                      keyword: 'pattern',
+                      params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+                      message: 'must match pattern "' + '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' + '"',
+                    },
+                  ]
+                  return false
+                }
+              } else {
+                validate11.errors = [
+                  {
+                    instancePath: instancePath + '/name',
+                    schemaPath: '#/properties/name/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                  },
+                ]
+                return false
+              }
+            }
+            var valid0 = _errs2 === errors
+          } else {
+            var valid0 = true
+          }
+          if (valid0) {
+            if (data.driver !== undefined) {
+              let data1 = data.driver
+              const _errs4 = errors
+              if (errors === _errs4) {
+                if (typeof data1 === 'string') {
+                  if (!pattern5.test(data1)) {
+                    validate11.errors = [
+                      {
+                        instancePath: instancePath + '/driver',
+                        schemaPath: '#/properties/driver/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+                        message: 'must match pattern "' + '^[a-z][a-z0-9_-]{0,63}$' + '"',
+                      },
+                    ]
+                    return false
+                  }
+                } else {
+                  validate11.errors = [
+                    {
+                      instancePath: instancePath + '/driver',
+                      schemaPath: '#/properties/driver/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    },
+                  ]
+                  return false
+                }
+              }
+              var valid0 = _errs4 === errors
+            } else {
+              var valid0 = true
+            }
+            if (valid0) {
+              if (data.ipam !== undefined) {
+                let data2 = data.ipam
+                const _errs6 = errors
+                if (errors === _errs6) {
+                  if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
+                    const _errs8 = errors
+                    for (const key1 in data2) {
+                      if (!(key1 === 'driver' || key1 === 'config')) {
+                        validate11.errors = [
+                          {
+                            instancePath: instancePath + '/ipam',
+                            schemaPath: '#/properties/ipam/additionalProperties',
+                            keyword: 'additionalProperties',
+                            params: { additionalProperty: key1 },
+                            message: 'must NOT have additional properties',
+                          },
+                        ]
+                        return false
+                        break
+                      }
+                    }
+                    if (_errs8 === errors) {
+                      if (data2.driver !== undefined) {
+                        let data3 = data2.driver
+                        const _errs9 = errors
+                        if (errors === _errs9) {
+                          if (typeof data3 === 'string') {
+                            if (!pattern5.test(data3)) {
+                              validate11.errors = [
+                                {
+                                  instancePath: instancePath + '/ipam/driver',
+                                  schemaPath: '#/properties/ipam/properties/driver/pattern',
+                                  keyword: 'pattern',
+                                  params: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+                                  message: 'must match pattern "' + '^[a-z][a-z0-9_-]{0,63}$' + '"',
+                                },
+                              ]
+                              return false
+                            }
+                          } else {
+                            validate11.errors = [
+                              {
+                                instancePath: instancePath + '/ipam/driver',
+                                schemaPath: '#/properties/ipam/properties/driver/type',
+                                keyword: 'type',
+                                params: { type: 'string' },
+                                message: 'must be string',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                        var valid1 = _errs9 === errors
+                      } else {
+                        var valid1 = true
+                      }
+                      if (valid1) {
+                        if (data2.config !== undefined) {
+                          let data4 = data2.config
+                          const _errs11 = errors
+                          if (errors === _errs11) {
+                            if (Array.isArray(data4)) {
+                              if (data4.length > 8) {
+                                validate11.errors = [
+                                  {
+                                    instancePath: instancePath + '/ipam/config',
+                                    schemaPath: '#/properties/ipam/properties/config/maxItems',
+                                    keyword: 'maxItems',
+                                    params: { limit: 8 },
+                                    message: 'must NOT have more than 8 items',
+                                  },
+                                ]
+                                return false
+                              } else {
+                                var valid2 = true
+                                const len0 = data4.length
+                                for (let i0 = 0; i0 < len0; i0++) {
+                                  let data5 = data4[i0]
+                                  const _errs13 = errors
+                                  const _errs14 = errors
+                                  if (errors === _errs14) {
+                                    if (
+                                      data5 &&
+                                      typeof data5 == 'object' &&
+                                      !Array.isArray(data5)
+                                    ) {
+                                      const _errs16 = errors
+                                      for (const key2 in data5) {
+                                        if (!(
+                                          key2 === 'subnet' ||
+                                          key2 === 'ipRange' ||
+                                          key2 === 'gateway' ||
+                                          key2 === 'auxAddresses'
+                                        )) {
+                                          validate11.errors = [
+                                            {
+                                              instancePath: instancePath + '/ipam/config/' + i0,
+                                              schemaPath:
+                                                '#/components/schemas/IpamPoolConfig/additionalProperties',
+                                              keyword: 'additionalProperties',
+                                              params: { additionalProperty: key2 },
+                                              message: 'must NOT have additional properties',
+                                            },
+                                          ]
+                                          return false
+                                          break
+                                        }
+                                      }
+                                      if (_errs16 === errors) {
+                                        if (data5.subnet !== undefined) {
+                                          let data6 = data5.subnet
+                                          const _errs17 = errors
+                                          if (errors === _errs17) {
+                                            if (typeof data6 === 'string') {
+                                              if (func2(data6) > 64) {
+                                                validate11.errors = [
+                                                  {
+                                                    instancePath:
+                                                      instancePath +
+                                                      '/ipam/config/' +
+                                                      i0 +
+                                                      '/subnet',
+                                                    schemaPath:
+                                                      '#/components/schemas/IpamPoolConfig/properties/subnet/maxLength',
+                                                    keyword: 'maxLength',
+                                                    params: { limit: 64 },
+                                                    message:
+                                                      'must NOT have more than 64 characters',
+                                                  },
+                                                ]
+                                                return false
+                                              } else {
+                                                if (!pattern0.test(data6)) {
+                                                  validate11.errors = [
+                                                    {
+                                                      instancePath:
+                                                        instancePath +
+                                                        '/ipam/config/' +
+                                                        i0 +
+                                                        '/subnet',
+                                                      schemaPath:
+                                                        '#/components/schemas/IpamPoolConfig/properties/subnet/pattern',
+                                                      keyword: 'pattern',
+                                                      params: {
+                                                        pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
+                                                      },
+                                                      message:
+                                                        'must match pattern "' +
+                                                        '^[0-9a-fA-F:.]+/[0-9]{1,3}$' +
+                                                        '"',
+                                                    },
+                                                  ]
+                                                  return false
+                                                }
+                                              }
+                                            } else {
+                                              validate11.errors = [
+                                                {
+                                                  instancePath:
+                                                    instancePath + '/ipam/config/' + i0 + '/subnet',
+                                                  schemaPath:
+                                                    '#/components/schemas/IpamPoolConfig/properties/subnet/type',
+                                                  keyword: 'type',
+                                                  params: { type: 'string' },
+                                                  message: 'must be string',
+                                                },
+                                              ]
+                                              return false
+                                            }
+                                          }
+                                          var valid4 = _errs17 === errors
+                                        } else {
+                                          var valid4 = true
+                                        }
+                                        if (valid4) {
+                                          if (data5.ipRange !== undefined) {
+                                            let data7 = data5.ipRange
+                                            const _errs19 = errors
+                                            if (errors === _errs19) {
+                                              if (typeof data7 === 'string') {
+                                                if (func2(data7) > 64) {
+                                                  validate11.errors = [
+                                                    {
+                                                      instancePath:
+                                                        instancePath +
+                                                        '/ipam/config/' +
+                                                        i0 +
+                                                        '/ipRange',
+                                                      schemaPath:
+                                                        '#/components/schemas/IpamPoolConfig/properties/ipRange/maxLength',
+                                                      keyword: 'maxLength',
+                                                      params: { limit: 64 },
+                                                      message:
+                                                        'must NOT have more than 64 characters',
+                                                    },
+                                                  ]
+                                                  return false
+                                                } else {
+                                                  if (!pattern0.test(data7)) {
+                                                    validate11.errors = [
+                                                      {
+                                                        instancePath:
+                                                          instancePath +
+                                                          '/ipam/config/' +
+                                                          i0 +
+                                                          '/ipRange',
+                                                        schemaPath:
+                                                          '#/components/schemas/IpamPoolConfig/properties/ipRange/pattern',
+                                                        keyword: 'pattern',
+                                                        params: {
+                                                          pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
+                                                        },
+                                                        message:
+                                                          'must match pattern "' +
+                                                          '^[0-9a-fA-F:.]+/[0-9]{1,3}$' +
+                                                          '"',
+                                                      },
+                                                    ]
+                                                    return false
+                                                  }
+                                                }
+                                              } else {
+                                                validate11.errors = [
+                                                  {
+                                                    instancePath:
+                                                      instancePath +
+                                                      '/ipam/config/' +
+                                                      i0 +
+                                                      '/ipRange',
+                                                    schemaPath:
+                                                      '#/components/schemas/IpamPoolConfig/properties/ipRange/type',
+                                                    keyword: 'type',
+                                                    params: { type: 'string' },
+                                                    message: 'must be string',
+                                                  },
+                                                ]
+                                                return false
+                                              }
+                                            }
+                                            var valid4 = _errs19 === errors
+                                          } else {
+                                            var valid4 = true
+                                          }
+                                          if (valid4) {
+                                            if (data5.gateway !== undefined) {
+                                              let data8 = data5.gateway
+                                              const _errs21 = errors
+                                              if (errors === _errs21) {
+                                                if (typeof data8 === 'string') {
+                                                  if (func2(data8) > 64) {
+                                                    validate11.errors = [
+                                                      {
+                                                        instancePath:
+                                                          instancePath +
+                                                          '/ipam/config/' +
+                                                          i0 +
+                                                          '/gateway',
+                                                        schemaPath:
+                                                          '#/components/schemas/IpamPoolConfig/properties/gateway/maxLength',
+                                                        keyword: 'maxLength',
+                                                        params: { limit: 64 },
+                                                        message:
+                                                          'must NOT have more than 64 characters',
+                                                      },
+                                                    ]
+                                                    return false
+                                                  } else {
+                                                    if (!pattern2.test(data8)) {
+                                                      validate11.errors = [
+                                                        {
+                                                          instancePath:
+                                                            instancePath +
+                                                            '/ipam/config/' +
+                                                            i0 +
+                                                            '/gateway',
+                                                          schemaPath:
+                                                            '#/components/schemas/IpamPoolConfig/properties/gateway/pattern',
+                                                          keyword: 'pattern',
+                                                          params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                                          message:
+                                                            'must match pattern "' +
+                                                            '^[0-9a-fA-F:.]+$' +
+                                                            '"',
+                                                        },
+                                                      ]
+                                                      return false
+                                                    }
+                                                  }
+                                                } else {
+                                                  validate11.errors = [
+                                                    {
+                                                      instancePath:
+                                                        instancePath +
+                                                        '/ipam/config/' +
+                                                        i0 +
+                                                        '/gateway',
+                                                      schemaPath:
+                                                        '#/components/schemas/IpamPoolConfig/properties/gateway/type',
+                                                      keyword: 'type',
+                                                      params: { type: 'string' },
+                                                      message: 'must be string',
+                                                    },
+                                                  ]
+                                                  return false
+                                                }
+                                              }
+                                              var valid4 = _errs21 === errors
+                                            } else {
+                                              var valid4 = true
+                                            }
+                                            if (valid4) {
+                                              if (data5.auxAddresses !== undefined) {
+                                                let data9 = data5.auxAddresses
+                                                const _errs23 = errors
+                                                if (errors === _errs23) {
+                                                  if (
+                                                    data9 &&
+                                                    typeof data9 == 'object' &&
+                                                    !Array.isArray(data9)
+                                                  ) {
+                                                    if (Object.keys(data9).length > 256) {
+                                                      validate11.errors = [
+                                                        {
+                                                          instancePath:
+                                                            instancePath +
+                                                            '/ipam/config/' +
+                                                            i0 +
+                                                            '/auxAddresses',
+                                                          schemaPath:
+                                                            '#/components/schemas/IpamPoolConfig/properties/auxAddresses/maxProperties',
+                                                          keyword: 'maxProperties',
+                                                          params: { limit: 256 },
+                                                          message:
+                                                            'must NOT have more than 256 properties',
+                                                        },
+                                                      ]
+                                                      return false
+                                                    } else {
+                                                      for (const key3 in data9) {
+                                                        let data10 = data9[key3]
+                                                        const _errs26 = errors
+                                                        if (errors === _errs26) {
+                                                          if (typeof data10 === 'string') {
+                                                            if (func2(data10) > 64) {
+                                                              validate11.errors = [
+                                                                {
+                                                                  instancePath:
+                                                                    instancePath +
+                                                                    '/ipam/config/' +
+                                                                    i0 +
+                                                                    '/auxAddresses/' +
+                                                                    key3
+                                                                      .replace(/~/g, '~0')
+                                                                      .replace(/\//g, '~1'),
+                                                                  schemaPath:
+                                                                    '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/maxLength',
+                                                                  keyword: 'maxLength',
+                                                                  params: { limit: 64 },
+                                                                  message:
+                                                                    'must NOT have more than 64 characters',
+                                                                },
+                                                              ]
+                                                              return false
+                                                            } else {
+                                                              if (!pattern2.test(data10)) {
+                                                                validate11.errors = [
+                                                                  {
+                                                                    instancePath:
+                                                                      instancePath +
+                                                                      '/ipam/config/' +
+                                                                      i0 +
+                                                                      '/auxAddresses/' +
+                                                                      key3
+                                                                        .replace(/~/g, '~0')
+                                                                        .replace(/\//g, '~1'),
+                                                                    schemaPath:
+                                                                      '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/pattern',
+                                                                    keyword: 'pattern',
+                                                                    params: {
+                                                                      pattern: '^[0-9a-fA-F:.]+$',
+                                                                    },
+                                                                    message:
+                                                                      'must match pattern "' +
+                                                                      '^[0-9a-fA-F:.]+$' +
+                                                                      '"',
+                                                                  },
+                                                                ]
+                                                                return false
+                                                              }
+                                                            }
+                                                          } else {
+                                                            validate11.errors = [
+                                                              {
+                                                                instancePath:
+                                                                  instancePath +
+                                                                  '/ipam/config/' +
+                                                                  i0 +
+                                                                  '/auxAddresses/' +
+                                                                  key3
+                                                                    .replace(/~/g, '~0')
+                                                                    .replace(/\//g, '~1'),
+                                                                schemaPath:
+                                                                  '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/type',
+                                                                keyword: 'type',
+                                                                params: { type: 'string' },
+                                                                message: 'must be string',
+                                                              },
+                                                            ]
+                                                            return false
+                                                          }
+                                                        }
+                                                        var valid5 = _errs26 === errors
+                                                        if (!valid5) {
+                                                          break
+                                                        }
+                                                      }
+                                                    }
+                                                  } else {
+                                                    validate11.errors = [
+                                                      {
+                                                        instancePath:
+                                                          instancePath +
+                                                          '/ipam/config/' +
+                                                          i0 +
+                                                          '/auxAddresses',
+                                                        schemaPath:
+                                                          '#/components/schemas/IpamPoolConfig/properties/auxAddresses/type',
+                                                        keyword: 'type',
+                                                        params: { type: 'object' },
+                                                        message: 'must be object',
+                                                      },
+                                                    ]
+                                                    return false
+                                                  }
+                                                }
+                                                var valid4 = _errs23 === errors
+                                              } else {
+                                                var valid4 = true
+                                              }
+                                            }
+                                          }
+                                        }
+                                      }
+                                    } else {
+                                      validate11.errors = [
+                                        {
+                                          instancePath: instancePath + '/ipam/config/' + i0,
+                                          schemaPath: '#/components/schemas/IpamPoolConfig/type',
+                                          keyword: 'type',
+                                          params: { type: 'object' },
+                                          message: 'must be object',
+                                        },
+                                      ]
+                                      return false
+                                    }
+                                  }
+                                  var valid2 = _errs13 === errors
+                                  if (!valid2) {
+                                    break
+                                  }
+                                }
+                              }
+                            } else {
+                              validate11.errors = [
+                                {
+                                  instancePath: instancePath + '/ipam/config',
+                                  schemaPath: '#/properties/ipam/properties/config/type',
+                                  keyword: 'type',
+                                  params: { type: 'array' },
+                                  message: 'must be array',
+                                },
+                              ]
+                              return false
+                            }
+                          }
+                          var valid1 = _errs11 === errors
+                        } else {
+                          var valid1 = true
+                        }
+                      }
+                    }
+                  } else {
+                    validate11.errors = [
+                      {
+                        instancePath: instancePath + '/ipam',
+                        schemaPath: '#/properties/ipam/type',
+                        keyword: 'type',
+                        params: { type: 'object' },
+                        message: 'must be object',
+                      },
+                    ]
+                    return false
+                  }
+                }
+                var valid0 = _errs6 === errors
+              } else {
+                var valid0 = true
+              }
+              if (valid0) {
+                if (data.options !== undefined) {
+                  let data11 = data.options
+                  const _errs28 = errors
+                  if (errors === _errs28) {
+                    if (data11 && typeof data11 == 'object' && !Array.isArray(data11)) {
+                      if (Object.keys(data11).length > 256) {
+                        validate11.errors = [
+                          {
+                            instancePath: instancePath + '/options',
+                            schemaPath: '#/properties/options/maxProperties',
+                            keyword: 'maxProperties',
+                            params: { limit: 256 },
+                            message: 'must NOT have more than 256 properties',
+                          },
+                        ]
+                        return false
+                      } else {
+                        for (const key4 in data11) {
+                          let data12 = data11[key4]
+                          const _errs31 = errors
+                          if (errors === _errs31) {
+                            if (typeof data12 === 'string') {
+                              if (func2(data12) > 4096) {
+                                validate11.errors = [
+                                  {
+                                    instancePath:
+                                      instancePath +
+                                      '/options/' +
+                                      key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                    schemaPath:
+                                      '#/properties/options/additionalProperties/maxLength',
+                                    keyword: 'maxLength',
+                                    params: { limit: 4096 },
+                                    message: 'must NOT have more than 4096 characters',
+                                  },
+                                ]
+                                return false
+                              }
+                            } else {
+                              validate11.errors = [
+                                {
+                                  instancePath:
+                                    instancePath +
+                                    '/options/' +
+                                    key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                  schemaPath: '#/properties/options/additionalProperties/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
+                                },
+                              ]
+                              return false
+                            }
+                          }
+                          var valid6 = _errs31 === errors
+                          if (!valid6) {
+                            break
+                          }
+                        }
+                      }
+                    } else {
+                      validate11.errors = [
+                        {
+                          instancePath: instancePath + '/options',
+                          schemaPath: '#/properties/options/type',
+                          keyword: 'type',
+                          params: { type: 'object' },
+                          message: 'must be object',
+                        },
+                      ]
+                      return false
+                    }
+                  }
+                  var valid0 = _errs28 === errors
+                } else {
+                  var valid0 = true
+                }
+                if (valid0) {
+                  if (data.labels !== undefined) {
+                    let data13 = data.labels
+                    const _errs33 = errors
+                    if (errors === _errs33) {
+                      if (data13 && typeof data13 == 'object' && !Array.isArray(data13)) {
+                        if (Object.keys(data13).length > 256) {
+                          validate11.errors = [
+                            {
+                              instancePath: instancePath + '/labels',
+                              schemaPath: '#/properties/labels/maxProperties',
+                              keyword: 'maxProperties',
+                              params: { limit: 256 },
+                              message: 'must NOT have more than 256 properties',
+                            },
+                          ]
+                          return false
+                        } else {
+                          for (const key5 in data13) {
+                            let data14 = data13[key5]
+                            const _errs36 = errors
+                            if (errors === _errs36) {
+                              if (typeof data14 === 'string') {
+                                if (func2(data14) > 4096) {
+                                  validate11.errors = [
+                                    {
+                                      instancePath:
+                                        instancePath +
+                                        '/labels/' +
+                                        key5.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                      schemaPath:
+                                        '#/properties/labels/additionalProperties/maxLength',
+                                      keyword: 'maxLength',
+                                      params: { limit: 4096 },
+                                      message: 'must NOT have more than 4096 characters',
+                                    },
+                                  ]
+                                  return false
+                                }
+                              } else {
+                                validate11.errors = [
+                                  {
+                                    instancePath:
+                                      instancePath +
+                                      '/labels/' +
+                                      key5.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                    schemaPath: '#/properties/labels/additionalProperties/type',
+                                    keyword: 'type',
+                                    params: { type: 'string' },
+                                    message: 'must be string',
+                                  },
+                                ]
+                                return false
+                              }
+                            }
+                            var valid7 = _errs36 === errors
+                            if (!valid7) {
+                              break
+                            }
+                          }
+                        }
+                      } else {
+                        validate11.errors = [
+                          {
+                            instancePath: instancePath + '/labels',
+                            schemaPath: '#/properties/labels/type',
+                            keyword: 'type',
+                            params: { type: 'object' },
+                            message: 'must be object',
+                          },
+                        ]
+                        return false
+                      }
+                    }
+                    var valid0 = _errs33 === errors
+                  } else {
+                    var valid0 = true
+                  }
+                  if (valid0) {
+                    if (data.internal !== undefined) {
+                      const _errs38 = errors
+                      if (typeof data.internal !== 'boolean') {
+                        validate11.errors = [
+                          {
+                            instancePath: instancePath + '/internal',
+                            schemaPath: '#/properties/internal/type',
+                            keyword: 'type',
+                            params: { type: 'boolean' },
+                            message: 'must be boolean',
+                          },
+                        ]
+                        return false
+                      }
+                      var valid0 = _errs38 === errors
+                    } else {
+                      var valid0 = true
+                    }
+                    if (valid0) {
+                      if (data.ipv6 !== undefined) {
+                        const _errs40 = errors
+                        if (typeof data.ipv6 !== 'boolean') {
+                          validate11.errors = [
+                            {
+                              instancePath: instancePath + '/ipv6',
+                              schemaPath: '#/properties/ipv6/type',
+                              keyword: 'type',
+                              params: { type: 'boolean' },
+                              message: 'must be boolean',
+                            },
+                          ]
+                          return false
+                        }
+                        var valid0 = _errs40 === errors
+                      } else {
+                        var valid0 = true
+                      }
+                      if (valid0) {
+                        if (data.attachable !== undefined) {
+                          const _errs42 = errors
+                          if (typeof data.attachable !== 'boolean') {
+                            validate11.errors = [
+                              {
+                                instancePath: instancePath + '/attachable',
+                                schemaPath: '#/properties/attachable/type',
+                                keyword: 'type',
+                                params: { type: 'boolean' },
+                                message: 'must be boolean',
+                              },
+                            ]
+                            return false
+                          }
+                          var valid0 = _errs42 === errors
+                        } else {
+                          var valid0 = true
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    } else {
+      validate11.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate11.errors = vErrors
+  return errors === 0
+}
+export const PortBinding = validate12
+const schema14 = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['protocol', 'port'],
+  properties: {
+    protocol: { type: 'string', enum: ['tcp', 'udp', 'sctp'] },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
+    hostIp: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+    hostPort: { type: 'integer', minimum: 0, maximum: 65535 },
+    hostPortEnd: { type: 'integer', minimum: 0, maximum: 65535 },
+  },
+}
+function validate12(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      let missing0
+      if (
+        (data.protocol === undefined && (missing0 = 'protocol')) ||
+        (data.port === undefined && (missing0 = 'port'))
+      ) {
+        validate12.errors = [
+          {
+            instancePath,
+            schemaPath: '#/required',
+            keyword: 'required',
+            params: { missingProperty: missing0 },
+            message: "must have required property '" + missing0 + "'",
+          },
+        ]
+        return false
+      } else {
+        const _errs1 = errors
+        for (const key0 in data) {
+          if (!(
+            key0 === 'protocol' ||
+            key0 === 'port' ||
+            key0 === 'hostIp' ||
+            key0 === 'hostPort' ||
+            key0 === 'hostPortEnd'
+          )) {
+            validate12.errors = [
+              {
+                instancePath,
+                schemaPath: '#/additionalProperties',
+                keyword: 'additionalProperties',
+                params: { additionalProperty: key0 },
+                message: 'must NOT have additional properties',
+              },
+            ]
+            return false
+            break
+          }
+        }
+        if (_errs1 === errors) {
+          if (data.protocol !== undefined) {
+            let data0 = data.protocol
+            const _errs2 = errors
+            if (typeof data0 !== 'string') {
+              validate12.errors = [
+                {
+                  instancePath: instancePath + '/protocol',
+                  schemaPath: '#/properties/protocol/type',
+                  keyword: 'type',
+                  params: { type: 'string' },
+                  message: 'must be string',
+                },
+              ]
+              return false
+            }
+            if (!(data0 === 'tcp' || data0 === 'udp' || data0 === 'sctp')) {
+              validate12.errors = [
+                {
+                  instancePath: instancePath + '/protocol',
+                  schemaPath: '#/properties/protocol/enum',
+                  keyword: 'enum',
+                  params: { allowedValues: schema14.properties.protocol.enum },
+                  message: 'must be equal to one of the allowed values',
+                },
+              ]
+              return false
+            }
+            var valid0 = _errs2 === errors
+          } else {
+            var valid0 = true
+          }
+          if (valid0) {
+            if (data.port !== undefined) {
+              let data1 = data.port
+              const _errs4 = errors
+              if (!(typeof data1 == 'number' && !(data1 % 1) && !isNaN(data1) && isFinite(data1))) {
+                validate12.errors = [
+                  {
+                    instancePath: instancePath + '/port',
+                    schemaPath: '#/properties/port/type',
+                    keyword: 'type',
+                    params: { type: 'integer' },
+                    message: 'must be integer',
+                  },
+                ]
+                return false
+              }
+              if (errors === _errs4) {
+                if (typeof data1 == 'number' && isFinite(data1)) {
+                  if (data1 > 65535 || isNaN(data1)) {
+                    validate12.errors = [
+                      {
+                        instancePath: instancePath + '/port',
+                        schemaPath: '#/properties/port/maximum',
+                        keyword: 'maximum',
+                        params: { comparison: '<=', limit: 65535 },
+                        message: 'must be <= 65535',
+                      },
+                    ]
+                    return false
+                  } else {
+                    if (data1 < 1 || isNaN(data1)) {
+                      validate12.errors = [
+                        {
+                          instancePath: instancePath + '/port',
+                          schemaPath: '#/properties/port/minimum',
+                          keyword: 'minimum',
+                          params: { comparison: '>=', limit: 1 },
+                          message: 'must be >= 1',
+                        },
+                      ]
+                      return false
+                    }
+                  }
+                }
+              }
+              var valid0 = _errs4 === errors
+            } else {
+              var valid0 = true
+            }
+            if (valid0) {
+              if (data.hostIp !== undefined) {
+                let data2 = data.hostIp
+                const _errs6 = errors
+                if (errors === _errs6) {
+                  if (typeof data2 === 'string') {
+                    if (func2(data2) > 64) {
+                      validate12.errors = [
+                        {
+                          instancePath: instancePath + '/hostIp',
+                          schemaPath: '#/properties/hostIp/maxLength',
+                          keyword: 'maxLength',
+                          params: { limit: 64 },
+                          message: 'must NOT have more than 64 characters',
+                        },
+                      ]
+                      return false
+                    } else {
+                      if (!pattern2.test(data2)) {
+                        validate12.errors = [
+                          {
+                            instancePath: instancePath + '/hostIp',
+                            schemaPath: '#/properties/hostIp/pattern',
+                            keyword: 'pattern',
+                            params: { pattern: '^[0-9a-fA-F:.]+$' },
+                            message: 'must match pattern "' + '^[0-9a-fA-F:.]+$' + '"',
+                          },
+                        ]
+                        return false
+                      }
+                    }
+                  } else {
+                    validate12.errors = [
+                      {
+                        instancePath: instancePath + '/hostIp',
+                        schemaPath: '#/properties/hostIp/type',
+                        keyword: 'type',
+                        params: { type: 'string' },
+                        message: 'must be string',
+                      },
+                    ]
+                    return false
+                  }
+                }
+                var valid0 = _errs6 === errors
+              } else {
+                var valid0 = true
+              }
+              if (valid0) {
+                if (data.hostPort !== undefined) {
+                  let data3 = data.hostPort
+                  const _errs8 = errors
+                  if (!(
+                    typeof data3 == 'number' &&
+                    !(data3 % 1) &&
+                    !isNaN(data3) &&
+                    isFinite(data3)
+                  )) {
+                    validate12.errors = [
+                      {
+                        instancePath: instancePath + '/hostPort',
+                        schemaPath: '#/properties/hostPort/type',
+                        keyword: 'type',
+                        params: { type: 'integer' },
+                        message: 'must be integer',
+                      },
+                    ]
+                    return false
+                  }
+                  if (errors === _errs8) {
+                    if (typeof data3 == 'number' && isFinite(data3)) {
+                      if (data3 > 65535 || isNaN(data3)) {
+                        validate12.errors = [
+                          {
+                            instancePath: instancePath + '/hostPort',
+                            schemaPath: '#/properties/hostPort/maximum',
+                            keyword: 'maximum',
+                            params: { comparison: '<=', limit: 65535 },
+                            message: 'must be <= 65535',
+                          },
+                        ]
+                        return false
+                      } else {
+                        if (data3 < 0 || isNaN(data3)) {
+                          validate12.errors = [
+                            {
+                              instancePath: instancePath + '/hostPort',
+                              schemaPath: '#/properties/hostPort/minimum',
+                              keyword: 'minimum',
+                              params: { comparison: '>=', limit: 0 },
+                              message: 'must be >= 0',
+                            },
+                          ]
+                          return false
+                        }
+                      }
+                    }
+                  }
+                  var valid0 = _errs8 === errors
+                } else {
+                  var valid0 = true
+                }
+                if (valid0) {
+                  if (data.hostPortEnd !== undefined) {
+                    let data4 = data.hostPortEnd
+                    const _errs10 = errors
+                    if (!(
+                      typeof data4 == 'number' &&
+                      !(data4 % 1) &&
+                      !isNaN(data4) &&
+                      isFinite(data4)
+                    )) {
+                      validate12.errors = [
+                        {
+                          instancePath: instancePath + '/hostPortEnd',
+                          schemaPath: '#/properties/hostPortEnd/type',
+                          keyword: 'type',
+                          params: { type: 'integer' },
+                          message: 'must be integer',
+                        },
+                      ]
+                      return false
+                    }
+                    if (errors === _errs10) {
+                      if (typeof data4 == 'number' && isFinite(data4)) {
+                        if (data4 > 65535 || isNaN(data4)) {
+                          validate12.errors = [
+                            {
+                              instancePath: instancePath + '/hostPortEnd',
+                              schemaPath: '#/properties/hostPortEnd/maximum',
+                              keyword: 'maximum',
+                              params: { comparison: '<=', limit: 65535 },
+                              message: 'must be <= 65535',
+                            },
+                          ]
+                          return false
+                        } else {
+                          if (data4 < 0 || isNaN(data4)) {
+                            validate12.errors = [
+                              {
+                                instancePath: instancePath + '/hostPortEnd',
+                                schemaPath: '#/properties/hostPortEnd/minimum',
+                                keyword: 'minimum',
+                                params: { comparison: '>=', limit: 0 },
+                                message: 'must be >= 0',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                      }
+                    }
+                    var valid0 = _errs10 === errors
+                  } else {
+                    var valid0 = true
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    } else {
+      validate12.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate12.errors = vErrors
+  return errors === 0
+}
+export const EndpointCreate = validate13
+const schema15 = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+    exposedPorts: {
+      type: 'array',
+      maxItems: 1024,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['protocol', 'port'],
+        properties: {
+          protocol: { type: 'string', enum: ['tcp', 'udp', 'sctp'] },
+          port: { type: 'integer', minimum: 1, maximum: 65535 },
+        },
+      },
+    },
+    portBindings: {
+      type: 'array',
+      maxItems: 1024,
+      items: { $ref: '#/components/schemas/PortBinding' },
+    },
+    aliases: {
+      type: 'array',
+      maxItems: 64,
+      items: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+    },
+    ipv4Address: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+    ipv6Address: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+    macAddress: { type: 'string', pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' },
+  },
+}
+const pattern17 = new RegExp('^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$', 'u')
+function validate13(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      let missing0
+      if (data.name === undefined && (missing0 = 'name')) {
+        validate13.errors = [
+          {
+            instancePath,
+            schemaPath: '#/required',
+            keyword: 'required',
+            params: { missingProperty: missing0 },
+            message: "must have required property '" + missing0 + "'",
+          },
+        ]
+        return false
+      } else {
+        const _errs1 = errors
+        for (const key0 in data) {
+          if (!(
+            key0 === 'name' ||
+            key0 === 'exposedPorts' ||
+            key0 === 'portBindings' ||
+            key0 === 'aliases' ||
+            key0 === 'ipv4Address' ||
+            key0 === 'ipv6Address' ||
+            key0 === 'macAddress'
+          )) {
+            validate13.errors = [
+              {
+                instancePath,
+                schemaPath: '#/additionalProperties',
+                keyword: 'additionalProperties',
+                params: { additionalProperty: key0 },
+                message: 'must NOT have additional properties',
+              },
+            ]
+            return false
+            break
+          }
+        }
+        if (_errs1 === errors) {
+          if (data.name !== undefined) {
+            let data0 = data.name
+            const _errs2 = errors
+            if (errors === _errs2) {
+              if (typeof data0 === 'string') {
+                if (!pattern4.test(data0)) {
+                  validate13.errors = [
+                    {
+                      instancePath: instancePath + '/name',
+                      schemaPath: '#/properties/name/pattern',
+                      keyword: 'pattern',
+                      params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+                      message: 'must match pattern "' + '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' + '"',
+                    },
+                  ]
+                  return false
+                }
+              } else {
+                validate13.errors = [
+                  {
+                    instancePath: instancePath + '/name',
+                    schemaPath: '#/properties/name/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                  },
+                ]
+                return false
+              }
+            }
+            var valid0 = _errs2 === errors
+          } else {
+            var valid0 = true
+          }
+          if (valid0) {
+            if (data.exposedPorts !== undefined) {
+              let data1 = data.exposedPorts
+              const _errs4 = errors
+              if (errors === _errs4) {
+                if (Array.isArray(data1)) {
+                  if (data1.length > 1024) {
+                    validate13.errors = [
+                      {
+                        instancePath: instancePath + '/exposedPorts',
+                        schemaPath: '#/properties/exposedPorts/maxItems',
+                        keyword: 'maxItems',
+                        params: { limit: 1024 },
+                        message: 'must NOT have more than 1024 items',
+                      },
+                    ]
+                    return false
+                  } else {
+                    var valid1 = true
+                    const len0 = data1.length
+                    for (let i0 = 0; i0 < len0; i0++) {
+                      let data2 = data1[i0]
+                      const _errs6 = errors
+                      if (errors === _errs6) {
+                        if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
+                          let missing1
+                          if (
+                            (data2.protocol === undefined && (missing1 = 'protocol')) ||
+                            (data2.port === undefined && (missing1 = 'port'))
+                          ) {
+                            validate13.errors = [
+                              {
+                                instancePath: instancePath + '/exposedPorts/' + i0,
+                                schemaPath: '#/properties/exposedPorts/items/required',
+                                keyword: 'required',
+                                params: { missingProperty: missing1 },
+                                message: "must have required property '" + missing1 + "'",
+                              },
+                            ]
+                            return false
+                          } else {
+                            const _errs8 = errors
+                            for (const key1 in data2) {
+                              if (!(key1 === 'protocol' || key1 === 'port')) {
+                                validate13.errors = [
+                                  {
+                                    instancePath: instancePath + '/exposedPorts/' + i0,
+                                    schemaPath:
+                                      '#/properties/exposedPorts/items/additionalProperties',
+                                    keyword: 'additionalProperties',
+                                    params: { additionalProperty: key1 },
+                                    message: 'must NOT have additional properties',
+                                  },
+                                ]
+                                return false
+                                break
+                              }
+                            }
+                            if (_errs8 === errors) {
+                              if (data2.protocol !== undefined) {
+                                let data3 = data2.protocol
+                                const _errs9 = errors
+                                if (typeof data3 !== 'string') {
+                                  validate13.errors = [
+                                    {
+                                      instancePath:
+                                        instancePath + '/exposedPorts/' + i0 + '/protocol',
+                                      schemaPath:
+                                        '#/properties/exposedPorts/items/properties/protocol/type',
+                                      keyword: 'type',
+                                      params: { type: 'string' },
+                                      message: 'must be string',
+                                    },
+                                  ]
+                                  return false
+                                }
+                                if (!(data3 === 'tcp' || data3 === 'udp' || data3 === 'sctp')) {
+                                  validate13.errors = [
+                                    {
+                                      instancePath:
+                                        instancePath + '/exposedPorts/' + i0 + '/protocol',
+                                      schemaPath:
+                                        '#/properties/exposedPorts/items/properties/protocol/enum',
+                                      keyword: 'enum',
+                                      params: {
+                                        allowedValues:
+                                          schema15.properties.exposedPorts.items.properties.protocol
+                                            .enum,
+                                      },
+                                      message: 'must be equal to one of the allowed values',
+                                    },
+                                  ]
+                                  return false
+                                }
+                                var valid2 = _errs9 === errors
+                              } else {
+                                var valid2 = true
+                              }
+                              if (valid2) {
+                                if (data2.port !== undefined) {
+                                  let data4 = data2.port
+                                  const _errs11 = errors
+                                  if (!(
+                                    typeof data4 == 'number' &&
+                                    !(data4 % 1) &&
+                                    !isNaN(data4) &&
+                                    isFinite(data4)
+                                  )) {
+                                    validate13.errors = [
+                                      {
+                                        instancePath:
+                                          instancePath + '/exposedPorts/' + i0 + '/port',
+                                        schemaPath:
+                                          '#/properties/exposedPorts/items/properties/port/type',
+                                        keyword: 'type',
+                                        params: { type: 'integer' },
+                                        message: 'must be integer',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                  if (errors === _errs11) {
+                                    if (typeof data4 == 'number' && isFinite(data4)) {
+                                      if (data4 > 65535 || isNaN(data4)) {
+                                        validate13.errors = [
+                                          {
+                                            instancePath:
+                                              instancePath + '/exposedPorts/' + i0 + '/port',
+                                            schemaPath:
+                                              '#/properties/exposedPorts/items/properties/port/maximum',
+                                            keyword: 'maximum',
+                                            params: { comparison: '<=', limit: 65535 },
+                                            message: 'must be <= 65535',
+                                          },
+                                        ]
+                                        return false
+                                      } else {
+                                        if (data4 < 1 || isNaN(data4)) {
+                                          validate13.errors = [
+                                            {
+                                              instancePath:
+                                                instancePath + '/exposedPorts/' + i0 + '/port',
+                                              schemaPath:
+                                                '#/properties/exposedPorts/items/properties/port/minimum',
+                                              keyword: 'minimum',
+                                              params: { comparison: '>=', limit: 1 },
+                                              message: 'must be >= 1',
+                                            },
+                                          ]
+                                          return false
+                                        }
+                                      }
+                                    }
+                                  }
+                                  var valid2 = _errs11 === errors
+                                } else {
+                                  var valid2 = true
+                                }
+                              }
+                            }
+                          }
+                        } else {
+                          validate13.errors = [
+                            {
+                              instancePath: instancePath + '/exposedPorts/' + i0,
+                              schemaPath: '#/properties/exposedPorts/items/type',
+                              keyword: 'type',
+                              params: { type: 'object' },
+                              message: 'must be object',
+                            },
+                          ]
+                          return false
+                        }
+                      }
+                      var valid1 = _errs6 === errors
+                      if (!valid1) {
+                        break
+                      }
+                    }
+                  }
+                } else {
+                  validate13.errors = [
+                    {
+                      instancePath: instancePath + '/exposedPorts',
+                      schemaPath: '#/properties/exposedPorts/type',
+                      keyword: 'type',
+                      params: { type: 'array' },
+                      message: 'must be array',
+                    },
+                  ]
+                  return false
+                }
+              }
+              var valid0 = _errs4 === errors
+            } else {
+              var valid0 = true
+            }
+            if (valid0) {
+              if (data.portBindings !== undefined) {
+                let data5 = data.portBindings
+                const _errs13 = errors
+                if (errors === _errs13) {
+                  if (Array.isArray(data5)) {
+                    if (data5.length > 1024) {
+                      validate13.errors = [
+                        {
+                          instancePath: instancePath + '/portBindings',
+                          schemaPath: '#/properties/portBindings/maxItems',
+                          keyword: 'maxItems',
+                          params: { limit: 1024 },
+                          message: 'must NOT have more than 1024 items',
+                        },
+                      ]
+                      return false
+                    } else {
+                      var valid3 = true
+                      const len1 = data5.length
+                      for (let i1 = 0; i1 < len1; i1++) {
+                        let data6 = data5[i1]
+                        const _errs15 = errors
+                        const _errs16 = errors
+                        if (errors === _errs16) {
+                          if (data6 && typeof data6 == 'object' && !Array.isArray(data6)) {
+                            let missing2
+                            if (
+                              (data6.protocol === undefined && (missing2 = 'protocol')) ||
+                              (data6.port === undefined && (missing2 = 'port'))
+                            ) {
+                              validate13.errors = [
+                                {
+                                  instancePath: instancePath + '/portBindings/' + i1,
+                                  schemaPath: '#/components/schemas/PortBinding/required',
+                                  keyword: 'required',
+                                  params: { missingProperty: missing2 },
+                                  message: "must have required property '" + missing2 + "'",
+                                },
+                              ]
+                              return false
+                            } else {
+                              const _errs18 = errors
+                              for (const key2 in data6) {
+                                if (!(
+                                  key2 === 'protocol' ||
+                                  key2 === 'port' ||
+                                  key2 === 'hostIp' ||
+                                  key2 === 'hostPort' ||
+                                  key2 === 'hostPortEnd'
+                                )) {
+                                  validate13.errors = [
+                                    {
+                                      instancePath: instancePath + '/portBindings/' + i1,
+                                      schemaPath:
+                                        '#/components/schemas/PortBinding/additionalProperties',
+                                      keyword: 'additionalProperties',
+                                      params: { additionalProperty: key2 },
+                                      message: 'must NOT have additional properties',
+                                    },
+                                  ]
+                                  return false
+                                  break
+                                }
+                              }
+                              if (_errs18 === errors) {
+                                if (data6.protocol !== undefined) {
+                                  let data7 = data6.protocol
+                                  const _errs19 = errors
+                                  if (typeof data7 !== 'string') {
+                                    validate13.errors = [
+                                      {
+                                        instancePath:
+                                          instancePath + '/portBindings/' + i1 + '/protocol',
+                                        schemaPath:
+                                          '#/components/schemas/PortBinding/properties/protocol/type',
+                                        keyword: 'type',
+                                        params: { type: 'string' },
+                                        message: 'must be string',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                  if (!(data7 === 'tcp' || data7 === 'udp' || data7 === 'sctp')) {
+                                    validate13.errors = [
+                                      {
+                                        instancePath:
+                                          instancePath + '/portBindings/' + i1 + '/protocol',
+                                        schemaPath:
+                                          '#/components/schemas/PortBinding/properties/protocol/enum',
+                                        keyword: 'enum',
+                                        params: {
+                                          allowedValues: schema14.properties.protocol.enum,
+                                        },
+                                        message: 'must be equal to one of the allowed values',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                  var valid5 = _errs19 === errors
+                                } else {
+                                  var valid5 = true
+                                }
+                                if (valid5) {
+                                  if (data6.port !== undefined) {
+                                    let data8 = data6.port
+                                    const _errs21 = errors
+                                    if (!(
+                                      typeof data8 == 'number' &&
+                                      !(data8 % 1) &&
+                                      !isNaN(data8) &&
+                                      isFinite(data8)
+                                    )) {
+                                      validate13.errors = [
+                                        {
+                                          instancePath:
+                                            instancePath + '/portBindings/' + i1 + '/port',
+                                          schemaPath:
+                                            '#/components/schemas/PortBinding/properties/port/type',
+                                          keyword: 'type',
+                                          params: { type: 'integer' },
+                                          message: 'must be integer',
+                                        },
+                                      ]
+                                      return false
+                                    }
+                                    if (errors === _errs21) {
+                                      if (typeof data8 == 'number' && isFinite(data8)) {
+                                        if (data8 > 65535 || isNaN(data8)) {
+                                          validate13.errors = [
+                                            {
+                                              instancePath:
+                                                instancePath + '/portBindings/' + i1 + '/port',
+                                              schemaPath:
+                                                '#/components/schemas/PortBinding/properties/port/maximum',
+                                              keyword: 'maximum',
+                                              params: { comparison: '<=', limit: 65535 },
+                                              message: 'must be <= 65535',
+                                            },
+                                          ]
+                                          return false
+                                        } else {
+                                          if (data8 < 1 || isNaN(data8)) {
+                                            validate13.errors = [
+                                              {
+                                                instancePath:
+                                                  instancePath + '/portBindings/' + i1 + '/port',
+                                                schemaPath:
+                                                  '#/components/schemas/PortBinding/properties/port/minimum',
+                                                keyword: 'minimum',
+                                                params: { comparison: '>=', limit: 1 },
+                                                message: 'must be >= 1',
+                                              },
+                                            ]
+                                            return false
+                                          }
+                                        }
+                                      }
+                                    }
+                                    var valid5 = _errs21 === errors
+                                  } else {
+                                    var valid5 = true
+                                  }
+                                  if (valid5) {
+                                    if (data6.hostIp !== undefined) {
+                                      let data9 = data6.hostIp
+                                      const _errs23 = errors
+                                      if (errors === _errs23) {
+                                        if (typeof data9 === 'string') {
+                                          if (func2(data9) > 64) {
+                                            validate13.errors = [
+                                              {
+                                                instancePath:
+                                                  instancePath + '/portBindings/' + i1 + '/hostIp',
+                                                schemaPath:
+                                                  '#/components/schemas/PortBinding/properties/hostIp/maxLength',
+                                                keyword: 'maxLength',
+                                                params: { limit: 64 },
+                                                message: 'must NOT have more than 64 characters',
+                                              },
+                                            ]
+                                            return false
+                                          } else {
+                                            if (!pattern2.test(data9)) {
+                                              validate13.errors = [
+                                                {
+                                                  instancePath:
+                                                    instancePath +
+                                                    '/portBindings/' +
+                                                    i1 +
+                                                    '/hostIp',
+                                                  schemaPath:
+                                                    '#/components/schemas/PortBinding/properties/hostIp/pattern',
+                                                  keyword: 'pattern',
+                                                  params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                                  message:
+                                                    'must match pattern "' +
+                                                    '^[0-9a-fA-F:.]+$' +
+                                                    '"',
+                                                },
+                                              ]
+                                              return false
+                                            }
+                                          }
+                                        } else {
+                                          validate13.errors = [
+                                            {
+                                              instancePath:
+                                                instancePath + '/portBindings/' + i1 + '/hostIp',
+                                              schemaPath:
+                                                '#/components/schemas/PortBinding/properties/hostIp/type',
+                                              keyword: 'type',
+                                              params: { type: 'string' },
+                                              message: 'must be string',
+                                            },
+                                          ]
+                                          return false
+                                        }
+                                      }
+                                      var valid5 = _errs23 === errors
+                                    } else {
+                                      var valid5 = true
+                                    }
+                                    if (valid5) {
+                                      if (data6.hostPort !== undefined) {
+                                        let data10 = data6.hostPort
+                                        const _errs25 = errors
+                                        if (!(
+                                          typeof data10 == 'number' &&
+                                          !(data10 % 1) &&
+                                          !isNaN(data10) &&
+                                          isFinite(data10)
+                                        )) {
+                                          validate13.errors = [
+                                            {
+                                              instancePath:
+                                                instancePath + '/portBindings/' + i1 + '/hostPort',
+                                              schemaPath:
+                                                '#/components/schemas/PortBinding/properties/hostPort/type',
+                                              keyword: 'type',
+                                              params: { type: 'integer' },
+                                              message: 'must be integer',
+                                            },
+                                          ]
+                                          return false
+                                        }
+                                        if (errors === _errs25) {
+                                          if (typeof data10 == 'number' && isFinite(data10)) {
+                                            if (data10 > 65535 || isNaN(data10)) {
+                                              validate13.errors = [
+                                                {
+                                                  instancePath:
+                                                    instancePath +
+                                                    '/portBindings/' +
+                                                    i1 +
+                                                    '/hostPort',
+                                                  schemaPath:
+                                                    '#/components/schemas/PortBinding/properties/hostPort/maximum',
+                                                  keyword: 'maximum',
+                                                  params: { comparison: '<=', limit: 65535 },
+                                                  message: 'must be <= 65535',
+                                                },
+                                              ]
+                                              return false
+                                            } else {
+                                              if (data10 < 0 || isNaN(data10)) {
+                                                validate13.errors = [
+                                                  {
+                                                    instancePath:
+                                                      instancePath +
+                                                      '/portBindings/' +
+                                                      i1 +
+                                                      '/hostPort',
+                                                    schemaPath:
+                                                      '#/components/schemas/PortBinding/properties/hostPort/minimum',
+                                                    keyword: 'minimum',
+                                                    params: { comparison: '>=', limit: 0 },
+                                                    message: 'must be >= 0',
+                                                  },
+                                                ]
+                                                return false
+                                              }
+                                            }
+                                          }
+                                        }
+                                        var valid5 = _errs25 === errors
+                                      } else {
+                                        var valid5 = true
+                                      }
+                                      if (valid5) {
+                                        if (data6.hostPortEnd !== undefined) {
+                                          let data11 = data6.hostPortEnd
+                                          const _errs27 = errors
+                                          if (!(
+                                            typeof data11 == 'number' &&
+                                            !(data11 % 1) &&
+                                            !isNaN(data11) &&
+                                            isFinite(data11)
+                                          )) {
+                                            validate13.errors = [
+                                              {
+                                                instancePath:
+                                                  instancePath +
+                                                  '/portBindings/' +
+                                                  i1 +
+                                                  '/hostPortEnd',
+                                                schemaPath:
+                                                  '#/components/schemas/PortBinding/properties/hostPortEnd/type',
+                                                keyword: 'type',
+                                                params: { type: 'integer' },
+                                                message: 'must be integer',
+                                              },
+                                            ]
+                                            return false
+                                          }
+                                          if (errors === _errs27) {
+                                            if (typeof data11 == 'number' && isFinite(data11)) {
+                                              if (data11 > 65535 || isNaN(data11)) {
+                                                validate13.errors = [
+                                                  {
+                                                    instancePath:
+                                                      instancePath +
+                                                      '/portBindings/' +
+                                                      i1 +
+                                                      '/hostPortEnd',
+                                                    schemaPath:
+                                                      '#/components/schemas/PortBinding/properties/hostPortEnd/maximum',
+                                                    keyword: 'maximum',
+                                                    params: { comparison: '<=', limit: 65535 },
+                                                    message: 'must be <= 65535',
+                                                  },
+                                                ]
+                                                return false
+                                              } else {
+                                                if (data11 < 0 || isNaN(data11)) {
+                                                  validate13.errors = [
+                                                    {
+                                                      instancePath:
+                                                        instancePath +
+                                                        '/portBindings/' +
+                                                        i1 +
+                                                        '/hostPortEnd',
+                                                      schemaPath:
+                                                        '#/components/schemas/PortBinding/properties/hostPortEnd/minimum',
+                                                      keyword: 'minimum',
+                                                      params: { comparison: '>=', limit: 0 },
+                                                      message: 'must be >= 0',
+                                                    },
+                                                  ]
+                                                  return false
+                                                }
+                                              }
+                                            }
+                                          }
+                                          var valid5 = _errs27 === errors
+                                        } else {
+                                          var valid5 = true
+                                        }
+                                      }
+                                    }
+                                  }
+                                }
+                              }
+                            }
+                          } else {
+                            validate13.errors = [
+                              {
+                                instancePath: instancePath + '/portBindings/' + i1,
+                                schemaPath: '#/components/schemas/PortBinding/type',
+                                keyword: 'type',
+                                params: { type: 'object' },
+                                message: 'must be object',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                        var valid3 = _errs15 === errors
+                        if (!valid3) {
+                          break
+                        }
+                      }
+                    }
+                  } else {
+                    validate13.errors = [
+                      {
+                        instancePath: instancePath + '/portBindings',
+                        schemaPath: '#/properties/portBindings/type',
+                        keyword: 'type',
+                        params: { type: 'array' },
+                        message: 'must be array',
+                      },
+                    ]
+                    return false
+                  }
+                }
+                var valid0 = _errs13 === errors
+              } else {
+                var valid0 = true
+              }
+              if (valid0) {
+                if (data.aliases !== undefined) {
+                  let data12 = data.aliases
+                  const _errs29 = errors
+                  if (errors === _errs29) {
+                    if (Array.isArray(data12)) {
+                      if (data12.length > 64) {
+                        validate13.errors = [
+                          {
+                            instancePath: instancePath + '/aliases',
+                            schemaPath: '#/properties/aliases/maxItems',
+                            keyword: 'maxItems',
+                            params: { limit: 64 },
+                            message: 'must NOT have more than 64 items',
+                          },
+                        ]
+                        return false
+                      } else {
+                        var valid6 = true
+                        const len2 = data12.length
+                        for (let i2 = 0; i2 < len2; i2++) {
+                          let data13 = data12[i2]
+                          const _errs31 = errors
+                          if (errors === _errs31) {
+                            if (typeof data13 === 'string') {
+                              if (!pattern4.test(data13)) {
+                                validate13.errors = [
+                                  {
+                                    instancePath: instancePath + '/aliases/' + i2,
+                                    schemaPath: '#/properties/aliases/items/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+                                    message:
+                                      'must match pattern "' +
+                                      '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' +
+                                      '"',
+                                  },
+                                ]
+                                return false
+                              }
+                            } else {
+                              validate13.errors = [
+                                {
+                                  instancePath: instancePath + '/aliases/' + i2,
+                                  schemaPath: '#/properties/aliases/items/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
+                                },
+                              ]
+                              return false
+                            }
+                          }
+                          var valid6 = _errs31 === errors
+                          if (!valid6) {
+                            break
+                          }
+                        }
+                      }
+                    } else {
+                      validate13.errors = [
+                        {
+                          instancePath: instancePath + '/aliases',
+                          schemaPath: '#/properties/aliases/type',
+                          keyword: 'type',
+                          params: { type: 'array' },
+                          message: 'must be array',
+                        },
+                      ]
+                      return false
+                    }
+                  }
+                  var valid0 = _errs29 === errors
+                } else {
+                  var valid0 = true
+                }
+                if (valid0) {
+                  if (data.ipv4Address !== undefined) {
+                    let data14 = data.ipv4Address
+                    const _errs33 = errors
+                    if (errors === _errs33) {
+                      if (typeof data14 === 'string') {
+                        if (func2(data14) > 64) {
+                          validate13.errors = [
+                            {
+                              instancePath: instancePath + '/ipv4Address',
+                              schemaPath: '#/properties/ipv4Address/maxLength',
+                              keyword: 'maxLength',
+                              params: { limit: 64 },
+                              message: 'must NOT have more than 64 characters',
+                            },
+                          ]
+                          return false
+                        } else {
+                          if (!pattern2.test(data14)) {
+                            validate13.errors = [
+                              {
+                                instancePath: instancePath + '/ipv4Address',
+                                schemaPath: '#/properties/ipv4Address/pattern',
+                                keyword: 'pattern',
+                                params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                message: 'must match pattern "' + '^[0-9a-fA-F:.]+$' + '"',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                      } else {
+                        validate13.errors = [
+                          {
+                            instancePath: instancePath + '/ipv4Address',
+                            schemaPath: '#/properties/ipv4Address/type',
+                            keyword: 'type',
+                            params: { type: 'string' },
+                            message: 'must be string',
+                          },
+                        ]
+                        return false
+                      }
+                    }
+                    var valid0 = _errs33 === errors
+                  } else {
+                    var valid0 = true
+                  }
+                  if (valid0) {
+                    if (data.ipv6Address !== undefined) {
+                      let data15 = data.ipv6Address
+                      const _errs35 = errors
+                      if (errors === _errs35) {
+                        if (typeof data15 === 'string') {
+                          if (func2(data15) > 64) {
+                            validate13.errors = [
+                              {
+                                instancePath: instancePath + '/ipv6Address',
+                                schemaPath: '#/properties/ipv6Address/maxLength',
+                                keyword: 'maxLength',
+                                params: { limit: 64 },
+                                message: 'must NOT have more than 64 characters',
+                              },
+                            ]
+                            return false
+                          } else {
+                            if (!pattern2.test(data15)) {
+                              validate13.errors = [
+                                {
+                                  instancePath: instancePath + '/ipv6Address',
+                                  schemaPath: '#/properties/ipv6Address/pattern',
+                                  keyword: 'pattern',
+                                  params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                  message: 'must match pattern "' + '^[0-9a-fA-F:.]+$' + '"',
+                                },
+                              ]
+                              return false
+                            }
+                          }
+                        } else {
+                          validate13.errors = [
+                            {
+                              instancePath: instancePath + '/ipv6Address',
+                              schemaPath: '#/properties/ipv6Address/type',
+                              keyword: 'type',
+                              params: { type: 'string' },
+                              message: 'must be string',
+                            },
+                          ]
+                          return false
+                        }
+                      }
+                      var valid0 = _errs35 === errors
+                    } else {
+                      var valid0 = true
+                    }
+                    if (valid0) {
+                      if (data.macAddress !== undefined) {
+                        let data16 = data.macAddress
+                        const _errs37 = errors
+                        if (errors === _errs37) {
+                          if (typeof data16 === 'string') {
+                            if (!pattern17.test(data16)) {
+                              validate13.errors = [
+                                {
+                                  instancePath: instancePath + '/macAddress',
+                                  schemaPath: '#/properties/macAddress/pattern',
+                                  keyword: 'pattern',
+                                  params: { pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' },
+                                  message:
+                                    'must match pattern "' +
+                                    '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' +
+                                    '"',
+                                },
+                              ]
+                              return false
+                            }
+                          } else {
+                            validate13.errors = [
+                              {
+                                instancePath: instancePath + '/macAddress',
+                                schemaPath: '#/properties/macAddress/type',
+                                keyword: 'type',
+                                params: { type: 'string' },
+                                message: 'must be string',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                        var valid0 = _errs37 === errors
+                      } else {
+                        var valid0 = true
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    } else {
+      validate13.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate13.errors = vErrors
+  return errors === 0
+}
+export const SandboxCreate = validate14
+const schema17 = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['containerId'],
+  properties: {
+    containerId: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+    hostname: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$' },
+    domainName: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$' },
+    extraHosts: {
+      type: 'array',
+      maxItems: 256,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'address'],
+        properties: {
+          name: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$' },
+          address: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+        },
+      },
+    },
+    dns: {
+      type: 'array',
+      maxItems: 3,
+      items: { type: 'string', maxLength: 64, pattern: '^[0-9a-fA-F:.]+$' },
+    },
+    dnsSearch: { type: 'array', maxItems: 6, items: { type: 'string', maxLength: 253 } },
+    dnsOptions: {
+      type: 'array',
+      maxItems: 16,
+      items: { type: 'string', pattern: '^[a-z0-9-]+(:[0-9]+)?$' },
+    },
+    useHostNetwork: { type: 'boolean' },
+  },
+}
+const pattern19 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$', 'u')
+const pattern20 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$', 'u')
+const pattern24 = new RegExp('^[a-z0-9-]+(:[0-9]+)?$', 'u')
+function validate14(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      let missing0
+      if (data.containerId === undefined && (missing0 = 'containerId')) {
+        validate14.errors = [
+          {
+            instancePath,
+            schemaPath: '#/required',
+            keyword: 'required',
+            params: { missingProperty: missing0 },
+            message: "must have required property '" + missing0 + "'",
+          },
+        ]
+        return false
+      } else {
+        const _errs1 = errors
+        for (const key0 in data) {
+          if (!(
+            key0 === 'containerId' ||
+            key0 === 'hostname' ||
+            key0 === 'domainName' ||
+            key0 === 'extraHosts' ||
+            key0 === 'dns' ||
+            key0 === 'dnsSearch' ||
+            key0 === 'dnsOptions' ||
+            key0 === 'useHostNetwork'
+          )) {
+            validate14.errors = [
+              {
+                instancePath,
+                schemaPath: '#/additionalProperties',
+                keyword: 'additionalProperties',
+                params: { additionalProperty: key0 },
+                message: 'must NOT have additional properties',
+              },
+            ]
+            return false
+            break
+          }
+        }
+        if (_errs1 === errors) {
+          if (data.containerId !== undefined) {
+            let data0 = data.containerId
+            const _errs2 = errors
+            if (errors === _errs2) {
+              if (typeof data0 === 'string') {
+                if (!pattern4.test(data0)) {
+                  validate14.errors = [
+                    {
+                      instancePath: instancePath + '/containerId',
+                      schemaPath: '#/properties/containerId/pattern',
+                      keyword: 'pattern',
+                      params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+                      message: 'must match pattern "' + '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' + '"',
+                    },
+                  ]
+                  return false
+                }
+              } else {
+                validate14.errors = [
+                  {
+                    instancePath: instancePath + '/containerId',
+                    schemaPath: '#/properties/containerId/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                  },
+                ]
+                return false
+              }
+            }
+            var valid0 = _errs2 === errors
+          } else {
+            var valid0 = true
+          }
+          if (valid0) {
+            if (data.hostname !== undefined) {
+              let data1 = data.hostname
+              const _errs4 = errors
+              if (errors === _errs4) {
+                if (typeof data1 === 'string') {
+                  if (!pattern19.test(data1)) {
+                    validate14.errors = [
+                      {
+                        instancePath: instancePath + '/hostname',
+                        schemaPath: '#/properties/hostname/pattern',
+                        keyword: 'pattern',
+                        params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$' },
+                        message: 'must match pattern "' + '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$' + '"',
+                      },
+                    ]
+                    return false
+                  }
+                } else {
+                  validate14.errors = [
+                    {
+                      instancePath: instancePath + '/hostname',
+                      schemaPath: '#/properties/hostname/type',
+                      keyword: 'type',
+                      params: { type: 'string' },
+                      message: 'must be string',
+                    },
+                  ]
+                  return false
+                }
+              }
+              var valid0 = _errs4 === errors
+            } else {
+              var valid0 = true
+            }
+            if (valid0) {
+              if (data.domainName !== undefined) {
+                let data2 = data.domainName
+                const _errs6 = errors
+                if (errors === _errs6) {
+                  if (typeof data2 === 'string') {
+                    if (!pattern20.test(data2)) {
+                      validate14.errors = [
+                        {
+                          instancePath: instancePath + '/domainName',
+                          schemaPath: '#/properties/domainName/pattern',
+                          keyword: 'pattern',
+                          params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$' },
+                          message:
+                            'must match pattern "' + '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$' + '"',
+                        },
+                      ]
+                      return false
+                    }
+                  } else {
+                    validate14.errors = [
+                      {
+                        instancePath: instancePath + '/domainName',
+                        schemaPath: '#/properties/domainName/type',
+                        keyword: 'type',
+                        params: { type: 'string' },
+                        message: 'must be string',
+                      },
+                    ]
+                    return false
+                  }
+                }
+                var valid0 = _errs6 === errors
+              } else {
+                var valid0 = true
+              }
+              if (valid0) {
+                if (data.extraHosts !== undefined) {
+                  let data3 = data.extraHosts
+                  const _errs8 = errors
+                  if (errors === _errs8) {
+                    if (Array.isArray(data3)) {
+                      if (data3.length > 256) {
+                        validate14.errors = [
+                          {
+                            instancePath: instancePath + '/extraHosts',
+                            schemaPath: '#/properties/extraHosts/maxItems',
+                            keyword: 'maxItems',
+                            params: { limit: 256 },
+                            message: 'must NOT have more than 256 items',
+                          },
+                        ]
+                        return false
+                      } else {
+                        var valid1 = true
+                        const len0 = data3.length
+                        for (let i0 = 0; i0 < len0; i0++) {
+                          let data4 = data3[i0]
+                          const _errs10 = errors
+                          if (errors === _errs10) {
+                            if (data4 && typeof data4 == 'object' && !Array.isArray(data4)) {
+                              let missing1
+                              if (
+                                (data4.name === undefined && (missing1 = 'name')) ||
+                                (data4.address === undefined && (missing1 = 'address'))
+                              ) {
+                                validate14.errors = [
+                                  {
+                                    instancePath: instancePath + '/extraHosts/' + i0,
+                                    schemaPath: '#/properties/extraHosts/items/required',
+                                    keyword: 'required',
+                                    params: { missingProperty: missing1 },
+                                    message: "must have required property '" + missing1 + "'",
+                                  },
+                                ]
+                                return false
+                              } else {
+                                const _errs12 = errors
+                                for (const key1 in data4) {
+                                  if (!(key1 === 'name' || key1 === 'address')) {
+                                    validate14.errors = [
+                                      {
+                                        instancePath: instancePath + '/extraHosts/' + i0,
+                                        schemaPath:
+                                          '#/properties/extraHosts/items/additionalProperties',
+                                        keyword: 'additionalProperties',
+                                        params: { additionalProperty: key1 },
+                                        message: 'must NOT have additional properties',
+                                      },
+                                    ]
+                                    return false
+                                    break
+                                  }
+                                }
+                                if (_errs12 === errors) {
+                                  if (data4.name !== undefined) {
+                                    let data5 = data4.name
+                                    const _errs13 = errors
+                                    if (errors === _errs13) {
+                                      if (typeof data5 === 'string') {
+                                        if (!pattern20.test(data5)) {
+                                          validate14.errors = [
+                                            {
+                                              instancePath:
+                                                instancePath + '/extraHosts/' + i0 + '/name',
+                                              schemaPath:
+                                                '#/properties/extraHosts/items/properties/name/pattern',
+                                              keyword: 'pattern',
+                                              params: {
+                                                pattern: '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$',
+                                              },
+                                              message:
+                                                'must match pattern "' +
+                                                '^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$' +
+                                                '"',
+                                            },
+                                          ]
+                                          return false
+                                        }
+                                      } else {
+                                        validate14.errors = [
+                                          {
+                                            instancePath:
+                                              instancePath + '/extraHosts/' + i0 + '/name',
+                                            schemaPath:
+                                              '#/properties/extraHosts/items/properties/name/type',
+                                            keyword: 'type',
+                                            params: { type: 'string' },
+                                            message: 'must be string',
+                                          },
+                                        ]
+                                        return false
+                                      }
+                                    }
+                                    var valid2 = _errs13 === errors
+                                  } else {
+                                    var valid2 = true
+                                  }
+                                  if (valid2) {
+                                    if (data4.address !== undefined) {
+                                      let data6 = data4.address
+                                      const _errs15 = errors
+                                      if (errors === _errs15) {
+                                        if (typeof data6 === 'string') {
+                                          if (func2(data6) > 64) {
+                                            validate14.errors = [
+                                              {
+                                                instancePath:
+                                                  instancePath + '/extraHosts/' + i0 + '/address',
+                                                schemaPath:
+                                                  '#/properties/extraHosts/items/properties/address/maxLength',
+                                                keyword: 'maxLength',
+                                                params: { limit: 64 },
+                                                message: 'must NOT have more than 64 characters',
+                                              },
+                                            ]
+                                            return false
+                                          } else {
+                                            if (!pattern2.test(data6)) {
+                                              validate14.errors = [
+                                                {
+                                                  instancePath:
+                                                    instancePath + '/extraHosts/' + i0 + '/address',
+                                                  schemaPath:
+                                                    '#/properties/extraHosts/items/properties/address/pattern',
+                                                  keyword: 'pattern',
+                                                  params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                                  message:
+                                                    'must match pattern "' +
+                                                    '^[0-9a-fA-F:.]+$' +
+                                                    '"',
+                                                },
+                                              ]
+                                              return false
+                                            }
+                                          }
+                                        } else {
+                                          validate14.errors = [
+                                            {
+                                              instancePath:
+                                                instancePath + '/extraHosts/' + i0 + '/address',
+                                              schemaPath:
+                                                '#/properties/extraHosts/items/properties/address/type',
+                                              keyword: 'type',
+                                              params: { type: 'string' },
+                                              message: 'must be string',
+                                            },
+                                          ]
+                                          return false
+                                        }
+                                      }
+                                      var valid2 = _errs15 === errors
+                                    } else {
+                                      var valid2 = true
+                                    }
+                                  }
+                                }
+                              }
+                            } else {
+                              validate14.errors = [
+                                {
+                                  instancePath: instancePath + '/extraHosts/' + i0,
+                                  schemaPath: '#/properties/extraHosts/items/type',
+                                  keyword: 'type',
+                                  params: { type: 'object' },
+                                  message: 'must be object',
+                                },
+                              ]
+                              return false
+                            }
+                          }
+                          var valid1 = _errs10 === errors
+                          if (!valid1) {
+                            break
+                          }
+                        }
+                      }
+                    } else {
+                      validate14.errors = [
+                        {
+                          instancePath: instancePath + '/extraHosts',
+                          schemaPath: '#/properties/extraHosts/type',
+                          keyword: 'type',
+                          params: { type: 'array' },
+                          message: 'must be array',
+                        },
+                      ]
+                      return false
+                    }
+                  }
+                  var valid0 = _errs8 === errors
+                } else {
+                  var valid0 = true
+                }
+                if (valid0) {
+                  if (data.dns !== undefined) {
+                    let data7 = data.dns
+                    const _errs17 = errors
+                    if (errors === _errs17) {
+                      if (Array.isArray(data7)) {
+                        if (data7.length > 3) {
+                          validate14.errors = [
+                            {
+                              instancePath: instancePath + '/dns',
+                              schemaPath: '#/properties/dns/maxItems',
+                              keyword: 'maxItems',
+                              params: { limit: 3 },
+                              message: 'must NOT have more than 3 items',
+                            },
+                          ]
+                          return false
+                        } else {
+                          var valid3 = true
+                          const len1 = data7.length
+                          for (let i1 = 0; i1 < len1; i1++) {
+                            let data8 = data7[i1]
+                            const _errs19 = errors
+                            if (errors === _errs19) {
+                              if (typeof data8 === 'string') {
+                                if (func2(data8) > 64) {
+                                  validate14.errors = [
+                                    {
+                                      instancePath: instancePath + '/dns/' + i1,
+                                      schemaPath: '#/properties/dns/items/maxLength',
+                                      keyword: 'maxLength',
+                                      params: { limit: 64 },
+                                      message: 'must NOT have more than 64 characters',
+                                    },
+                                  ]
+                                  return false
+                                } else {
+                                  if (!pattern2.test(data8)) {
+                                    validate14.errors = [
+                                      {
+                                        instancePath: instancePath + '/dns/' + i1,
+                                        schemaPath: '#/properties/dns/items/pattern',
+                                        keyword: 'pattern',
+                                        params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                        message: 'must match pattern "' + '^[0-9a-fA-F:.]+$' + '"',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                }
+                              } else {
+                                validate14.errors = [
+                                  {
+                                    instancePath: instancePath + '/dns/' + i1,
+                                    schemaPath: '#/properties/dns/items/type',
+                                    keyword: 'type',
+                                    params: { type: 'string' },
+                                    message: 'must be string',
+                                  },
+                                ]
+                                return false
+                              }
+                            }
+                            var valid3 = _errs19 === errors
+                            if (!valid3) {
+                              break
+                            }
+                          }
+                        }
+                      } else {
+                        validate14.errors = [
+                          {
+                            instancePath: instancePath + '/dns',
+                            schemaPath: '#/properties/dns/type',
+                            keyword: 'type',
+                            params: { type: 'array' },
+                            message: 'must be array',
+                          },
+                        ]
+                        return false
+                      }
+                    }
+                    var valid0 = _errs17 === errors
+                  } else {
+                    var valid0 = true
+                  }
+                  if (valid0) {
+                    if (data.dnsSearch !== undefined) {
+                      let data9 = data.dnsSearch
+                      const _errs21 = errors
+                      if (errors === _errs21) {
+                        if (Array.isArray(data9)) {
+                          if (data9.length > 6) {
+                            validate14.errors = [
+                              {
+                                instancePath: instancePath + '/dnsSearch',
+                                schemaPath: '#/properties/dnsSearch/maxItems',
+                                keyword: 'maxItems',
+                                params: { limit: 6 },
+                                message: 'must NOT have more than 6 items',
+                              },
+                            ]
+                            return false
+                          } else {
+                            var valid4 = true
+                            const len2 = data9.length
+                            for (let i2 = 0; i2 < len2; i2++) {
+                              let data10 = data9[i2]
+                              const _errs23 = errors
+                              if (errors === _errs23) {
+                                if (typeof data10 === 'string') {
+                                  if (func2(data10) > 253) {
+                                    validate14.errors = [
+                                      {
+                                        instancePath: instancePath + '/dnsSearch/' + i2,
+                                        schemaPath: '#/properties/dnsSearch/items/maxLength',
+                                        keyword: 'maxLength',
+                                        params: { limit: 253 },
+                                        message: 'must NOT have more than 253 characters',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                } else {
+                                  validate14.errors = [
+                                    {
+                                      instancePath: instancePath + '/dnsSearch/' + i2,
+                                      schemaPath: '#/properties/dnsSearch/items/type',
+                                      keyword: 'type',
+                                      params: { type: 'string' },
+                                      message: 'must be string',
+                                    },
+                                  ]
+                                  return false
+                                }
+                              }
+                              var valid4 = _errs23 === errors
+                              if (!valid4) {
+                                break
+                              }
+                            }
+                          }
+                        } else {
+                          validate14.errors = [
+                            {
+                              instancePath: instancePath + '/dnsSearch',
+                              schemaPath: '#/properties/dnsSearch/type',
+                              keyword: 'type',
+                              params: { type: 'array' },
+                              message: 'must be array',
+                            },
+                          ]
+                          return false
+                        }
+                      }
+                      var valid0 = _errs21 === errors
+                    } else {
+                      var valid0 = true
+                    }
+                    if (valid0) {
+                      if (data.dnsOptions !== undefined) {
+                        let data11 = data.dnsOptions
+                        const _errs25 = errors
+                        if (errors === _errs25) {
+                          if (Array.isArray(data11)) {
+                            if (data11.length > 16) {
+                              validate14.errors = [
+                                {
+                                  instancePath: instancePath + '/dnsOptions',
+                                  schemaPath: '#/properties/dnsOptions/maxItems',
+                                  keyword: 'maxItems',
+                                  params: { limit: 16 },
+                                  message: 'must NOT have more than 16 items',
+                                },
+                              ]
+                              return false
+                            } else {
+                              var valid5 = true
+                              const len3 = data11.length
+                              for (let i3 = 0; i3 < len3; i3++) {
+                                let data12 = data11[i3]
+                                const _errs27 = errors
+                                if (errors === _errs27) {
+                                  if (typeof data12 === 'string') {
+                                    if (!pattern24.test(data12)) {
+                                      validate14.errors = [
+                                        {
+                                          instancePath: instancePath + '/dnsOptions/' + i3,
+                                          schemaPath: '#/properties/dnsOptions/items/pattern',
+                                          keyword: 'pattern',
+                                          params: { pattern: '^[a-z0-9-]+(:[0-9]+)?$' },
+                                          message:
+                                            'must match pattern "' + '^[a-z0-9-]+(:[0-9]+)?$' + '"',
+                                        },
+                                      ]
+                                      return false
+                                    }
+                                  } else {
+                                    validate14.errors = [
+                                      {
+                                        instancePath: instancePath + '/dnsOptions/' + i3,
+                                        schemaPath: '#/properties/dnsOptions/items/type',
+                                        keyword: 'type',
+                                        params: { type: 'string' },
+                                        message: 'must be string',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                }
+                                var valid5 = _errs27 === errors
+                                if (!valid5) {
+                                  break
+                                }
+                              }
+                            }
+                          } else {
+                            validate14.errors = [
+                              {
+                                instancePath: instancePath + '/dnsOptions',
+                                schemaPath: '#/properties/dnsOptions/type',
+                                keyword: 'type',
+                                params: { type: 'array' },
+                                message: 'must be array',
+                              },
+                            ]
+                            return false
+                          }
+                        }
+                        var valid0 = _errs25 === errors
+                      } else {
+                        var valid0 = true
+                      }
+                      if (valid0) {
+                        if (data.useHostNetwork !== undefined) {
+                          const _errs29 = errors
+                          if (typeof data.useHostNetwork !== 'boolean') {
+                            validate14.errors = [
+                              {
+                                instancePath: instancePath + '/useHostNetwork',
+                                schemaPath: '#/properties/useHostNetwork/type',
+                                keyword: 'type',
+                                params: { type: 'boolean' },
+                                message: 'must be boolean',
+                              },
+                            ]
+                            return false
+                          }
+                          var valid0 = _errs29 === errors
+                        } else {
+                          var valid0 = true
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    } else {
+      validate14.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate14.errors = vErrors
+  return errors === 0
+}
+export const Join = validate15
+const schema18 = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['sandbox'],
+  properties: {
+    sandbox: { type: 'string', minLength: 1, maxLength: 128 },
+    aliases: {
+      type: 'array',
+      maxItems: 64,
+      items: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+    },
+  },
+}
+function validate15(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      let missing0
+      if (data.sandbox === undefined && (missing0 = 'sandbox')) {
+        validate15.errors = [
+          {
+            instancePath,
+            schemaPath: '#/required',
+            keyword: 'required',
+            params: { missingProperty: missing0 },
+            message: "must have required property '" + missing0 + "'",
+          },
+        ]
+        return false
+      } else {
+        const _errs1 = errors
+        for (const key0 in data) {
+          if (!(key0 === 'sandbox' || key0 === 'aliases')) {
+            validate15.errors = [
+              {
+                instancePath,
+                schemaPath: '#/additionalProperties',
+                keyword: 'additionalProperties',
+                params: { additionalProperty: key0 },
+                message: 'must NOT have additional properties',
+              },
+            ]
+            return false
+            break
+          }
+        }
+        if (_errs1 === errors) {
+          if (data.sandbox !== undefined) {
+            let data0 = data.sandbox
+            const _errs2 = errors
+            if (errors === _errs2) {
+              if (typeof data0 === 'string') {
+                if (func2(data0) > 128) {
+                  validate15.errors = [
+                    {
+                      instancePath: instancePath + '/sandbox',
+                      schemaPath: '#/properties/sandbox/maxLength',
+                      keyword: 'maxLength',
+                      params: { limit: 128 },
+                      message: 'must NOT have more than 128 characters',
+                    },
+                  ]
+                  return false
+                } else {
+                  if (func2(data0) < 1) {
+                    validate15.errors = [
+                      {
+                        instancePath: instancePath + '/sandbox',
+                        schemaPath: '#/properties/sandbox/minLength',
+                        keyword: 'minLength',
+                        params: { limit: 1 },
+                        message: 'must NOT have fewer than 1 characters',
+                      },
+                    ]
+                    return false
+                  }
+                }
+              } else {
+                validate15.errors = [
+                  {
+                    instancePath: instancePath + '/sandbox',
+                    schemaPath: '#/properties/sandbox/type',
+                    keyword: 'type',
+                    params: { type: 'string' },
+                    message: 'must be string',
+                  },
+                ]
+                return false
+              }
+            }
+            var valid0 = _errs2 === errors
+          } else {
+            var valid0 = true
+          }
+          if (valid0) {
+            if (data.aliases !== undefined) {
+              let data1 = data.aliases
+              const _errs4 = errors
+              if (errors === _errs4) {
+                if (Array.isArray(data1)) {
+                  if (data1.length > 64) {
+                    validate15.errors = [
+                      {
+                        instancePath: instancePath + '/aliases',
+                        schemaPath: '#/properties/aliases/maxItems',
+                        keyword: 'maxItems',
+                        params: { limit: 64 },
+                        message: 'must NOT have more than 64 items',
+                      },
+                    ]
+                    return false
+                  } else {
+                    var valid1 = true
+                    const len0 = data1.length
+                    for (let i0 = 0; i0 < len0; i0++) {
+                      let data2 = data1[i0]
+                      const _errs6 = errors
+                      if (errors === _errs6) {
+                        if (typeof data2 === 'string') {
+                          if (!pattern4.test(data2)) {
+                            validate15.errors = [
+                              {
+                                instancePath: instancePath + '/aliases/' + i0,
+                                schemaPath: '#/properties/aliases/items/pattern',
+                                keyword: 'pattern',
+                                params: { pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+                                message:
+                                  'must match pattern "' +
+                                  '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' +
+                                  '"',
+                              },
+                            ]
+                            return false
+                          }
+                        } else {
+                          validate15.errors = [
+                            {
+                              instancePath: instancePath + '/aliases/' + i0,
+                              schemaPath: '#/properties/aliases/items/type',
+                              keyword: 'type',
+                              params: { type: 'string' },
+                              message: 'must be string',
+                            },
+                          ]
+                          return false
+                        }
+                      }
+                      var valid1 = _errs6 === errors
+                      if (!valid1) {
+                        break
+                      }
+                    }
+                  }
+                } else {
+                  validate15.errors = [
+                    {
+                      instancePath: instancePath + '/aliases',
+                      schemaPath: '#/properties/aliases/type',
+                      keyword: 'type',
+                      params: { type: 'array' },
+                      message: 'must be array',
+                    },
+                  ]
+                  return false
+                }
+              }
+              var valid0 = _errs4 === errors
+            } else {
+              var valid0 = true
+            }
+          }
+        }
+      }
+    } else {
+      validate15.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate15.errors = vErrors
+  return errors === 0
+}
+export const Error = validate16
+const schema19 = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['category', 'code', 'message'],
+      properties: {
+        category: { type: 'string' },
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: { type: 'object' },
+      },
+    },
+  },
+}
+function validate16(
+  data,
+  { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
+) {
+  let vErrors = null
+  let errors = 0
+  if (errors === 0) {
+    if (data && typeof data == 'object' && !Array.isArray(data)) {
+      let missing0
+      if (data.error === undefined && (missing0 = 'error')) {
+        validate16.errors = [
+          {
+            instancePath,
+            schemaPath: '#/required',
+            keyword: 'required',
+            params: { missingProperty: missing0 },
+            message: "must have required property '" + missing0 + "'",
+          },
+        ]
+        return false
+      } else {
+        if (data.error !== undefined) {
+          let data0 = data.error
+          const _errs1 = errors
+          if (errors === _errs1) {
+            if (data0 && typeof data0 == 'object' && !Array.isArray(data0)) {
+              let missing1
+              if (
+                (data0.category === undefined && (missing1 = 'category')) ||
+                (data0.code === undefined && (missing1 = 'code')) ||
+                (data0.message === undefined && (missing1 = 'message'))
+              ) {
+                validate16.errors = [
+                  {
+                    instancePath: instancePath + '/error',
+                    schemaPath: '#/properties/error/required',
+                    keyword: 'required',
+                    params: { missingProperty: missing1 },
+                    message: "must have required property '" + missing1 + "'",
+                  },
+                ]
+                return false
+              } else {
+                if (data0.category !== undefined) {
+                  const _errs3 = errors
+                  if (typeof data0.category !== 'string') {
+                    validate16.errors = [
+                      {
+                        instancePath: instancePath + '/error/category',
+                        schemaPath: '#/properties/error/properties/category/type',
+                        keyword: 'type',
+                        params: { type: 'string' },
+                        message: 'must be string',
+                      },
+                    ]
+                    return false
+                  }
+                  var valid1 = _errs3 === errors
+                } else {
+                  var valid1 = true
+                }
+                if (valid1) {
+                  if (data0.code !== undefined) {
+                    const _errs5 = errors
+                    if (typeof data0.code !== 'string') {
+                      validate16.errors = [
+                        {
+                          instancePath: instancePath + '/error/code',
+                          schemaPath: '#/properties/error/properties/code/type',
+                          keyword: 'type',
+                          params: { type: 'string' },
+                          message: 'must be string',
+                        },
+                      ]
+                      return false
+                    }
+                    var valid1 = _errs5 === errors
+                  } else {
+                    var valid1 = true
+                  }
+                  if (valid1) {
+                    if (data0.message !== undefined) {
+                      const _errs7 = errors
+                      if (typeof data0.message !== 'string') {
+                        validate16.errors = [
+                          {
+                            instancePath: instancePath + '/error/message',
+                            schemaPath: '#/properties/error/properties/message/type',
+                            keyword: 'type',
+                            params: { type: 'string' },
+                            message: 'must be string',
+                          },
+                        ]
+                        return false
+                      }
+                      var valid1 = _errs7 === errors
+                    } else {
+                      var valid1 = true
+                    }
+                    if (valid1) {
+                      if (data0.details !== undefined) {
+                        let data4 = data0.details
+                        const _errs9 = errors
+                        if (!(data4 && typeof data4 == 'object' && !Array.isArray(data4))) {
+                          validate16.errors = [
+                            {
+                              instancePath: instancePath + '/error/details',
+                              schemaPath: '#/properties/error/properties/details/type',
+                              keyword: 'type',
+                              params: { type: 'object' },
+                              message: 'must be object',
+                            },
+                          ]
+                          return false
+                        }
+                        var valid1 = _errs9 === errors
+                      } else {
+                        var valid1 = true
+                      }
+                    }
+                  }
+                }
+              }
+            } else {
+              validate16.errors = [
+                {
+                  instancePath: instancePath + '/error',
+                  schemaPath: '#/properties/error/type',
+                  keyword: 'type',
+                  params: { type: 'object' },
+                  message: 'must be object',
+                },
+              ]
+              return false
+            }
+          }
+        }
+      }
+    } else {
+      validate16.errors = [
+        {
+          instancePath,
+          schemaPath: '#/type',
+          keyword: 'type',
+          params: { type: 'object' },
+          message: 'must be object',
+        },
+      ]
+      return false
+    }
+  }
+  validate16.errors = vErrors
+  return errors === 0
+}
