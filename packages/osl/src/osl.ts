@@ -29,6 +29,11 @@ export interface OslOptions {
   hostNetns?: string
   /** Kernel access (default: @libnetwork/netlink). Inject to wrap or fake. */
   netlink?: NetlinkFactory
+  /**
+   * How long an interface left to its destroyed sandbox's namespace may take to vanish before
+   * its `retireInterface` promise rejects (default 5000 ms).
+   */
+  releaseTimeoutMs?: number
 }
 
 export class Osl {
@@ -36,12 +41,16 @@ export class Osl {
   private readonly hostNetns: NetnsRef
   private readonly factory: NetlinkFactory
   private hostOps: NetlinkOps | undefined
-  private readonly reaper = new LinkReaper()
+  private readonly reaper: LinkReaper
 
   constructor(options: OslOptions = {}) {
     this.runDir = options.runDir ?? DEFAULT_SANDBOX_DIR
     this.hostNetns = options.hostNetns ?? '/proc/self/ns/net'
     this.factory = options.netlink ?? realNetlink
+    this.reaper = new LinkReaper(
+      { has: (index) => this.host.findLink(index) !== undefined },
+      options.releaseTimeoutMs,
+    )
   }
 
   private get host(): NetlinkOps {

@@ -270,7 +270,16 @@ export class Sandbox {
     this.nl.setLink(link.index, { name: `gone${link.index}` })
     this.tracked.delete(name)
     this.forgetRoutesOf(name)
-    return this.reaper.delete(this.path, link.index)
+    return this.reaper.delete(this.path, link.index, this.hostPeerOf(link))
+  }
+
+  /** The index of a veth's peer if that is in the host namespace (and points back at it). */
+  private hostPeerOf(link: Link): number | undefined {
+    if (link.kind !== 'veth' || link.parent === undefined || link.linkNetnsId === undefined) return
+    const peer = this.host.findLink(link.parent)
+    const mutual =
+      peer?.kind === 'veth' && peer.parent === link.index && peer.linkNetnsId !== undefined
+    return mutual ? peer.index : undefined
   }
 
   private forgetRoutesOf(name: string): void {
@@ -408,5 +417,7 @@ export class Sandbox {
     this.destroyed = true
     this.nl.close()
     deleteNetns(this.key, { runDir: this.runDir })
+    // Interfaces still queued for deletion go with the namespace instead, in one batch.
+    this.reaper.release(this.path)
   }
 }

@@ -1,8 +1,10 @@
 // Privileged: interfaces made inside the sandbox by their creator (inSandbox), retiring an
 // interface (out of service at once, deleted by the reaper thread), gateways after a restore.
+import { closeSync, openSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { ConflictError, IP, IPNet, InterfaceAddress, NotFoundError } from '@libnetwork/types'
-import { Osl } from '../src/index.js'
+import { Osl, type Sandbox } from '../src/index.js'
 import { type IpAddrLink, ipJson, linkNames, rand, testOsl } from './helpers.js'
 
 t.test('inSandbox: an interface born in the sandbox is renamed and configured in place', (t) => {
@@ -123,4 +125,38 @@ t.test('restoreSandbox adopts the default gateways', (t) => {
   t.equal(back.gateway, undefined)
   t.equal(back.gatewayV6, undefined)
   t.end()
+})
+
+t.test('a sandbox destroyed with queued deletions leaves them to its namespace', async (t) => {
+  const { osl, host, hostPath } = testOsl(t, { releaseTimeoutMs: 300 })
+  const [a, b, c] = ['a', 'b', 'c'].map((x) => {
+    const sb = osl.createSandbox(`lnt-osl-rl${x}-${rand()}`)
+    host.createLink({ kind: 'veth', name: `vh${x}`, peer: { name: 'tmp', netns: sb.path } })
+    sb.join({ srcName: 'tmp', inSandbox: true, dstName: 'eth0' })
+    return sb
+  }) as [Sandbox, Sandbox, Sandbox]
+  // Something else keeps c's namespace alive (as a process or socket inside it would).
+  let pin: number | undefined = openSync(c.path, 'r')
+  t.teardown(() => {
+    if (pin !== undefined) closeSync(pin)
+  })
+  // a's deletion starts at once; b's and c's wait in the queue when their sandboxes go.
+  const [pa, pb, pc] = [a, b, c].map((sb) => sb.retireInterface('eth0')) as [
+    Promise<void>,
+    Promise<void>,
+    Promise<void>,
+  ]
+  b.destroy()
+  c.destroy()
+  await pa
+  await pb
+  t.notOk(linkNames(hostPath).includes('vhb'), 'freed with its namespace')
+  await t.rejects(pc, { code: 'link-not-freed' }, 'a namespace kept alive: timeout')
+  t.ok(linkNames(hostPath).includes('vhc'), 'the pair lives while its namespace does')
+  closeSync(pin)
+  pin = undefined
+  for (let i = 0; i < 250 && linkNames(hostPath).includes('vhc'); i++) await sleep(20)
+  t.notOk(linkNames(hostPath).includes('vhc'), 'then goes with it')
+  await osl.settled()
+  a.destroy()
 })
