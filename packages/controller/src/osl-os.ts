@@ -19,7 +19,7 @@ export interface OslSandboxOSOptions {
 /**
  * The sandbox layer on `@libnetwork/osl`: one netlink socket per sandbox (opened inside its
  * namespace and kept) plus one on the host side, no spawns. Interfaces leave at once (down,
- * addresses gone, renamed) and the kernel deletes them on osl's reaper thread.
+ * addresses gone, renamed) and the kernel deletes them off the main thread (osl's reaper).
  */
 export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
   const host = o.hostNetns

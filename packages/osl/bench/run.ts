@@ -59,7 +59,7 @@ try {
     if (i >= 5) vethJoins.push(now() - t0)
     sb.destroy({ moveBack: false })
   }
-  // Taking an interface out: deleted synchronously vs retired (deleted on the reaper thread).
+  // Taking an interface out: deleted synchronously vs retired (deleted in the background).
   for (let i = 0; i < 2 * (RUNS + 5); i++) {
     const sb = osl.createSandbox(`sr${i}`)
     sb.joinVeth({ hostName: `vr${i}`, addresses: [InterfaceAddress.parse('172.31.0.2/16')] })
@@ -105,7 +105,7 @@ writeResults('osl', [
   },
   {
     id: 'O1.retire',
-    name: 'retireInterface (down, addresses, rename; deletion on the reaper thread), median',
+    name: 'retireInterface (down, addresses, rename; deletion in the background), median',
     value: median(retires),
     unit: 'ms',
   },

@@ -123,10 +123,9 @@ export class Osl {
     return this.reaper.settled()
   }
 
-  /** Close the host-side socket; the reaper thread ends once its queued deletions are done. */
+  /** Close the host-side socket (queued deletions still finish; `settled()` awaits them). */
   close(): void {
     this.hostOps?.close()
     this.hostOps = undefined
-    this.reaper.close()
   }
 }

@@ -1,17 +1,16 @@
 /**
  * Deletes links off the main thread. Deleting a network device makes the kernel wait for RCU
  * grace periods (~25-40 ms here) inside the request, blocking whichever thread sent it; the
- * reaper sends those requests from one worker thread, one at a time, so the main thread goes
- * on at once. Each job holds an fd of the link's namespace, so the namespace (and the link)
- * stays reachable even if its bind mount is removed meanwhile.
+ * reaper sends those requests through netlink's `deleteLinkInBackground` (a libuv pool
+ * thread), one at a time so the pool stays free for file I/O, and the main thread goes on at
+ * once. Each job holds an fd of the link's namespace, so the namespace (and the link) stays
+ * reachable even if its bind mount is removed meanwhile.
  */
 import { closeSync, openSync } from 'node:fs'
-import { Worker } from 'node:worker_threads'
-import { InternalError, TimeoutError, UnavailableError } from '@libnetwork/types'
-import type { ReapReply, ReapRequest } from './reaper-worker.js'
+import { Netlink } from '@libnetwork/netlink'
+import { InternalError, LibnetworkError, TimeoutError } from '@libnetwork/types'
 
 interface Job {
-  seq: number
   fd: number
   netnsPath: string
   index: number
@@ -35,14 +34,11 @@ export interface ReaperHost {
 }
 
 export class LinkReaper {
-  #worker: Worker | undefined
-  #seq = 0
   readonly #queue: Job[] = []
   #busy: Job | undefined
   readonly #pending = new Set<Promise<void>>()
   readonly #watches: Watch[] = []
   #timer: NodeJS.Timeout | undefined
-  #closing = false
 
   /**
    * @param host the host namespace, where released veths' peers are watched
@@ -66,7 +62,7 @@ export class LinkReaper {
   delete(netnsPath: string, index: number, hostPeer?: number): Promise<void> {
     const fd = openSync(netnsPath, 'r')
     const p = new Promise<void>((resolve, reject) => {
-      this.#queue.push({ seq: ++this.#seq, fd, netnsPath, index, hostPeer, resolve, reject })
+      this.#queue.push({ fd, netnsPath, index, hostPeer, resolve, reject })
     })
     const tracked = p.then(
       () => undefined,
@@ -131,67 +127,41 @@ export class LinkReaper {
     }, 10)
   }
 
-  /** Stop the thread once the queued jobs are done (at once when idle); `settled()` awaits. */
-  close(): void {
-    this.#closing = true
-    if (!this.#busy) this.#stop()
-  }
-
-  #stop(): void {
-    const w = this.#worker
-    this.#worker = undefined
-    if (w) void w.terminate()
-  }
-
-  #start(): Worker {
-    if (this.#worker) return this.#worker
-    const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js'
-    const w = new Worker(new URL(`./reaper-worker${ext}`, import.meta.url))
-    w.unref()
-    w.on('message', (r: ReapReply) => {
-      const job = this.#busy
-      if (!job || job.seq !== r.seq) return
-      this.#busy = undefined
-      closeSync(job.fd)
-      if (!r.error || r.error.category === 'not-found') job.resolve()
-      else
-        job.reject(
-          new UnavailableError(r.error.code, `deleting link ${job.index}: ${r.error.message}`, {
-            details: { index: job.index, category: r.error.category },
-          }),
-        )
-      this.#next()
-    })
-    const fail = (err: unknown) => {
-      if (this.#worker !== w) return
-      this.#worker = undefined
-      const jobs = [...(this.#busy ? [this.#busy] : []), ...this.#queue.splice(0)]
-      this.#busy = undefined
-      for (const job of jobs) {
-        closeSync(job.fd)
-        job.reject(
-          new InternalError('reaper-died', `the link reaper thread failed: ${String(err)}`),
-        )
-      }
-    }
-    w.on('error', fail)
-    w.on('exit', (code) => fail(`exit ${code}`))
-    return (this.#worker = w)
-  }
-
   #next(): void {
     if (this.#busy) return
     const job = this.#queue.shift()
-    if (!job) {
-      // An idle thread must not keep the process alive; a busy one must.
-      if (this.#closing) this.#stop()
-      else this.#worker?.unref()
-      return
-    }
+    if (!job) return
     this.#busy = job
-    const req: ReapRequest = { seq: job.seq, fd: job.fd, index: job.index }
-    const w = this.#start()
-    w.ref()
-    w.postMessage(req)
+    void this.#run(job)
+  }
+
+  async #run(job: Job): Promise<void> {
+    let failure: unknown
+    try {
+      const nl = Netlink.open({ netns: { fd: job.fd } })
+      try {
+        await nl.deleteLinkInBackground(job.index)
+      } finally {
+        nl.close()
+      }
+    } catch (err) {
+      failure = err
+    }
+    closeSync(job.fd)
+    this.#busy = undefined
+    if (
+      failure === undefined ||
+      (LibnetworkError.isInstance(failure) && failure.category === 'not-found')
+    )
+      job.resolve()
+    else
+      job.reject(
+        failure instanceof Error
+          ? failure
+          : new InternalError('reap-failed', `deleting link ${job.index} failed`, {
+              cause: failure,
+            }),
+      )
+    this.#next()
   }
 }

@@ -254,7 +254,7 @@ export class Sandbox {
    * Take an interface out of service now and delete it in the background: at once it goes
    * down, loses its addresses (so its routes and the default route through it go too) and is
    * renamed out of the way (its name is free for the next interface); the kernel deletes it
-   * (a veth takes its peer along) from the reaper thread. The promise settles when it is gone.
+   * (a veth takes its peer along) in the background (see LinkReaper). The promise settles when it is gone.
    */
   retireInterface(name: string): Promise<void> {
     this.alive()

@@ -1,5 +1,5 @@
 // Privileged: interfaces made inside the sandbox by their creator (inSandbox), retiring an
-// interface (out of service at once, deleted by the reaper thread), gateways after a restore.
+// interface (out of service at once, deleted in the background), gateways after a restore.
 import { closeSync, openSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
