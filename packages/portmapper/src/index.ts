@@ -3,8 +3,10 @@
  * Publish container ports: host ports from a PortAllocator, DNAT + hairpin MASQUERADE +
  * FORWARD ACCEPT rules in one iptables batch, and one userland proxy process for all ports.
  */
-export { PortMapper, serializeMappings, parseMappings } from './mapper.js'
-export type { PortBinding, PortMapperOptions } from './mapper.js'
+export { PortMapper } from './mapper.js'
+export { serializeMappings, parseMappings } from './bindings.js'
+export type { PortMapperOptions } from './mapper.js'
+export type { PortBinding } from './bindings.js'
 export { UserlandProxy, DEFAULT_UDP_IDLE_MS, proxyId } from './proxy.js'
 export type { UserlandProxyOptions, ProxyTarget, ProxyStats } from './proxy.js'
 export { mappingRules, anchorRules, chainNames } from './rules.js'

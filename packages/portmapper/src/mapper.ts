@@ -6,8 +6,9 @@ import {
   type Iptables,
   type VerifyResult,
 } from '@libnetwork/iptables'
-import type { PortAllocator, PortRange, Protocol } from '@libnetwork/portallocator'
+import type { PortAllocator } from '@libnetwork/portallocator'
 import type { UserlandProxy } from './proxy.js'
+import { IFNAME, expand, isPort, type PortBinding, type SingleBinding } from './bindings.js'
 import {
   anchorRules,
   chainNames,
@@ -16,30 +17,6 @@ import {
   type PortMapping,
   type PlacedRule,
 } from './rules.js'
-
-/** What to publish. */
-export interface PortBinding {
-  protocol: Protocol
-  /** Host address; default the unspecified address of the container's family. */
-  hostIP?: IP
-  /** A port, a range to pick one from, or omitted/0 for any port of the dynamic range. */
-  hostPort?: number | PortRange
-  containerIP: IP
-  /**
-   * A port, or a range: each container port is then published on its own host port (the
-   * matching port of a `hostPort` range of the same length, consecutive ports from a numeric
-   * `hostPort`, or any ports when `hostPort` is omitted), as `-p 8000-8002:80-82` does.
-   */
-  containerPort: number | PortRange
-  /**
-   * The bridge this container sits on, when a mapper serves containers of several bridges
-   * (default: the mapper's `bridge`). Its rules then match this bridge.
-   */
-  bridge?: string
-}
-
-/** A binding after range expansion: one container port. */
-type SingleBinding = PortBinding & { containerPort: number }
 
 export interface PortMapperOptions {
   allocator: PortAllocator
@@ -70,16 +47,15 @@ export interface PortMapperOptions {
    * masquerades 127.0.0.0/8 leaving through the bridge.
    */
   loopbackDnat?: boolean
+  /**
+   * Hears a background removal (`unmapLater`) that failed twice; the mappings are then kept
+   * (rules, host ports) as if they had never been queued, so the caller can `unmap` them again.
+   */
+  onError?: (err: Error) => void
 }
 
 const key = (m: Pick<PortMapping, 'protocol' | 'hostIP' | 'hostPort'>) =>
   `${m.protocol}/${m.hostIP.toString()}/${m.hostPort}`
-
-const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/
-
-function isPort(n: unknown): n is number {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= 65535
-}
 
 /**
  * Publishes container ports: allocates host ports, installs DNAT, hairpin MASQUERADE and
@@ -93,6 +69,12 @@ export class PortMapper {
   readonly #mappings = new Map<string, PortMapping>()
   #started = false
   #loopbackRule: PlacedRule | undefined
+  /** Every operation that touches rules, ports or the proxy runs in this queue, in order. */
+  #tail: Promise<void> = Promise.resolve()
+  /** Queued by `unmapLater`, not yet taken by a removal job. */
+  #later: Array<{ list: PortMapping[]; done: (err: Error | undefined) => void }> = []
+  #drainQueued = false
+  #failure: Error | undefined
 
   constructor(options: PortMapperOptions) {
     this.#o = options
@@ -159,10 +141,42 @@ export class PortMapper {
 
   /** Remove every mapping, then our chains and jumps. */
   async stop(): Promise<void> {
+    await this.idle()
     if (this.#mappings.size > 0) await this.unmap([...this.#mappings.values()])
-    for (const set of this.#sets.values()) await set.remove()
+    await this.#run(async () => {
+      for (const set of this.#sets.values()) await set.remove()
+    })
     this.#loopbackRule = undefined
     this.#started = false
+  }
+
+  /** Run `fn` after every operation queued before it. */
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#tail.then(fn)
+    this.#tail = p.then(
+      () => undefined,
+      () => undefined,
+    )
+    return p
+  }
+
+  /** Resolves when every queued operation (background removals included) has finished. */
+  async idle(): Promise<void> {
+    for (let t = this.#tail; ; t = this.#tail) {
+      await t
+      if (t === this.#tail) return
+    }
+  }
+
+  /**
+   * Like `idle`, then throws the first background failure since the last call (it was also
+   * reported to `onError`).
+   */
+  async settled(): Promise<void> {
+    await this.idle()
+    const failure = this.#failure
+    this.#failure = undefined
+    if (failure !== undefined) throw failure
   }
 
   #set(family: 4 | 6): RuleSet {
@@ -217,6 +231,10 @@ export class PortMapper {
   async map(bindings: PortBinding | PortBinding[]): Promise<PortMapping[]> {
     const list = (Array.isArray(bindings) ? bindings : [bindings]).flatMap((b) => expand(b))
     for (const b of list) this.#validate(b)
+    return this.#run(() => this.#map(list))
+  }
+
+  async #map(list: SingleBinding[]): Promise<PortMapping[]> {
     const done: PortMapping[] = []
     const proxied: PortMapping[] = []
     const rulesAdded: [4 | 6, PlacedRule[]][] = []
@@ -263,8 +281,8 @@ export class PortMapper {
     return done
   }
 
-  /** Remove mappings made by `map`: proxy, rules (one batch per family), conntrack, ports. */
-  async unmap(mappings: PortMapping | PortMapping[]): Promise<void> {
+  /** The mapper's own records of `mappings`; NotFoundError for any it does not hold. */
+  #own(mappings: PortMapping | PortMapping[]): PortMapping[] {
     const list = (Array.isArray(mappings) ? mappings : [mappings]).map((m) => {
       const own = m && m.hostIP instanceof IP ? this.#mappings.get(key(m)) : undefined
       if (own === undefined) {
@@ -276,23 +294,96 @@ export class PortMapper {
       }
       return own
     })
-    for (const m of list) if (m.proxied) await this.#o.proxy!.remove(m).catch(() => undefined)
+    if (new Set(list).size !== list.length)
+      throw new BadRequestError('duplicate-mapping', 'a mapping is listed twice')
+    return list
+  }
+
+  /**
+   * Remove mappings made by `map`: proxy, rules (one batch per family), conntrack, ports.
+   * If the rules cannot be removed, the mappings stay (the proxy no longer serves them).
+   */
+  async unmap(mappings: PortMapping | PortMapping[]): Promise<void> {
+    const list = this.#own(mappings)
+    for (const m of list) this.#mappings.delete(key(m))
+    const progress = new Set<string>()
+    try {
+      await this.#run(() => this.#unmapNow(list, progress))
+    } catch (err) {
+      for (const m of list)
+        if (!progress.has(`rules${m.containerIP.version}`)) this.#mappings.set(key(m), m)
+      throw err
+    }
+  }
+
+  /**
+   * Take mappings out of service now and remove them in the background, in the mapper's
+   * queue: they leave `mappings()` at once; their rules, proxy listeners and host ports go
+   * before any later `map`, `unmap`, `restore` or `stop` runs (removals queued meanwhile share
+   * one iptables batch). A failure is retried once; if the retry fails too, the mappings are
+   * put back, `onError` hears it and `settled` throws it. The promise resolves (never rejects)
+   * when done, with that error if any.
+   */
+  unmapLater(mappings: PortMapping | PortMapping[]): Promise<Error | undefined> {
+    const list = this.#own(mappings)
+    for (const m of list) this.#mappings.delete(key(m))
+    const done = new Promise<Error | undefined>((resolve) =>
+      this.#later.push({ list, done: resolve }),
+    )
+    if (!this.#drainQueued) {
+      this.#drainQueued = true
+      void this.#run(() => this.#drain())
+    }
+    return done
+  }
+
+  async #drain(): Promise<void> {
+    this.#drainQueued = false
+    const jobs = this.#later.splice(0)
+    const list = jobs.flatMap((j) => j.list)
+    const progress = new Set<string>()
+    let failure: Error | undefined
+    try {
+      await this.#unmapNow(list, progress)
+    } catch {
+      try {
+        await this.#unmapNow(list, progress)
+      } catch (err) {
+        failure = err as Error
+      }
+    }
+    if (failure !== undefined) {
+      // what is still programmed stays a mapping (IPv4 may be gone when IPv6 failed)
+      for (const m of list)
+        if (!progress.has(`rules${m.containerIP.version}`)) this.#mappings.set(key(m), m)
+      this.#failure ??= failure
+      this.#o.onError?.(failure)
+    }
+    for (const j of jobs) j.done(failure)
+  }
+
+  /** The removal itself; `progress` records finished steps so a retry does not repeat them. */
+  async #unmapNow(list: PortMapping[], progress: Set<string>): Promise<void> {
+    if (!progress.has('proxy')) {
+      for (const m of list) if (m.proxied) await this.#o.proxy!.remove(m).catch(() => undefined)
+      progress.add('proxy')
+    }
     for (const family of [4, 6] as const) {
       const mine = list.filter((m) => m.containerIP.version === family)
-      if (mine.length === 0) continue
+      if (mine.length === 0 || progress.has(`rules${family}`)) continue
       await this.#set(family).update({
         remove: mine.flatMap((m) => mappingRules(m, this.chains, this.#o.bridge)),
       })
-    }
-    for (const m of list) {
-      this.#mappings.delete(key(m))
-      this.#o.allocator.releasePort(m.hostIP, m.protocol, m.hostPort)
-      if (m.protocol !== 'tcp' && this.#o.conntrack !== false) {
-        const ipt = m.containerIP.version === 4 ? this.#o.iptables! : this.#o.iptables6!
-        await deleteConntrackEntries(
-          { protocol: m.protocol, destinationPort: m.hostPort, family: m.containerIP.version },
-          { runner: ipt.runner },
-        ).catch(() => 0)
+      progress.add(`rules${family}`)
+      for (const m of mine) {
+        this.#o.allocator.releasePort(m.hostIP, m.protocol, m.hostPort)
+        if (m.protocol !== 'tcp' && this.#o.conntrack !== false) {
+          const ipt = family === 4 ? this.#o.iptables! : this.#o.iptables6!
+          await deleteConntrackEntries(
+            { protocol: m.protocol, destinationPort: m.hostPort, family },
+            { runner: ipt.runner },
+          ).catch(() => 0)
+        }
       }
     }
   }
@@ -319,92 +410,15 @@ export class PortMapper {
 
   /** Check our chains and jumps are intact. */
   async verify(): Promise<VerifyResult[]> {
-    return Promise.all([...this.#sets.values()].map((s) => s.verify()))
+    return this.#run(() => Promise.all([...this.#sets.values()].map((s) => s.verify())))
   }
 
   /** Re-install chains, rules and jumps lost to a firewall reload. */
   async reapply(): Promise<VerifyResult[]> {
-    const out: VerifyResult[] = []
-    for (const s of this.#sets.values()) out.push(await s.reapply())
-    return out
+    return this.#run(async () => {
+      const out: VerifyResult[] = []
+      for (const s of this.#sets.values()) out.push(await s.reapply())
+      return out
+    })
   }
-}
-
-/** Split a binding with a container port range into one binding per port. */
-function expand(b: PortBinding): SingleBinding[] {
-  if (typeof b !== 'object' || b === null) {
-    throw new BadRequestError('invalid-binding', 'a port binding must be an object')
-  }
-  const cp = b.containerPort
-  if (typeof cp === 'number') return [{ ...b, containerPort: cp }]
-  if (
-    typeof cp !== 'object' ||
-    cp === null ||
-    !isPort(cp.start) ||
-    !isPort(cp.end) ||
-    cp.start > cp.end
-  ) {
-    throw new BadRequestError('invalid-port', `invalid container port range ${JSON.stringify(cp)}`)
-  }
-  const n = cp.end - cp.start + 1
-  const hp = b.hostPort ?? 0
-  let hostPortOf: (i: number) => number | PortRange
-  if (hp === 0) hostPortOf = () => 0
-  else if (typeof hp === 'number') {
-    if (!isPort(hp) || hp + n - 1 > 65535) {
-      throw new BadRequestError('invalid-port', `host ports ${hp}-${hp + n - 1} are out of range`)
-    }
-    hostPortOf = (i) => hp + i
-  } else {
-    if (!isPort(hp.start) || !isPort(hp.end) || hp.end - hp.start + 1 !== n) {
-      throw new BadRequestError(
-        'port-range-mismatch',
-        `host port range ${JSON.stringify(hp)} must have as many ports as ${cp.start}-${cp.end}`,
-        { details: { hostPort: hp, containerPort: cp } },
-      )
-    }
-    hostPortOf = (i) => hp.start + i
-  }
-  return Array.from({ length: n }, (_, i) => ({
-    ...b,
-    hostPort: hostPortOf(i),
-    containerPort: cp.start + i,
-  }))
-}
-
-/** Stored form of mappings: JSON with addresses as text. */
-export function serializeMappings(mappings: readonly PortMapping[]): string {
-  return JSON.stringify(mappings)
-}
-
-/** Parse what `serializeMappings` wrote; BadRequestError on anything malformed. */
-export function parseMappings(text: string): PortMapping[] {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (cause) {
-    throw new BadRequestError('invalid-mappings', 'stored mappings are not JSON', { cause })
-  }
-  if (!Array.isArray(raw))
-    throw new BadRequestError('invalid-mappings', 'stored mappings must be an array')
-  return raw.map((r: Record<string, unknown>) => {
-    const protocol = r.protocol
-    if (
-      (protocol !== 'tcp' && protocol !== 'udp' && protocol !== 'sctp') ||
-      !isPort(r.hostPort) ||
-      !isPort(r.containerPort) ||
-      (r.bridge !== undefined && (typeof r.bridge !== 'string' || !IFNAME.test(r.bridge)))
-    ) {
-      throw new BadRequestError('invalid-mappings', `bad stored mapping ${JSON.stringify(r)}`)
-    }
-    return {
-      protocol,
-      hostIP: IP.parse(String(r.hostIP)),
-      hostPort: r.hostPort,
-      containerIP: IP.parse(String(r.containerIP)),
-      containerPort: r.containerPort,
-      proxied: r.proxied === true,
-      ...(typeof r.bridge === 'string' ? { bridge: r.bridge } : {}),
-    }
-  })
 }
