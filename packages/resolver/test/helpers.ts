@@ -1,5 +1,5 @@
 // Test helpers: a DNS client over UDP/TCP on loopback and a local upstream server.
-import { createSocket } from 'node:dgram'
+import { createSocket, type Socket } from 'node:dgram'
 import { connect, createServer, type Server } from 'node:net'
 import dnsPacket from 'dns-packet'
 import type { SocketSpec } from '../src/index.js'
@@ -101,7 +101,7 @@ export class FakeUpstream {
   mode: UpstreamMode = 'answer'
   received = 0
   port = 0
-  private sock = createSocket('udp4')
+  private sock: Socket | undefined
   private server: Server | undefined
 
   constructor(readonly address: string) {}
@@ -137,33 +137,52 @@ export class FakeUpstream {
 
   /** Serve on 127.0.0.1; `open` makes the sockets (e.g. inside a namespace) instead of Node. */
   async start(open?: (spec: SocketSpec) => number): Promise<this> {
-    this.sock.on('message', (m, r) => {
-      const a = this.answer(m)
-      if (a !== undefined) this.sock.send(a, r.port, r.address)
-    })
-    await new Promise<void>((res) =>
-      open === undefined
-        ? this.sock.bind(0, '127.0.0.1', () => res())
-        : this.sock.bind({ fd: open({ type: 'udp4', address: '127.0.0.1' }) }, () => res()),
-    )
-    this.port = this.sock.address().port
-    this.server = createServer((c) => {
-      c.on('data', (d: Buffer) => {
-        const a = this.answer(d.subarray(2, 2 + d.readUInt16BE(0)), true)
-        if (a !== undefined) c.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 255]), a]))
+    // UDP first on a free port, then TCP on the same one; that TCP port may be in use (other
+    // test processes run in parallel): then try another port, as the resolver does.
+    for (let attempt = 0; ; attempt++) {
+      const sock = createSocket('udp4')
+      await new Promise<void>((res) =>
+        open === undefined
+          ? sock.bind(0, '127.0.0.1', () => res())
+          : sock.bind({ fd: open({ type: 'udp4', address: '127.0.0.1' }) }, () => res()),
+      )
+      const port = sock.address().port
+      const server = createServer((c) => {
+        c.on('data', (d: Buffer) => {
+          const a = this.answer(d.subarray(2, 2 + d.readUInt16BE(0)), true)
+          if (a !== undefined)
+            c.end(Buffer.concat([Buffer.from([a.length >> 8, a.length & 255]), a]))
+        })
+        c.on('error', () => undefined)
       })
-      c.on('error', () => undefined)
-    })
-    const opts =
-      open === undefined
-        ? { port: this.port, host: '127.0.0.1' }
-        : { fd: open({ type: 'tcp4', address: '127.0.0.1', port: this.port, listen: true }) }
-    await new Promise<void>((res) => this.server!.listen(opts, () => res()))
-    return this
+      try {
+        await new Promise<void>((res, rej) => {
+          server.once('error', rej)
+          if (open === undefined) server.listen({ port, host: '127.0.0.1' }, () => res())
+          else
+            server.listen(
+              { fd: open({ type: 'tcp4', address: '127.0.0.1', port, listen: true }) },
+              () => res(),
+            )
+        })
+      } catch (err) {
+        sock.close()
+        if (attempt < 10) continue
+        throw err
+      }
+      sock.on('message', (m, r) => {
+        const a = this.answer(m)
+        if (a !== undefined) sock.send(a, r.port, r.address)
+      })
+      this.sock = sock
+      this.server = server
+      this.port = port
+      return this
+    }
   }
 
   async stop(): Promise<void> {
-    this.sock.close()
+    this.sock?.close()
     await new Promise<void>((res) => this.server?.close(() => res()))
   }
 }
