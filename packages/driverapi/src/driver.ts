@@ -205,6 +205,15 @@ export interface Driver {
   restore(state: RestoreState, opts?: OperationOptions): Promise<RestoreReport>
   /** Release long-lived resources (not the networks: they survive a restart). */
   stop(): Promise<void>
+  /**
+   * Optional. A driver that finishes part of an operation in the background (e.g. removing a
+   * left endpoint's port rules after `revokeExternalConnectivity` returned) resolves this when
+   * every such operation queued so far has finished, and rejects with a background failure
+   * (once; the driver reported it too). Such a driver orders its own operations (a later one
+   * that depends on pending work waits for it) and its `stop` and `restore` finish pending
+   * work first; callers await `settled` in their own `settled`/`stop` to see a quiet state.
+   */
+  settled?(): Promise<void>
 }
 
 /** A driver factory: user configuration is bound first, components are injected by the caller. */
