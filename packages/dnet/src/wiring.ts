@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Controller, kvStore, netlinkSandboxOS, serviceDiscovery } from '@libnetwork/controller'
+import { Controller, kvStore, oslSandboxOS, serviceDiscovery } from '@libnetwork/controller'
 import { localStore } from '@libnetwork/datastore'
 import { bridge } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
@@ -27,7 +27,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
       },
       ipams: { default: () => new DefaultIpam() },
       store: kvStore(kv),
-      os: netlinkSandboxOS(),
+      os: oslSandboxOS(),
       namespacePrefix: cfg.sandboxPrefix,
       discovery: serviceDiscovery({
         dir: join(cfg.execRoot, 'sandboxes'),
