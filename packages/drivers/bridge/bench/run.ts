@@ -25,7 +25,7 @@ async function cleanup(): Promise<void> {
 async function round(
   mode: 'none' | 'proxy' | 'dnat',
   sandboxes: string[],
-): Promise<{ attach: number[]; detach: number[]; first: number }> {
+): Promise<{ attach: number[]; leave: number[]; detach: number[]; first: number }> {
   const ns = `${prefix}-${mode}`
   await sh('ip', ['netns', 'add', ns])
   await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
@@ -45,6 +45,7 @@ async function round(
   })
   const bindings: PortBinding[] = mode === 'none' ? [] : [{ protocol: 'tcp', port: 80 }]
   const attach: number[] = []
+  const leave: number[] = []
   const detach: number[] = []
   let first = 0
   for (let i = 0; i < sandboxes.length; i++) {
@@ -62,18 +63,21 @@ async function round(
     const t1 = now()
     if (bindings.length > 0) await d.revokeExternalConnectivity(ref)
     await d.leave(ref)
+    const tl = now()
+    // deleteEndpoint waits for the background removal of the port's rules
     await d.deleteEndpoint(ref)
     const t2 = now()
     // the first publish starts the proxy process: reported apart
     if (i === 0) first = t1 - t0
     else {
       attach.push(t1 - t0)
+      leave.push(tl - t1)
       detach.push(t2 - t1)
     }
   }
   await d.deleteNetwork({ networkId })
   await d.stop()
-  return { attach, detach, first }
+  return { attach, leave, detach, first }
 }
 
 async function main(): Promise<void> {
@@ -90,6 +94,12 @@ async function main(): Promise<void> {
         id: `B1.attach.${mode}`,
         name: `create endpoint + join + publish (${what}), median`,
         value: median(r.attach),
+        unit: 'ms',
+      },
+      {
+        id: `B1.leave.${mode}`,
+        name: `unpublish + leave (${what}; rules removed in the background), median`,
+        value: median(r.leave),
         unit: 'ms',
       },
       {

@@ -121,7 +121,12 @@ export class Netfilter {
     await rs.update(change)
   }
 
-  /** Stop the userland proxy; chains and rules stay for the next start. */
+  /** Queued port removals are done (failures were reported to `onError`). */
+  async idle(): Promise<void> {
+    await this.#publisher?.idle()
+  }
+
+  /** Finish queued port removals, stop the userland proxy; chains and rules stay. */
   async stop(): Promise<void> {
     await this.#publisher?.stop()
   }

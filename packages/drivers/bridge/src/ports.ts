@@ -55,6 +55,7 @@ export class Publisher {
       ...(this.#proxy ? { proxy: this.#proxy } : {}),
       chains: PORT_CHAINS,
       anchors: false,
+      ...(o.onError ? { onError: o.onError } : {}),
     })
   }
 
@@ -191,8 +192,28 @@ export class Publisher {
     if (mappings.length > 0) await this.mapper.unmap([...mappings])
   }
 
-  /** Stop the proxy; rules and chains stay for the next start to restore. */
+  /**
+   * Take mappings out of service now; their rules, proxy listeners and host ports go in the
+   * mapper's queue (before any later map). Resolves with the error if that failed twice (the
+   * mappings are then kept by the mapper, and `onError` heard it).
+   */
+  unmapLater(mappings: readonly PortMapping[]): Promise<Error | undefined> {
+    return mappings.length > 0 ? this.mapper.unmapLater([...mappings]) : Promise.resolve(undefined)
+  }
+
+  /** Every queued removal done; throws a failure of one since the last call. */
+  settled(): Promise<void> {
+    return this.mapper.settled()
+  }
+
+  /** Every queued removal done (failures were reported to `onError`). */
+  idle(): Promise<void> {
+    return this.mapper.idle()
+  }
+
+  /** Finish queued removals and stop the proxy; rules and chains stay for the next start. */
   async stop(): Promise<void> {
+    await this.mapper.idle()
     await this.#proxy?.stop()
   }
 }
