@@ -1,0 +1,33 @@
+// Child process of unmap.test.ts: start a controller on a file store, publish a port for a
+// joined endpoint, leave, and kill itself with SIGKILL the moment the leave returned (the
+// bridge driver may still have the removal of the port's rules queued). Prints the ids first.
+import { writeSync } from 'node:fs'
+import { Controller, kvStore, oslSandboxOS } from '@libnetwork/controller'
+import { bridge } from '@libnetwork/driver-bridge'
+import { DefaultIpam } from '@libnetwork/ipam'
+import { IPNet } from '@libnetwork/types'
+import { fileKV } from './file-kv.js'
+
+const [ns, prefix, file] = process.argv.slice(2) as [string, string, string]
+const c = await Controller.start({
+  drivers: { bridge: bridge({ netns: ns }) },
+  ipams: { default: () => new DefaultIpam() },
+  store: kvStore(fileKV(file)),
+  os: oslSandboxOS({ hostNetns: ns }),
+  namespacePrefix: prefix,
+})
+const net = await c.createNetwork({
+  name: 'unmap',
+  driver: 'bridge',
+  ipam: { config: [{ subnet: IPNet.parse('172.31.24.0/24') }] },
+})
+const ep = await c.createEndpoint(net.id, {
+  name: 'web',
+  portBindings: [{ protocol: 'tcp', port: 80, hostPort: 8089 }],
+})
+const sb = await c.createSandbox({ containerId: 'c-unmap' })
+await c.join(ep.id, sb.id)
+writeSync(1, `joined ${ep.id} ${sb.id}\n`)
+await c.leave(ep.id, sb.id)
+writeSync(1, 'left\n')
+process.kill(process.pid, 'SIGKILL')
