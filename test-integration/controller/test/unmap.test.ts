@@ -66,10 +66,9 @@ t.test('kill -9 right after a leave: the restart removes the port rules', async 
   t.teardown(() => child.kill('SIGKILL'))
   let out = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const [code, signal] = (await new Promise((r) => child.once('exit', (...a) => r(a)))) as [
-    number | null,
-    string | null,
-  ]
+  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
+    child.once('exit', (c, s) => r([c, s])),
+  )
   t.same([code, signal], [null, 'SIGKILL'], 'killed right after the leave returned')
   const m = /^joined (\S+) (\S+)\nleft\n$/.exec(out)
   t.ok(m, `the child joined and left: ${JSON.stringify(out)}`)
