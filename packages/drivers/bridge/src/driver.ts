@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto'
 import {
   AlreadyExistsError,
   DriverForbiddenError,
@@ -7,56 +6,17 @@ import {
   type BoundPort,
   type Driver,
   type DriverFactory,
-  type EndpointInterface,
-  type EndpointOptions,
-  type IpamData,
 } from '@libnetwork/driverapi'
 import { PortAllocator } from '@libnetwork/portallocator'
 import type { PortMapping } from '@libnetwork/portmapper'
-import type { InterfaceAddress } from '@libnetwork/types'
-import { networkRules, type PlacedRule } from './firewall.js'
+import type { PlacedRule } from './firewall.js'
 import type { BridgeKernel } from './kernel.js'
 import type { BridgeDriverConfig } from './config.js'
 import { netlinkKernel } from './netlink-kernel.js'
+import { ALIAS, macFor, newEp, newNet, type Ep, type Net } from './model.js'
 import { parseBridgeOptions, type BridgeNetworkOptions } from './options.js'
 import { Netfilter } from './netfilter.js'
 import { boundPort, mappingOf } from './ports.js'
-
-interface Ep {
-  id: string
-  host: string
-  peer: string
-  iface: EndpointInterface
-  options: EndpointOptions
-  joined: boolean
-  ports: BoundPort[]
-  mappings: PortMapping[]
-  /** The background removal of ports this endpoint published before its last leave. */
-  unmapping?: Promise<void>
-  /** Mappings whose background removal failed: removed again before the endpoint goes. */
-  stale: PortMapping[]
-}
-
-interface Net {
-  id: string
-  opts: BridgeNetworkOptions
-  bridge: string
-  ipv4: IpamData[]
-  ipv6: IpamData[]
-  internal: boolean
-  rules: PlacedRule[]
-  rules6: PlacedRule[]
-  endpoints: Map<string, Ep>
-}
-
-const ALIAS = 'libnetwork:'
-
-/** MAC derived from the IPv4 address as upstream does (02:42:a.b.c.d), else random local. */
-export function macFor(address: InterfaceAddress | undefined): string {
-  const bytes =
-    address?.version === 4 ? [0x02, 0x42, ...address.ip.toBytes()] : [0x02, 0x42, ...randomBytes(4)]
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':')
-}
 
 /** A factory for the bridge driver. */
 export function bridge(config: BridgeDriverConfig = {}): DriverFactory {
@@ -127,38 +87,6 @@ class BridgeDriver implements Driver {
     return [n, e]
   }
 
-  #newNet(req: {
-    networkId: string
-    options: unknown
-    ipv4: IpamData[]
-    ipv6: IpamData[]
-    internal: boolean
-  }): Net {
-    const opts = req.options as BridgeNetworkOptions
-    const bridgeName = opts.bridgeName ?? `br-${req.networkId.slice(0, 12)}`
-    const net: Net = {
-      id: req.networkId,
-      opts,
-      bridge: bridgeName,
-      ipv4: req.ipv4,
-      ipv6: req.ipv6,
-      internal: req.internal,
-      rules: [],
-      rules6: [],
-      endpoints: new Map(),
-    }
-    const fw = {
-      bridge: bridgeName,
-      internal: req.internal,
-      icc: opts.enableICC,
-      masquerade: opts.enableIPMasquerade,
-    }
-    net.rules = networkRules({ ...fw, subnets: req.ipv4.map((d) => d.pool) })
-    if (req.ipv6.length > 0 && this.#cfg.ip6tables !== false)
-      net.rules6 = networkRules({ ...fw, subnets: req.ipv6.map((d) => d.pool) })
-    return net
-  }
-
   async #plumbBridge(net: Net): Promise<void> {
     const addresses = [...net.ipv4, ...net.ipv6].flatMap((d) => (d.gateway ? [d.gateway] : []))
     await this.#kernel.ensureBridge({
@@ -176,7 +104,7 @@ class BridgeDriver implements Driver {
 
   async createNetwork(req: Parameters<Driver['createNetwork']>[0]): Promise<void> {
     if (this.#nets.has(req.networkId)) throw new AlreadyExistsError('network', req.networkId)
-    const net = this.#newNet({ ...req, options: req.options ?? parseBridgeOptions({}) })
+    const net = newNet(this.#cfg, { ...req, options: req.options ?? parseBridgeOptions({}) })
     for (const other of this.#nets.values()) {
       if (other.bridge === net.bridge)
         throw new AlreadyExistsError('network', `bridge ${net.bridge}`)
@@ -215,7 +143,7 @@ class BridgeDriver implements Driver {
     const net = this.#net(req.networkId)
     if (net.endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
     const iface = { ...req.iface, mac: req.iface.mac ?? macFor(req.iface.address) }
-    const ep = this.#newEp(req.endpointId, iface, req.options)
+    const ep = newEp(req.endpointId, iface, req.options)
     // The veth pair is made on join, with its container end created right inside the sandbox.
     net.endpoints.set(ep.id, ep)
     return { iface }
@@ -357,7 +285,7 @@ class BridgeDriver implements Driver {
     if (this.#cfg.ipForward !== false) await this.#kernel.setSysctl('net.ipv4.ip_forward', '1')
     this.#nets.clear()
     this.#ports.releaseAll()
-    for (const r of state.networks) this.#nets.set(r.networkId, this.#newNet(r))
+    for (const r of state.networks) this.#nets.set(r.networkId, newNet(this.#cfg, r))
     const links = await this.#kernel.links()
     const stored: PortMapping[] = []
     const owners: Ep[] = []
@@ -371,7 +299,7 @@ class BridgeDriver implements Driver {
     for (const r of state.endpoints) {
       const net = this.#nets.get(r.networkId)
       if (!net) continue
-      const ep = this.#newEp(r.endpointId, r.iface, r.options)
+      const ep = newEp(r.endpointId, r.iface, r.options)
       ep.joined = r.sandboxKey !== undefined
       known.add(`${ALIAS}${ep.id}`)
       const host = links.find((l) => l.name === ep.host)
@@ -415,21 +343,6 @@ class BridgeDriver implements Driver {
     }
     this.#init = Promise.resolve()
     return { removed, recreated }
-  }
-
-  #newEp(id: string, iface: EndpointInterface, options: EndpointOptions): Ep {
-    const short = id.slice(0, 7)
-    return {
-      id,
-      host: `veth${short}`,
-      peer: `vc${short}`,
-      iface,
-      options,
-      joined: false,
-      ports: [],
-      mappings: [],
-      stale: [],
-    }
   }
 
   /**

@@ -4,7 +4,8 @@
  * pair per endpoint, iptables for masquerade, inter-container communication, isolation between
  * networks, internal networks and published ports.
  */
-export { bridge, macFor } from './driver.js'
+export { bridge } from './driver.js'
+export { macFor } from './model.js'
 export type { BridgeDriverConfig } from './config.js'
 export { parseBridgeOptions, LABELS } from './options.js'
 export type { BridgeNetworkOptions } from './options.js'
