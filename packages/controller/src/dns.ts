@@ -1,9 +1,9 @@
 // The embedded DNS servers of every sandbox, served by the calling (main) thread. Each sandbox's
 // resolver gets its sockets — 127.0.0.11:53 UDP and TCP, its forwarding sockets, a TCP socket per
-// query forwarded over TCP — from openSocketInNetns: the thread enters the sandbox's network
+// query forwarded over TCP — from osl's openSandboxSocket: the thread enters the sandbox's network
 // namespace, opens and binds the socket, and returns, all synchronously; the socket keeps that
 // namespace for life. No worker thread, no second V8 isolate.
-import { openSocketInNetns } from '@libnetwork/netlink'
+import { openSandboxSocket } from '@libnetwork/osl'
 import { RecordTable, Resolver, type RecordUpdate } from '@libnetwork/resolver'
 
 interface Served {
@@ -30,7 +30,7 @@ export class DnsService {
     const resolver = new Resolver({
       source: table,
       upstreams,
-      openSocket: (spec) => openSocketInNetns(ns, spec),
+      openSocket: (spec) => openSandboxSocket(ns, spec),
     })
     const started = resolver.start()
     const entry: Served = { resolver, table, started: started.catch(() => undefined) }

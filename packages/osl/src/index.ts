@@ -17,5 +17,7 @@ export type {
 } from './types.js'
 export { NamespaceGC } from './gc.js'
 export type { NamespaceGCOptions } from './gc.js'
+export { openSandboxSocket } from './sockets.js'
+export type { SandboxSocketSpec } from './sockets.js'
 export { realNetlink } from './ops.js'
 export type { NetlinkOps, NetlinkFactory } from './ops.js'

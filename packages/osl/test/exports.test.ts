@@ -7,6 +7,7 @@ t.test('the public surface is exactly this', async (t) => {
     'NamespaceGC',
     'Osl',
     'Sandbox',
+    'openSandboxSocket',
     'realNetlink',
   ])
 })
