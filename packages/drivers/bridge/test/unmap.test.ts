@@ -164,3 +164,36 @@ t.test('killed with a removal pending: the next restore removes its rules', asyn
   t.equal(p!.hostPort, 8090, 'its host port is free')
   t.same(await listening(ns), ['0.0.0.0:8090'])
 })
+
+t.test('a removal that fails is reported; deleteEndpoint removes the rules again', async (t) => {
+  const ns = await freshNs(t)
+  const sbx = await freshNs(t, `${ns}-sb`)
+  const errors: Error[] = []
+  const d = bridge({ netns: ns, onError: (e) => errors.push(e) })({})
+  t.teardown(() => d.stop())
+  await d.restore({ networks: [], endpoints: [] })
+  await d.createNetwork(netReq(id('a'), '10.47.0.0/24'))
+  const withNet = await save(ns)
+  const ref = { networkId: id('a'), endpointId: id('b') }
+  await joined(d, sbx, id('b'), '10.47.0.2/24', [{ protocol: 'tcp', port: 80, hostPort: 8091 }])
+  // every `ip netns exec <ns>` (how iptables runs there) fails while /run/netns/<ns> is hidden
+  const hidden = `/run/netns/${ns}`
+  await sh('mount', '--bind', '/dev/null', hidden)
+  try {
+    await d.revokeExternalConnectivity(ref)
+    await t.rejects(d.settled!(), 'settled throws the failure')
+    t.equal(errors.length, 1, 'onError heard it once, after the retry')
+  } finally {
+    await sh('umount', hidden)
+  }
+  t.match(await save(ns), '--to-destination 10.47.0.2:80', 'its rules are still there')
+  await d.settled!() // reported once only
+  await d.leave(ref)
+  await d.deleteEndpoint(ref)
+  t.equal(await save(ns), withNet, 'deleteEndpoint removed them')
+  t.same(await listening(ns), [], 'no listener')
+  const [p] = await joined(d, sbx, id('c'), '10.47.0.3/24', [
+    { protocol: 'tcp', port: 80, hostPort: 8091 },
+  ])
+  t.equal(p!.hostPort, 8091, 'the host port was released')
+})
