@@ -40,7 +40,7 @@ export {
   OverlapError,
 } from './errors.js'
 export { memoryStore } from './memory-store.js'
-export { oslSandboxOS, netlinkSandboxOS } from './osl-os.js'
+export { oslSandboxOS } from './osl-os.js'
 export type { OslSandboxOSOptions } from './osl-os.js'
 export { kvStore } from './kv-store.js'
 export type { KVLike } from './kv-store.js'

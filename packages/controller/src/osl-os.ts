@@ -90,6 +90,3 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
     },
   }
 }
-
-/** @deprecated The former name of `oslSandboxOS` (kept until its callers move). */
-export const netlinkSandboxOS = oslSandboxOS

@@ -41,7 +41,6 @@ t.test('export surface', async (t) => {
     'OverlapError',
     'kvStore',
     'memoryStore',
-    'netlinkSandboxOS',
     'oslSandboxOS',
     'serviceDiscovery',
   ])

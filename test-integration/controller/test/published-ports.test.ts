@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import {
   Controller,
   memoryStore,
-  netlinkSandboxOS,
+  oslSandboxOS,
   serviceDiscovery,
   type ControllerStore,
 } from '@libnetwork/controller'
@@ -27,7 +27,7 @@ async function start(
     drivers: { bridge: bridge({ netns: env.ns, ...config }) },
     ipams: { default: () => new DefaultIpam() },
     store,
-    os: netlinkSandboxOS({ hostNetns: env.ns }),
+    os: oslSandboxOS({ hostNetns: env.ns }),
     namespacePrefix: env.sandboxPrefix,
     discovery: serviceDiscovery({
       dir: join(env.dir, 'sandboxes'),
