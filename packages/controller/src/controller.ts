@@ -182,11 +182,13 @@ export class Controller {
 
   /**
    * Resolves when the background part of every leave so far is done: the kernel deleted the
-   * interfaces and the drivers ran their leave (and deleteEndpoint). Throws if a background
+   * interfaces, the drivers ran their leave (and deleteEndpoint), and each driver finished its
+   * own background work (e.g. the bridge driver's queued port removals). Throws if a background
    * step failed since the last call.
    */
-  settled(): Promise<void> {
-    return this.#s.teardowns.settled()
+  async settled(): Promise<void> {
+    await this.#s.teardowns.settled()
+    for (const d of this.#s.drivers.values()) await d.settled?.()
   }
 
   /**

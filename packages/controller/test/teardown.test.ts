@@ -146,3 +146,23 @@ t.test('gwPriority is validated and survives a restart', async (t) => {
   t.equal(os.gateways.get(sb.key!), b.c.endpoint(e3!.id).ifName)
   t.equal(b.c.endpoint(e2!.id).gwPriority, undefined, 'cleared on leave')
 })
+
+t.test("settled() also waits for each driver's own background work", async (t) => {
+  let release!: () => void
+  const pending = new Promise<void>((r) => (release = r))
+  const fake = fakeDriver('fake')
+  const c = await Controller.start({
+    drivers: {
+      fake: (...args) => Object.assign(fake.factory(...args), { settled: () => pending }),
+    },
+    ipams: { default: () => fakeIpam() },
+    os: fakeOS(),
+  })
+  let done = false
+  const s = c.settled().then(() => (done = true))
+  await tick()
+  t.equal(done, false, 'still waiting for the driver')
+  release()
+  await s
+  t.equal(done, true)
+})
