@@ -16,6 +16,8 @@ interface Served {
 /** One resolver per sandbox, all on this thread. */
 export class DnsService {
   readonly #served = new Map<string, Served>()
+  /** Resolvers whose sockets are closing; stop() waits for them. */
+  readonly #closing = new Set<Promise<void>>()
 
   /**
    * Serve 127.0.0.11:53 inside the namespace at `ns` (a path) for sandbox `id`, answering
@@ -54,19 +56,25 @@ export class DnsService {
     return Promise.resolve()
   }
 
-  /** Stop serving sandbox `id` (its sockets are closed). */
+  /**
+   * Stop serving sandbox `id`. Returns once its sockets are being closed: libuv closes a
+   * socket's fd inside `close()`, so the namespace is free at once; only Node's close
+   * callbacks come a loop turn later, and stop() waits for those.
+   */
   async close(id: string): Promise<void> {
     const s = this.#served.get(id)
     if (s === undefined) return
     this.#served.delete(id)
-    await s.started
-    await s.resolver.stop()
+    const closing = s.started.then(() => s.resolver.stop())
+    this.#closing.add(closing)
+    void closing.finally(() => this.#closing.delete(closing))
   }
 
-  /** Stop every resolver. */
+  /** Stop every resolver and wait until every socket is closed. */
   async stop(): Promise<void> {
     const ids = [...this.#served.keys()]
     await Promise.all(ids.map((id) => this.close(id)))
+    await Promise.all(this.#closing)
   }
 
   /** Sandboxes being served (for tests and diagnostics). */

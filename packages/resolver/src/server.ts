@@ -209,8 +209,11 @@ export class Resolver {
     this.tcp = undefined
     for (const c of this.conns) c.destroy()
     this.conns.clear()
-    if (udp !== undefined) await new Promise<void>((resolve) => udp.close(() => resolve()))
-    if (tcp !== undefined) await new Promise<void>((resolve) => tcp.close(() => resolve()))
+    // Both close now (libuv releases the fds inside close()); then wait for both callbacks.
+    await Promise.all([
+      udp && new Promise<void>((resolve) => udp.close(() => resolve())),
+      tcp && new Promise<void>((resolve) => tcp.close(() => resolve())),
+    ])
   }
 
   /** The cache entry for the parsed query, made on a miss. */
