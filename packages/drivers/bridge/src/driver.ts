@@ -133,9 +133,16 @@ class BridgeDriver implements Driver {
         'bridge',
         `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
       )
-    await this.#firewall({ remove: net.rules })
-    await this.#firewall({ remove: net.rules6 }, 6)
-    if (!net.opts.defaultBridge) await this.#kernel.deleteLink(net.bridge)
+    // Both wait on the kernel (iptables-restore's commit, the device's unregistering), so they
+    // run side by side. Either may be retried: rule removal and link deletion are idempotent.
+    const done = await Promise.allSettled([
+      (async () => {
+        await this.#firewall({ remove: net.rules })
+        await this.#firewall({ remove: net.rules6 }, 6)
+      })(),
+      net.opts.defaultBridge ? Promise.resolve() : this.#kernel.deleteLink(net.bridge),
+    ])
+    for (const r of done) if (r.status === 'rejected') throw r.reason
     this.#nets.delete(net.id)
   }
 

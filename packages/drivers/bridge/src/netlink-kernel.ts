@@ -84,8 +84,9 @@ export function netlinkKernel(opts: { netns?: string } = {}): BridgeKernel {
       if (hp) await hairpin(name)
     },
     async deleteLink(name) {
+      // The kernel's wait while unregistering a device (25-40 ms) happens on a pool thread.
       const h = nl()
-      if (h.findLink(name)) h.deleteLink(name)
+      if (h.findLink(name)) await h.deleteLinkInBackground(name)
     },
     async setSysctl(key, value) {
       setSysctl(key, value, sysctlOpts)
