@@ -1,22 +1,9 @@
 // Real kernel: runs as root inside namespaces this test creates (lnt-bridge-*), removed at
 // teardown even on failure. Nothing touches the machine's own namespace.
-import t, { type Test } from 'tap'
-import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { promisify } from 'node:util'
+import t from 'tap'
 import { IP, IPNet, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
 import { bridge, ipKernel, netlinkKernel, parseBridgeOptions } from '../src/index.js'
-
-const pexec = promisify(execFile)
-const sh = async (...argv: string[]) =>
-  (await pexec(argv[0]!, argv.slice(1), { encoding: 'utf8' })).stdout
-
-async function freshNs(t: Test, name?: string): Promise<string> {
-  const ns = name ?? `lnt-bridge-${randomBytes(4).toString('hex')}`
-  t.teardown(() => sh('ip', 'netns', 'del', ns).catch(() => undefined))
-  await sh('ip', 'netns', 'add', ns)
-  return ns
-}
+import { freshNs, id, sh } from './helpers.js'
 
 async function state(ns: string) {
   const links = JSON.parse(await sh('ip', '-n', ns, '-j', 'link', 'show')) as Array<{
@@ -29,7 +16,6 @@ async function state(ns: string) {
   return { links: links.map((l) => l.ifname).sort(), ipt }
 }
 
-const id = (c: string) => c.repeat(64)
 const netReq = (networkId: string, subnet: string, extra: Record<string, unknown> = {}) => {
   const pool = IPNet.parse(subnet)
   return {

@@ -2,41 +2,12 @@
 // (lnt-bridge-*), removed at teardown even on failure. Traffic is tested in
 // test-integration/controller; here: rules, listeners, the proxy process and restore.
 import t, { type Test } from 'tap'
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { randomBytes } from 'node:crypto'
-import { promisify } from 'node:util'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
 import { IP, IPNet, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
 import { bridge, parseBridgeOptions, type BridgeDriverConfig } from '../src/index.js'
-
-const pexec = promisify(execFile)
-const sh = async (...argv: string[]) =>
-  (await pexec(argv[0]!, argv.slice(1), { encoding: 'utf8' })).stdout
-
-async function freshNs(t: Test, name?: string): Promise<string> {
-  const ns = name ?? `lnt-bridge-${randomBytes(4).toString('hex')}`
-  t.teardown(() => sh('ip', 'netns', 'del', ns).catch(() => undefined))
-  await sh('ip', 'netns', 'add', ns)
-  await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-  return ns
-}
-
-const save = async (ns: string, family: 4 | 6) =>
-  (await sh('ip', 'netns', 'exec', ns, family === 4 ? 'iptables-save' : 'ip6tables-save'))
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .map((l) => l.replace(/\[\d+:\d+\]/, ''))
-    .join('\n')
-
-const listening = async (ns: string) =>
-  (await sh('ip', 'netns', 'exec', ns, 'ss', '-Hltn'))
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split(/\s+/)[3])
-    .sort()
-
-const id = (c: string) => c.repeat(64)
+import { freshNs, id, listening, save, sh } from './helpers.js'
 
 /** A TCP listener on the port given as its argument; prints when it listens. */
 const LISTEN =

@@ -1,43 +1,14 @@
 // Leaving with published ports: the ports leave service at once and their rules, listeners and
 // host ports go in the background. Real kernel: runs as root inside namespaces this test creates
 // (lnt-bridge-*), removed at teardown even on failure.
-import t, { type Test } from 'tap'
-import { execFile, spawn } from 'node:child_process'
+import t from 'tap'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { randomBytes } from 'node:crypto'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
 import { IPNet, InterfaceAddress } from '@libnetwork/types'
 import { bridge, parseBridgeOptions } from '../src/index.js'
-
-const pexec = promisify(execFile)
-const sh = async (...argv: string[]) =>
-  (await pexec(argv[0]!, argv.slice(1), { encoding: 'utf8' })).stdout
-
-async function freshNs(t: Test, name?: string): Promise<string> {
-  const ns = name ?? `lnt-bridge-${randomBytes(4).toString('hex')}`
-  t.teardown(() => sh('ip', 'netns', 'del', ns).catch(() => undefined))
-  await sh('ip', 'netns', 'add', ns)
-  await sh('ip', '-n', ns, 'link', 'set', 'lo', 'up')
-  return ns
-}
-
-const save = async (ns: string) =>
-  (await sh('ip', 'netns', 'exec', ns, 'iptables-save'))
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .map((l) => l.replace(/\[\d+:\d+\]/, ''))
-    .join('\n')
-
-const listening = async (ns: string) =>
-  (await sh('ip', 'netns', 'exec', ns, 'ss', '-Hltn'))
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => l.split(/\s+/)[3])
-    .sort()
-
-const id = (c: string) => c.repeat(64)
+import { freshNs, id, listening, save, sh } from './helpers.js'
 
 function netReq(networkId: string, v4: string) {
   const pool = IPNet.parse(v4)
