@@ -17,7 +17,7 @@ import {
   type ControllerStore,
   type IpamFactory,
 } from '@libnetwork/controller'
-import { bridge } from '@libnetwork/driver-bridge'
+import { bridge, type BridgeDriverConfig } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
 import { nullDriver } from '@libnetwork/driver-null'
 import { DefaultIpam } from '@libnetwork/ipam'
@@ -90,9 +90,14 @@ export async function startController(
   env: Env,
   store: ControllerStore = memoryStore(),
   ipam: IpamFactory = () => new DefaultIpam(),
+  bridgeConfig: BridgeDriverConfig = {},
 ): Promise<Controller> {
   const c = await Controller.start({
-    drivers: { bridge: bridge({ netns: env.ns }), host: hostDriver(), null: nullDriver() },
+    drivers: {
+      bridge: bridge({ netns: env.ns, ...bridgeConfig }),
+      host: hostDriver(),
+      null: nullDriver(),
+    },
     ipams: { default: ipam },
     store,
     os: oslSandboxOS({ hostNetns: env.ns }),

@@ -2,41 +2,25 @@
 // userland proxy (the default) and without it (kernel DNAT for 127.0.0.1 too), the network's
 // host binding address, conflicts, and nothing left behind.
 import t, { type Test } from 'tap'
-import { join } from 'node:path'
-import {
-  Controller,
-  memoryStore,
-  oslSandboxOS,
-  serviceDiscovery,
-  type ControllerStore,
-} from '@libnetwork/controller'
-import { bridge, type BridgeDriverConfig } from '@libnetwork/driver-bridge'
-import { DefaultIpam } from '@libnetwork/ipam'
+import { memoryStore, type Controller, type ControllerStore } from '@libnetwork/controller'
+import type { BridgeDriverConfig } from '@libnetwork/driver-bridge'
 import { IPNet, LibnetworkError } from '@libnetwork/types'
-import { get, hostEnv, kernelState, outside, serve, sh, type Env } from './helpers.js'
+import {
+  get,
+  hostEnv,
+  kernelState,
+  outside,
+  serve,
+  sh,
+  startController,
+  type Env,
+} from './helpers.js'
 
 const subnet = (s: string) => ({ config: [{ subnet: IPNet.parse(s) }] })
 
-/** A controller whose bridge driver gets `config` (the shared helper takes no driver options). */
-async function start(
-  env: Env,
-  config: BridgeDriverConfig,
-  store: ControllerStore = memoryStore(),
-): Promise<Controller> {
-  const c = await Controller.start({
-    drivers: { bridge: bridge({ netns: env.ns, ...config }) },
-    ipams: { default: () => new DefaultIpam() },
-    store,
-    os: oslSandboxOS({ hostNetns: env.ns }),
-    namespacePrefix: env.sandboxPrefix,
-    discovery: serviceDiscovery({
-      dir: join(env.dir, 'sandboxes'),
-      hostResolvConf: join(env.dir, 'host-resolv.conf'),
-    }),
-  })
-  env.controllers.push(c)
-  return c
-}
+/** A controller whose bridge driver gets `config`. */
+const start = (env: Env, config: BridgeDriverConfig, store: ControllerStore = memoryStore()) =>
+  startController(env, store, undefined, config)
 
 /** TCP ports listening in the host namespace. */
 async function listening(ns: string): Promise<number[]> {
