@@ -1,5 +1,6 @@
 import type { Database, RootDatabase } from 'lmdb'
 import type { BatchOp, WatchEvent } from './contract.js'
+import type { OpenLock } from './open-lock.js'
 
 /** How the local store commits: the two durability modes behind one interface. */
 export interface Writer {
@@ -18,6 +19,8 @@ export interface Dbs {
   root: RootDatabase<Buffer, string>
   data: Database<Buffer, string>
   meta: Database<Buffer, string>
+  /** Held by every store opening on these files; see OpenLock. */
+  lock: OpenLock
 }
 
 const REVISION = 'revision'
@@ -108,7 +111,8 @@ export class SyncedWriter implements Writer {
  * is acknowledged once committed: visible to other processes and kept if this process is
  * killed. The OS writes it to disk; a background sync every `flushIntervalMs` bounds what a
  * power loss can take. Versions are read and bumped inside the transaction, so several
- * processes sharing the files still get unique, growing versions.
+ * processes sharing the files still get unique, growing versions. Each transaction holds the
+ * open lock, so another process opening the files cannot make LMDB forget it (see OpenLock).
  */
 export class CommitWriter implements Writer {
   #timer: NodeJS.Timeout | undefined
@@ -122,8 +126,8 @@ export class CommitWriter implements Writer {
     value: Uint8Array,
     previous: number | undefined,
   ): Promise<number | undefined> {
-    const { root, data, meta } = this.db
-    const version = root.transactionSync(() => {
+    const { data, meta } = this.db
+    const version = this.#commit(() => {
       if (data.getEntry(key)?.version !== previous) return undefined
       const v = readRevision(meta) + 1
       data.putSync(key, bytes(value), v)
@@ -135,8 +139,8 @@ export class CommitWriter implements Writer {
   }
 
   async remove(key: string, previous: number): Promise<number | undefined> {
-    const { root, data, meta } = this.db
-    const version = root.transactionSync(() => {
+    const { data, meta } = this.db
+    const version = this.#commit(() => {
       if (data.getEntry(key)?.version !== previous) return undefined
       const v = readRevision(meta) + 1
       data.removeSync(key)
@@ -148,8 +152,8 @@ export class CommitWriter implements Writer {
   }
 
   async batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }> {
-    const { root, data, meta } = this.db
-    const result = root.transactionSync(() => {
+    const { data, meta } = this.db
+    const result = this.#commit(() => {
       const v = readRevision(meta) + 1
       const events = batchEvents(ops, v, (key) => data.doesExist(key))
       for (const op of ops) {
@@ -171,6 +175,11 @@ export class CommitWriter implements Writer {
     clearTimeout(this.#timer)
     this.#timer = undefined
     await this.#sync()
+  }
+
+  /** One synchronous LMDB write transaction, under the open lock. */
+  #commit<T>(body: () => T): T {
+    return this.db.lock.run(() => this.db.root.transactionSync(body))
   }
 
   #dirty(): void {

@@ -25,6 +25,7 @@ import {
 } from './validate.js'
 import { WatchStream } from './watch-stream.js'
 import { CommitWriter, SyncedWriter, type Writer } from './local-writer.js'
+import { OpenLock } from './open-lock.js'
 
 export interface LocalStoreOptions extends Partial<Limits> {
   /** Directory of the database (created when missing). */
@@ -63,6 +64,7 @@ export class LocalStore implements KVStore {
   #root: RootDatabase<Buffer, string>
   #data: Database<Buffer, string>
   #meta: Database<Buffer, string>
+  #lock: OpenLock
   #limits: Limits
   #writer: Writer
   #subscribers = new Set<Subscriber>()
@@ -75,28 +77,6 @@ export class LocalStore implements KVStore {
       maxKeyBytes: opts.maxKeyBytes ?? DEFAULT_LIMITS.maxKeyBytes,
       maxValueBytes: opts.maxValueBytes ?? DEFAULT_LIMITS.maxValueBytes,
     }
-    try {
-      this.#root = open<Buffer, string>({
-        path: opts.path,
-        maxDbs: 4,
-        overlappingSync: false,
-        noSync: opts.durability === 'commit',
-      })
-      this.#data = this.#root.openDB<Buffer, string>('kv', {
-        encoding: 'binary',
-        useVersions: true,
-      })
-      this.#meta = this.#root.openDB<Buffer, string>('meta', { encoding: 'binary' })
-    } catch (err) {
-      throw new UnavailableError(
-        'store-open-failed',
-        `cannot open the local store at ${opts.path}`,
-        {
-          details: { path: opts.path },
-          cause: err,
-        },
-      )
-    }
     if (
       opts.durability !== undefined &&
       opts.durability !== 'sync' &&
@@ -106,7 +86,35 @@ export class LocalStore implements KVStore {
         details: { durability: String(opts.durability) },
       })
     }
-    const dbs = { root: this.#root, data: this.#data, meta: this.#meta }
+    let lock: OpenLock | undefined
+    try {
+      lock = new OpenLock(opts.path)
+      // Opening holds the lock: see OpenLock for the lmdb bug this keeps other processes'
+      // commits out of.
+      ;[this.#root, this.#data, this.#meta] = lock.run(() => {
+        const root = open<Buffer, string>({
+          path: opts.path,
+          maxDbs: 4,
+          overlappingSync: false,
+          noSync: opts.durability === 'commit',
+        })
+        const data = root.openDB<Buffer, string>('kv', { encoding: 'binary', useVersions: true })
+        const meta = root.openDB<Buffer, string>('meta', { encoding: 'binary' })
+        return [root, data, meta] as const
+      })
+      this.#lock = lock
+    } catch (err) {
+      void lock?.close()
+      throw new UnavailableError(
+        'store-open-failed',
+        `cannot open the local store at ${opts.path}`,
+        {
+          details: { path: opts.path },
+          cause: err,
+        },
+      )
+    }
+    const dbs = { root: this.#root, data: this.#data, meta: this.#meta, lock: this.#lock }
     this.#writer =
       opts.durability === 'commit'
         ? new CommitWriter(dbs, opts.flushIntervalMs ?? 200)
@@ -219,6 +227,7 @@ export class LocalStore implements KVStore {
     this.#subscribers.clear()
     await this.#writer.close()
     await this.#root.close()
+    await this.#lock.close()
   }
 
   /** Conditional put; resolves to the new version, or undefined when the condition failed. */
