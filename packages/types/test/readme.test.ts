@@ -1,28 +1,16 @@
 // The README's example runs as written and prints what the README says it prints.
 import t from 'tap'
-import { readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-
-const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+import { readFileSync } from 'node:fs'
+import { runReadmeExample } from '../../../tools/test-helpers.mjs'
 
 t.test('README example runs and prints what the README shows', async (t) => {
-  const readme = readFileSync(join(root, 'README.md'), 'utf8')
-  const code = /```ts\n([\s\S]*?)```/.exec(readme)?.[1]
-  const shown = /prints\n\n```\n([\s\S]*?)```/.exec(readme)?.[1]
-  t.ok(code && shown, 'README has an example and its output')
+  const readme = new URL('../README.md', import.meta.url)
+  const shown = /prints\n\n```\n([\s\S]*?)```/.exec(readFileSync(readme, 'utf8'))?.[1]
+  t.ok(shown, 'the README shows the output')
   // Import the package under test by path, so the example works before the package is built.
-  const file = join(root, 'test', `.readme-example-${process.pid}.ts`)
-  writeFileSync(file, code!.replace("from '@libnetwork/types'", "from '../src/index.js'"))
-  t.teardown(() => rmSync(file, { force: true }))
-  const lines: string[] = []
-  const log = console.log
-  console.log = (...args: unknown[]) =>
-    void lines.push(args.map((a) => (typeof a === 'bigint' ? `${a}n` : String(a))).join(' '))
-  try {
-    await import(pathToFileURL(file).href)
-  } finally {
-    console.log = log
-  }
+  const file = new URL(`.readme-example-${process.pid}.ts`, import.meta.url).pathname
+  const lines = await runReadmeExample(readme, file, (code) =>
+    code.replace("from '@libnetwork/types'", "from '../src/index.js'"),
+  )
   t.same(lines, shown!.trimEnd().split('\n'))
 })
