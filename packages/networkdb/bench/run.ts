@@ -1,56 +1,14 @@
 // Benchmarks D1-D4 (issue 7): N NetworkDB nodes, one process each, on loopback with gossip's
 // default (memberlist LAN) timing. Writes bench-results/networkdb.json.
-import { fork, type ChildProcess } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
+import { NodeProc, until as untilMs, type Reply } from './node-proc.js'
 import { median, writeResults } from '../../../tools/bench.mjs'
 import type { BenchResult } from '../../../tools/bench.mjs'
 
 const RUNS = Number(process.env.NDB_BENCH_RUNS ?? 3)
 const SIZES = (process.env.NDB_BENCH_SIZES ?? '3,5,10').split(',').map(Number)
-const NODE = fileURLToPath(new URL('./node.mjs', import.meta.url))
 const clock = (): number => performance.timeOrigin + performance.now()
 
-interface Reply {
-  id: number
-  error?: string
-  [k: string]: unknown
-}
-
-class Node {
-  readonly proc: ChildProcess
-  #id = 0
-  readonly #pending = new Map<number, (r: Reply) => void>()
-  readonly ready: Promise<void>
-
-  constructor(readonly name: string) {
-    this.proc = fork(NODE, [name], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
-    this.ready = new Promise((resolve) => {
-      this.proc.on('message', (m: Reply & { ready?: boolean }) => {
-        if (m.ready) return resolve()
-        this.#pending.get(m.id)?.(m)
-        this.#pending.delete(m.id)
-      })
-    })
-  }
-
-  async call(cmd: string, args: Record<string, unknown> = {}): Promise<Reply> {
-    const id = ++this.#id
-    const r = await new Promise<Reply>((resolve) => {
-      this.#pending.set(id, resolve)
-      this.proc.send({ id, cmd, ...args })
-    })
-    if (r.error) throw new Error(`${this.name} ${cmd}: ${r.error}`)
-    return r
-  }
-}
-
-async function until(f: () => Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!(await f())) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const until = (f: () => Promise<boolean>, what: string) => untilMs(f, what, 30_000)
 
 const at = (r: Reply): number => r.at as number
 
@@ -66,7 +24,7 @@ interface Run {
 }
 
 async function runOnce(n: number): Promise<Run> {
-  const nodes = Array.from({ length: n }, (_, i) => new Node(`n${i}`))
+  const nodes = Array.from({ length: n }, (_, i) => new NodeProc(`n${i}`))
   try {
     await Promise.all(nodes.map((x) => x.ready))
     const addrs = await Promise.all(nodes.map((x) => x.call('start')))
