@@ -150,16 +150,7 @@ export class Publisher {
   async restore(mappings: readonly PortMapping[]): Promise<PortMapping[]> {
     if (mappings.length === 0) return []
     await this.#ensureProxy()
-    return this.mapper.map(
-      mappings.map((m) => ({
-        protocol: m.protocol,
-        hostIP: m.hostIP,
-        hostPort: m.hostPort,
-        containerIP: m.containerIP,
-        containerPort: m.containerPort,
-        ...(m.bridge === undefined ? {} : { bridge: m.bridge }),
-      })),
-    )
+    return this.mapper.restore(mappings)
   }
 
   /**
