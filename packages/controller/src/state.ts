@@ -22,10 +22,13 @@ export interface NetRuntime {
 export interface DiscoveryHooks {
   /** A sandbox was made (or restored): write its files; return their paths. */
   sandboxCreated(sb: SandboxInfo): Promise<{ hostsPath?: string; resolvConfPath?: string }>
+  /** `sb` is gone: stop serving it; its files may be removed in the background. */
   sandboxDeleted(sb: SandboxInfo): Promise<void>
   /** `ep` of `net` joined `sb` (also called for every joined endpoint on restore). */
   joined(sb: SandboxInfo, ep: EndpointInfo, net: NetworkInfo): Promise<void>
   left(sb: SandboxInfo, ep: EndpointInfo, net: NetworkInfo): Promise<void>
+  /** Resolves when background work (file removal) is done; throws if some of it failed. */
+  settled?(): Promise<void>
   stop?(): Promise<void>
 }
 

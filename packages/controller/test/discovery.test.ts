@@ -47,6 +47,16 @@ t.test('sandboxes get hosts and resolv.conf files that follow joins', async (t) 
   await c.leave(ep.id, sb.id)
   t.notMatch(readFileSync(sb.hostsPath!, 'utf8'), /172\.18\.0\.2/, 'own address gone after leave')
   await c.deleteSandbox(sb.id)
+  // The folder goes on the thread pool after the delete has answered; settled() waits for it.
+  await c.settled()
   t.notOk(existsSync(join(dir, 'sb', sb.id)), 'files removed with the sandbox')
+
+  // Deleted and made again under the same id at once: the new files survive the old removal.
+  const again = await c.createSandbox({ containerId: 'c2', id: sb.id })
+  await c.deleteSandbox(again.id)
+  const third = await c.createSandbox({ containerId: 'c3', id: sb.id })
+  await c.settled()
+  t.ok(existsSync(third.hostsPath!), 'hosts of the re-created sandbox kept')
+  t.ok(existsSync(third.resolvConfPath!), 'resolv.conf of the re-created sandbox kept')
   await c.stop()
 })
