@@ -94,5 +94,7 @@ export interface SandboxOS {
   /** Replace the default route(s); `undefined` removes them. */
   setGateway(key: string, gw: GatewaySpec | undefined): Promise<void>
   /** Release sockets and threads (kernel state stays); pending deletions finish first. */
+  /** Resolves when background work (namespace removal) is done; throws if some failed. */
+  settled?(): Promise<void>
   close?(): Promise<void>
 }

@@ -183,13 +183,15 @@ export class Controller {
   /**
    * Resolves when the background part of every leave so far is done: the kernel deleted the
    * interfaces, the drivers ran their leave (and deleteEndpoint), and each driver finished its
-   * own background work (e.g. the bridge driver's queued port removals), and the files of
-   * deleted sandboxes are removed. Throws if a background step failed since the last call.
+   * own background work (e.g. the bridge driver's queued port removals), and the files and
+   * namespaces of deleted sandboxes are removed. Throws if a background step failed since the
+   * last call.
    */
   async settled(): Promise<void> {
     await this.#s.teardowns.settled()
     for (const d of this.#s.drivers.values()) await d.settled?.()
     await this.#s.discovery.settled?.()
+    await this.#s.os.settled?.()
   }
 
   /**
