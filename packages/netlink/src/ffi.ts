@@ -3,7 +3,35 @@
  * Every call here is synchronous and runs on the calling thread, which is what makes
  * `setns` → `socket` → `setns back` safe: no other JavaScript runs in between.
  */
-import koffi from 'koffi'
+import { createRequire } from 'node:module'
+import type koffiModule from 'koffi'
+
+type Koffi = typeof koffiModule
+const require = createRequire(import.meta.url)
+
+/**
+ * koffi's entry file also loads its build tooling (https, tls, zlib, crypto): 4.6 MiB of
+ * resident memory in a bare process (0.5 MiB in dnet, which needs crypto anyway) carried for
+ * the life of the process. Where the prebuilt binary sits at
+ * its usual place (Linux, glibc), load it directly; it exports the same API minus the
+ * deprecated aliases. Anywhere else, or when that binary is not the installed version, fall
+ * back to the entry file.
+ */
+function loadKoffi(): Koffi {
+  const dir = `${process.platform}_${process.arch}`
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64')) {
+    try {
+      const native = require(`koffi/build/koffi/${dir}/koffi.node`) as Koffi & { version?: string }
+      const { version } = require('koffi/package.json') as { version: string }
+      if (native.version === version) return native
+    } catch {
+      // musl, a bundler or another layout: the entry file knows where to look.
+    }
+  }
+  return require('koffi') as Koffi
+}
+
+const koffi = loadKoffi()
 
 export interface Libc {
   socket(domain: number, type: number, protocol: number): number
