@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { Osl, type Sandbox } from '@libnetwork/osl'
-import { LibnetworkError } from '@libnetwork/types'
+import { LibnetworkError, UnavailableError } from '@libnetwork/types'
 import type { SandboxOS } from './contracts.js'
 
 /** Where `ip netns` keeps named namespaces; the default run dir of sandboxes. */
@@ -19,7 +19,8 @@ export interface OslSandboxOSOptions {
 /**
  * The sandbox layer on `@libnetwork/osl`: one netlink socket per sandbox (opened inside its
  * namespace and kept) plus one on the host side, no spawns. Interfaces leave at once (down,
- * addresses gone, renamed) and the kernel deletes them off the main thread (osl's reaper).
+ * addresses gone, renamed) and the kernel deletes them off the main thread (osl's reaper);
+ * a destroyed sandbox's namespace is unmounted off the main thread too.
  */
 export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
   const host = o.hostNetns
@@ -28,16 +29,21 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
     ...(host ? { hostNetns: host.startsWith('/') ? host : join(IP_NETNS_DIR, host) } : {}),
   })
   const open = new Map<string, Sandbox>()
+  /** Sandboxes whose namespace is being unmounted and removed, by key. */
+  const destroying = new Map<string, Promise<void>>()
+  const failures: unknown[] = []
   /** The open sandbox of `key`, reopened after a restart; undefined if the namespace is gone. */
   const sandbox = (key: string): Sandbox | undefined => {
     let sb = open.get(key)
-    if (!sb && osl.sandboxKeys().includes(key)) open.set(key, (sb = osl.restoreSandbox(key)))
+    if (!sb && !destroying.has(key) && osl.sandboxKeys().includes(key))
+      open.set(key, (sb = osl.restoreSandbox(key)))
     return sb
   }
   const must = (key: string): Sandbox => sandbox(key) ?? osl.restoreSandbox(key)
   return {
     path: (key) => osl.path(key),
     async create(key) {
+      await destroying.get(key)
       const sb = osl.createSandbox(key)
       open.set(key, sb)
       return sb.path
@@ -45,10 +51,19 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
     async destroy(key) {
       const sb = sandbox(key)
       open.delete(key)
-      sb?.destroy({ moveBack: false })
+      if (!sb) return
+      // The unmount runs on the pool; the key is taken again only once it is free.
+      const done = sb.destroyInBackground({ moveBack: false }).then(
+        () => {},
+        (err: unknown) => void failures.push(err),
+      )
+      destroying.set(key, done)
+      void done.then(() => {
+        if (destroying.get(key) === done) destroying.delete(key)
+      })
     },
     async list(prefix) {
-      return osl.sandboxKeys().filter((k) => k.startsWith(prefix))
+      return osl.sandboxKeys().filter((k) => k.startsWith(prefix) && !destroying.has(k))
     },
     async addInterface(key, spec) {
       must(key).join({
@@ -84,7 +99,19 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
       if (gw?.gateway) sb.setGateway(gw.gateway, { interface: gw.dstName })
       if (gw?.gatewayIPv6) sb.setGateway(gw.gatewayIPv6, { interface: gw.dstName })
     },
+    async settled() {
+      while (destroying.size > 0) await Promise.all(destroying.values())
+      await osl.settled()
+      if (failures.length === 0) return
+      const reasons = failures.splice(0).map(String)
+      throw new UnavailableError(
+        'sandbox-not-removed',
+        `could not remove ${reasons.length} sandbox namespace(s): ${reasons.join('; ')}`,
+        { details: { failures: reasons } },
+      )
+    },
     async close() {
+      while (destroying.size > 0) await Promise.all(destroying.values())
       await osl.settled()
       osl.close()
     },

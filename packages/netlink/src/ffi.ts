@@ -45,7 +45,10 @@ export interface Libc {
   setns(fd: number, nstype: number): number
   unshare(flags: number): number
   mount(src: string, target: string, fstype: string | null, flags: number, data: null): number
-  umount2(target: string, flags: number): number
+  umount2: {
+    (target: string, flags: number): number
+    async(target: string, flags: number, cb: (err: unknown, result: number) => void): void
+  }
   poll: {
     (fds: Buffer, nfds: number, timeout: number): number
     async(

@@ -55,6 +55,7 @@ export {
   DEFAULT_RUN_DIR,
   createNetns,
   deleteNetns,
+  deleteNetnsInBackground,
   listNetns,
   netnsExists,
   netnsPath,

@@ -7,6 +7,7 @@
  * and every switch is undone before returning (the original namespace is held by fd).
  */
 import { closeSync, mkdirSync, openSync, readdirSync, unlinkSync, statSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BadRequestError, InternalError } from '@libnetwork/types'
 import { CLONE_NEWNET } from './constants.js'
@@ -212,6 +213,46 @@ export function deleteNetns(name: string, options: NetnsOptions = {}): void {
       throw errnoError(errno, `cannot unmount network namespace ${path}`, { name, path })
   }
   unlinkSync(path)
+}
+
+/**
+ * `deleteNetns` off the main thread: the unmount (0.05-0.15 ms of mount-table locking) runs on
+ * a libuv pool thread and the file is removed through `fs.promises`. The name is checked and
+ * the namespace must exist when this is called (it throws at once otherwise); the promise
+ * settles when the file is gone. Meanwhile a `createNetns` of the same name fails with EEXIST.
+ */
+export function deleteNetnsInBackground(name: string, options: NetnsOptions = {}): Promise<void> {
+  validName(name)
+  const path = netnsPath(name, options)
+  try {
+    statSync(path)
+  } catch {
+    throw errnoError(2, `network namespace ${JSON.stringify(name)} does not exist`, { name, path })
+  }
+  const c = libc()
+  return new Promise<void>((resolve, reject) => {
+    c.umount2.async(path, MNT_DETACH, (err, rc) => {
+      if (err !== null && err !== undefined) {
+        const why = err instanceof Error ? err.message : JSON.stringify(err)
+        reject(new InternalError('umount-failed', `cannot unmount ${path}: ${why}`, { cause: err }))
+        return
+      }
+      // errno is the pool thread's and lost here: ask again on this thread for the reason.
+      // EINVAL (not a mount point): a stale file left by a crash, or gone meanwhile; remove it.
+      if (rc !== 0 && c.umount2(path, MNT_DETACH) !== 0) {
+        const errno = c.errno()
+        if (errno !== 22) {
+          reject(errnoError(errno, `cannot unmount network namespace ${path}`, { name, path }))
+          return
+        }
+      }
+      unlink(path).then(resolve, (e: NodeJS.ErrnoException) =>
+        e.code === 'ENOENT'
+          ? resolve()
+          : reject(errnoError(-(e.errno ?? -5), `cannot remove ${path}`, { name, path })),
+      )
+    })
+  })
 }
 
 /** Names of the namespaces under the run dir (empty when the directory does not exist). */

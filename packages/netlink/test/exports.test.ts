@@ -16,6 +16,7 @@ t.test('the public surface is exactly this', async (t) => {
     'decodeNeigh',
     'decodeRoute',
     'deleteNetns',
+    'deleteNetnsInBackground',
     'encodeAddr',
     'encodeDelLink',
     'encodeFdb',

@@ -1,6 +1,6 @@
 // Privileged: named namespaces, compatible with `ip netns`, and thread namespace switching.
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -9,6 +9,7 @@ import {
   Netlink,
   createNetns,
   deleteNetns,
+  deleteNetnsInBackground,
   enterNetns,
   listNetns,
   netnsExists,
@@ -41,6 +42,36 @@ t.test('create and delete a named namespace that `ip netns` sees', (t) => {
   t.notOk(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(name))
   t.throws(() => deleteNetns(name), NotFoundError)
   t.end()
+})
+
+t.test('delete in the background: unmounted off the main thread, then the file goes', async (t) => {
+  const runDir = mkdtempSync(join(tmpdir(), 'lnt-netlink-bg-'))
+  t.teardown(() => {
+    for (const n of listNetns({ runDir })) deleteNetns(n, { runDir })
+    rmSync(runDir, { recursive: true, force: true })
+  })
+  createNetns('a', { runDir })
+  const h = Netlink.open({ netns: 'a', runDir })
+  h.setLink('lo', { up: true })
+  h.close()
+  const mounts = () => execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' })
+  t.match(mounts(), join(runDir, 'a'), 'bind-mounted while it lives')
+  const done = deleteNetnsInBackground('a', { runDir })
+  await done
+  t.notOk(netnsExists('a', { runDir }), 'file removed')
+  t.notMatch(mounts(), join(runDir, 'a'), 'unmounted')
+  createNetns('a', { runDir })
+  t.ok(netnsExists('a', { runDir }), 'the name is free again')
+
+  // A stale file (no mount behind it, as after a crash) is removed too.
+  writeFileSync(join(runDir, 'stale'), '')
+  await deleteNetnsInBackground('stale', { runDir })
+  t.notOk(netnsExists('stale', { runDir }), 'stale file removed')
+
+  // Bad names and missing namespaces are refused at once, before anything runs.
+  t.throws(() => deleteNetnsInBackground('a/b', { runDir }), BadRequestError)
+  t.throws(() => deleteNetnsInBackground('missing', { runDir }), NotFoundError)
+  t.same(listNetns({ runDir }), ['a'], 'nothing else touched')
 })
 
 t.test('a custom run directory', (t) => {

@@ -10,7 +10,13 @@ import {
   LibnetworkError,
   NotFoundError,
 } from '@libnetwork/types'
-import { type Link, type NetnsRef, setSysctl, deleteNetns } from '@libnetwork/netlink'
+import {
+  type Link,
+  type NetnsRef,
+  setSysctl,
+  deleteNetns,
+  deleteNetnsInBackground,
+} from '@libnetwork/netlink'
 import { checkInterfaceOptions, describeLink } from './checks.js'
 import type { NetlinkOps } from './ops.js'
 import type { LinkReaper } from './reaper.js'
@@ -404,7 +410,29 @@ export class Sandbox {
    */
   destroy(options: { moveBack?: boolean } = {}): void {
     if (this.destroyed) return
-    if (options.moveBack ?? true) {
+    this.closeDown(options.moveBack ?? true)
+    deleteNetns(this.key, { runDir: this.runDir })
+    // Interfaces still queued for deletion go with the namespace instead, in one batch.
+    this.reaper.release(this.path)
+  }
+
+  /**
+   * `destroy`, with the namespace's unmount and file removal on a libuv pool thread: the
+   * sandbox is unusable at once, and the promise settles when its key is free again (until
+   * then a sandbox of the same key cannot be created). Rejects if the kernel refuses.
+   */
+  destroyInBackground(options: { moveBack?: boolean } = {}): Promise<void> {
+    if (this.destroyed) return Promise.resolve()
+    this.closeDown(options.moveBack ?? true)
+    const release = () => this.reaper.release(this.path)
+    return deleteNetnsInBackground(this.key, { runDir: this.runDir }).then(release, (err) => {
+      release()
+      throw err
+    })
+  }
+
+  private closeDown(moveBack: boolean): void {
+    if (moveBack) {
       for (const [name, t] of [...this.tracked]) {
         if (t.owned) continue
         try {
@@ -416,8 +444,5 @@ export class Sandbox {
     }
     this.destroyed = true
     this.nl.close()
-    deleteNetns(this.key, { runDir: this.runDir })
-    // Interfaces still queued for deletion go with the namespace instead, in one batch.
-    this.reaper.release(this.path)
   }
 }

@@ -160,3 +160,25 @@ t.test('a sandbox destroyed with queued deletions leaves them to its namespace',
   await osl.settled()
   a.destroy()
 })
+
+t.test('destroy in the background: unusable at once, key free when it settles', async (t) => {
+  const { osl, host, hostPath } = testOsl(t)
+  const key = `lnt-osl-bg-${rand()}`
+  const sb = osl.createSandbox(key)
+  host.createLink({ kind: 'veth', name: 'vhbg', peer: { name: 'vcbg' } })
+  sb.addInterface({ srcName: 'vcbg', dstName: 'eth0' })
+  host.createLink({ kind: 'veth', name: 'vhq', peer: { name: 'tmp', netns: sb.path } })
+  sb.join({ srcName: 'tmp', inSandbox: true, dstName: 'eth1' })
+  const retired = sb.retireInterface('eth1')
+  const done = sb.destroyInBackground()
+  t.throws(() => sb.interfaces(), NotFoundError, 'unusable before the kernel is done')
+  await done
+  t.same(osl.sandboxKeys(), [], 'namespace gone')
+  t.ok(linkNames(hostPath).includes('vcbg'), 'the interface it was given came back')
+  await retired
+  t.notOk(linkNames(hostPath).includes('vhq'), 'a queued deletion went with the namespace')
+  t.equal(await sb.destroyInBackground(), undefined, 'a second call is a no-op')
+  const again = osl.createSandbox(key)
+  t.same(osl.sandboxKeys(), [key], 'the key can be used again')
+  again.destroy()
+})
