@@ -137,7 +137,7 @@ export async function deleteEndpoint(s: State, ref: string): Promise<void> {
   s.endpoints.delete(ep.id)
   await s.store.delete(keys.endpoint(ep.id))
   await releaseAddresses(s, n, ep)
-  s.emitter.emit('endpoint:delete', snapshot(ep))
+  if (s.emitter.has('endpoint:delete')) s.emitter.emit('endpoint:delete', snapshot(ep))
 }
 
 /** Re-reserve a stored endpoint's addresses after a restart. */

@@ -30,6 +30,11 @@ export class TypedEmitter {
     this.#listeners.get(name)?.delete(listener)
   }
 
+  /** Whether anyone listens to `name` (so an event's copy is only made when it is wanted). */
+  has(name: ControllerEventName): boolean {
+    return (this.#listeners.get(name)?.size ?? 0) > 0
+  }
+
   emit<K extends ControllerEventName>(name: K, event: ControllerEvents[K]): void {
     for (const l of this.#listeners.get(name) ?? []) {
       try {

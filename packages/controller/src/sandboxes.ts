@@ -79,7 +79,7 @@ export async function deleteSandbox(s: State, ref: string): Promise<void> {
   s.sandboxes.delete(sb.id)
   await s.store.delete(keys.sandbox(sb.id))
   await s.discovery.sandboxDeleted(sb)
-  s.emitter.emit('sandbox:delete', snapshot(sb))
+  if (s.emitter.has('sandbox:delete')) s.emitter.emit('sandbox:delete', snapshot(sb))
 }
 
 function pickGateway(sb: SandboxInfo): string | undefined {
@@ -219,7 +219,8 @@ export async function join(
     undo.push(() => s.discovery.left(sb, ep, n.info))
     await save.endpoint(s, ep)
     await save.sandbox(s, sb)
-    s.emitter.emit('endpoint:join', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
+    if (s.emitter.has('endpoint:join'))
+      s.emitter.emit('endpoint:join', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
   } catch (err) {
     await undo.run()
     throw err
@@ -258,7 +259,8 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
   sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
   await save.endpoint(s, ep)
   await save.sandbox(s, sb)
-  s.emitter.emit('endpoint:leave', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
+  if (s.emitter.has('endpoint:leave'))
+    s.emitter.emit('endpoint:leave', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
 }
 
 /** Rebuild gateway-selection facts for a restored, joined endpoint. */
