@@ -153,3 +153,28 @@ t.test('-p parses docker-style publish specs', async (t) => {
   })
   t.throws(() => parsePublish('eighty'), /invalid -p/)
 })
+
+t.test('the CLI reaches a daemon on a loopback TCP port too', async (t) => {
+  const backend = new FakeBackend()
+  const server = new ApiServer({
+    backend,
+    logger: createLogger('error'),
+    version: 'test',
+    tcp: { host: '127.0.0.1', port: 0 },
+  })
+  await server.start()
+  t.teardown(() => server.stop())
+  const { port } = server.tcpAddress()!
+  let out = ''
+  let err = ''
+  const run = (host: string, ...argv: string[]) =>
+    runCli(['-H', host, ...argv], { out: (s) => (out += s) }, (s) => (err += s), {})
+  t.equal(await run(`tcp://127.0.0.1:${port}`, 'network', 'create', 'tcpnet'), 0, err)
+  t.equal(backend.networks.size, 1, 'the network was created over TCP')
+  out = ''
+  t.equal(await run(`tcp://127.0.0.1:${port}`, 'network', 'ls', '-q'), 0, err)
+  t.equal(out.trim().length, 64, 'its id listed')
+  await server.stop()
+  t.equal(await run(`tcp://127.0.0.1:${port}`, 'network', 'ls'), 1, 'daemon gone: exit 1')
+  t.match(err, /cannot reach the dnet daemon at 127\.0\.0\.1:\d+/)
+})
