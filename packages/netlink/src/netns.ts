@@ -196,15 +196,21 @@ export function createNetns(name: string, options: NetnsOptions = {}): string {
   return path
 }
 
-/** Delete a named namespace (like `ip netns delete`): unmount and remove its file. */
-export function deleteNetns(name: string, options: NetnsOptions = {}): void {
-  validName(name) // a name under the run dir, never an arbitrary path
+/** The path of named namespace `name` (a name under the run dir, never an arbitrary path). */
+function existingNamed(name: string, options: NetnsOptions): string {
+  validName(name)
   const path = netnsPath(name, options)
   try {
     statSync(path)
   } catch {
     throw errnoError(2, `network namespace ${JSON.stringify(name)} does not exist`, { name, path })
   }
+  return path
+}
+
+/** Delete a named namespace (like `ip netns delete`): unmount and remove its file. */
+export function deleteNetns(name: string, options: NetnsOptions = {}): void {
+  const path = existingNamed(name, options)
   const c = libc()
   if (c.umount2(path, MNT_DETACH) !== 0) {
     const errno = c.errno()
@@ -222,13 +228,7 @@ export function deleteNetns(name: string, options: NetnsOptions = {}): void {
  * settles when the file is gone. Meanwhile a `createNetns` of the same name fails with EEXIST.
  */
 export function deleteNetnsInBackground(name: string, options: NetnsOptions = {}): Promise<void> {
-  validName(name)
-  const path = netnsPath(name, options)
-  try {
-    statSync(path)
-  } catch {
-    throw errnoError(2, `network namespace ${JSON.stringify(name)} does not exist`, { name, path })
-  }
+  const path = existingNamed(name, options)
   const c = libc()
   return new Promise<void>((resolve, reject) => {
     c.umount2.async(path, MNT_DETACH, (err, rc) => {
