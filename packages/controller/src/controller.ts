@@ -8,7 +8,14 @@ import {
   findEndpoint,
   restoreEndpointAddresses,
 } from './endpoints.js'
-import { createNetwork, deleteNetwork, findNetwork, restoreNetworkPools } from './networks.js'
+import {
+  createNetwork,
+  DELETING,
+  deleteNetwork,
+  findNetwork,
+  finishNetworkDelete,
+  restoreNetworkPools,
+} from './networks.js'
 import {
   endpointFromRecord,
   networkFromRecord,
@@ -29,7 +36,7 @@ import {
   leave,
   restoreJoined,
 } from './sandboxes.js'
-import { keys, save, snapshot, type DiscoveryHooks, type State } from './state.js'
+import { keys, save, snapshot, type DiscoveryHooks, type NetRuntime, type State } from './state.js'
 import { Teardowns } from './teardown.js'
 import { Mutex } from './undo.js'
 
@@ -75,12 +82,22 @@ const noDiscovery: DiscoveryHooks = {
  */
 export class Controller {
   readonly #s: State
-  readonly #mutex: Mutex
+  /** Held by every operation (FIFO). */
+  readonly #ops = new Mutex()
+  /**
+   * Held by operations that touch drivers, IPAMs or the kernel, and by background work
+   * (Teardowns). An operation takes `#ops`, then this.
+   */
+  readonly #lock: Mutex
   #restore: RestoreSummary | undefined
 
-  private constructor(s: State, mutex: Mutex) {
+  private constructor(s: State, lock: Mutex) {
     this.#s = s
-    this.#mutex = mutex
+    this.#lock = lock
+  }
+
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#ops.run(() => this.#lock.run(fn))
   }
 
   /** Build a controller, load the store and reconcile the kernel with it. */
@@ -89,7 +106,7 @@ export class Controller {
     for (const [name, factory] of Object.entries(o.drivers))
       drivers.set(name, factory(o.driverComponents ?? {}))
     const ipams = new Map(Object.entries(o.ipams ?? {}).map(([k, f]) => [k, f()]))
-    const mutex = new Mutex()
+    const lock = new Mutex()
     const c = new Controller(
       {
         networks: new Map(),
@@ -102,9 +119,9 @@ export class Controller {
         emitter: new TypedEmitter(),
         namespacePrefix: o.namespacePrefix ?? 'lnsb-',
         discovery: o.discovery ?? noDiscovery,
-        teardowns: new Teardowns((fn) => mutex.run(fn)),
+        teardowns: new Teardowns((fn) => lock.run(fn)),
       },
-      mutex,
+      lock,
     )
     c.#restore = await c.#restoreAll()
     return c
@@ -120,11 +137,17 @@ export class Controller {
   }
 
   createNetwork(o: CreateNetworkOptions): Promise<NetworkInfo> {
-    return this.#mutex.run(() => createNetwork(this.#s, o))
+    return this.#run(() => createNetwork(this.#s, o))
   }
-  /** Delete a network by id, name or id prefix; it must have no endpoints. */
+  /**
+   * Delete a network by id, name or id prefix; it must have no endpoints. Resolves once the
+   * network is gone from the controller's view and its record is marked; the driver, the pools
+   * and the record follow in the background, ahead of any later createNetwork (`settled()`
+   * waits for them, a restart finishes them). Needs only the operations' lock, so it does not
+   * wait behind background work.
+   */
   deleteNetwork(ref: string): Promise<void> {
-    return this.#mutex.run(() => deleteNetwork(this.#s, ref))
+    return this.#ops.run(() => deleteNetwork(this.#s, ref))
   }
   network(ref: string): NetworkInfo {
     return snapshot(findNetwork(this.#s, ref).info)
@@ -134,10 +157,10 @@ export class Controller {
   }
 
   createEndpoint(network: string, o: CreateEndpointOptions): Promise<EndpointInfo> {
-    return this.#mutex.run(() => createEndpoint(this.#s, network, o))
+    return this.#run(() => createEndpoint(this.#s, network, o))
   }
   deleteEndpoint(ref: string): Promise<void> {
-    return this.#mutex.run(() => deleteEndpoint(this.#s, ref))
+    return this.#run(() => deleteEndpoint(this.#s, ref))
   }
   endpoint(ref: string): EndpointInfo {
     return snapshot(findEndpoint(this.#s, ref))
@@ -158,11 +181,11 @@ export class Controller {
   }
 
   createSandbox(o: CreateSandboxOptions): Promise<SandboxInfo> {
-    return this.#mutex.run(() => createSandbox(this.#s, o))
+    return this.#run(() => createSandbox(this.#s, o))
   }
   /** Leave every joined endpoint, then remove the sandbox's namespace. */
   deleteSandbox(ref: string): Promise<void> {
-    return this.#mutex.run(() => deleteSandbox(this.#s, ref))
+    return this.#run(() => deleteSandbox(this.#s, ref))
   }
   sandbox(ref: string): SandboxInfo {
     return snapshot(findSandbox(this.#s, ref))
@@ -173,19 +196,19 @@ export class Controller {
 
   /** Attach an endpoint to a sandbox (network connect). */
   join(endpoint: string, sandbox: string, o?: JoinOptions): Promise<void> {
-    return this.#mutex.run(() => join(this.#s, endpoint, sandbox, o))
+    return this.#run(() => join(this.#s, endpoint, sandbox, o))
   }
   /** Detach an endpoint from its sandbox (network disconnect). */
   leave(endpoint: string, sandbox: string): Promise<void> {
-    return this.#mutex.run(() => leave(this.#s, endpoint, sandbox))
+    return this.#run(() => leave(this.#s, endpoint, sandbox))
   }
 
   /**
    * Resolves when the background part of every leave so far is done: the kernel deleted the
    * interfaces, the drivers ran their leave (and deleteEndpoint), and each driver finished its
-   * own background work (e.g. the bridge driver's queued port removals), and the files and
-   * namespaces of deleted sandboxes are removed. Throws if a background step failed since the
-   * last call.
+   * own background work (e.g. the bridge driver's queued port removals), deleted networks are
+   * gone from the drivers, the IPAMs and the store, and the files and namespaces of deleted
+   * sandboxes are removed. Throws if a background step failed since the last call.
    */
   async settled(): Promise<void> {
     await this.#s.teardowns.settled()
@@ -195,12 +218,13 @@ export class Controller {
   }
 
   /**
-   * Finish pending leaves, stop drivers, close the sandbox layer and the store. Networks and
-   * sandboxes stay in the kernel for a restart.
+   * Finish pending leaves and network deletions, stop drivers, close the sandbox layer and the
+   * store. Networks and sandboxes stay in the kernel for a restart.
    */
   async stop(): Promise<void> {
-    await this.#mutex.run(async () => {
+    await this.#run(async () => {
       await this.#s.teardowns.finishAll()
+      await this.#s.teardowns.finishNetworks()
       for (const d of this.#s.drivers.values()) await d.stop()
       await this.#s.discovery.stop?.()
       await this.#s.os.close?.()
@@ -211,14 +235,18 @@ export class Controller {
   async #restoreAll(): Promise<RestoreSummary> {
     const s = this.#s
     const repaired: string[] = []
-    for (const { key, value } of await s.store.list('network/')) {
+    // Networks whose deletion was answered but not finished: the drivers get them back (so
+    // they know what to delete), then the deletion is redone.
+    const deleting: NetRuntime[] = []
+    for (const { value } of await s.store.list('network/')) {
       const info = networkFromRecord(value as Record<string, unknown>)
       if (!s.drivers.has(info.driver)) {
         repaired.push(`network ${info.name}: driver ${info.driver} missing, not loaded`)
         continue
       }
-      s.networks.set(info.id, await restoreNetworkPools(s, info))
-      void key
+      const rt = await restoreNetworkPools(s, info)
+      if ((value as Record<string, unknown>)[DELETING] === true) deleting.push(rt)
+      else s.networks.set(info.id, rt)
     }
     for (const { value } of await s.store.list('endpoint/')) {
       const ep = endpointFromRecord(value as Record<string, unknown>)
@@ -285,7 +313,7 @@ export class Controller {
       if (r.status === 'rejected') repaired.push(`stray interface not deleted: ${String(r.reason)}`)
     const drivers: Record<string, RestoreReport> = {}
     for (const [type, driver] of s.drivers) {
-      const nets = [...s.networks.values()].filter((n) => n.info.driver === type)
+      const nets = [...s.networks.values(), ...deleting].filter((n) => n.info.driver === type)
       const ids = new Set(nets.map((n) => n.info.id))
       drivers[type] = await driver.restore({
         networks: nets.map((n) => ({
@@ -317,6 +345,14 @@ export class Controller {
             boundPorts: e.boundPorts,
           })),
       })
+    }
+    for (const n of deleting) {
+      try {
+        await finishNetworkDelete(s, n)
+        repaired.push(`network ${n.info.name}: deletion finished`)
+      } catch (err) {
+        repaired.push(`network ${n.info.name}: deletion failed again: ${String(err)}`)
+      }
     }
     for (const sb of s.sandboxes.values()) {
       Object.assign(sb, await s.discovery.sandboxCreated(sb))

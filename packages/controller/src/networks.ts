@@ -8,7 +8,13 @@ import {
   ObjectNotFoundError,
   OverlapError,
 } from './errors.js'
-import type { CreateNetworkOptions, IpamConfig, NetworkInfo, NetworkSubnet } from './model.js'
+import {
+  toRecord,
+  type CreateNetworkOptions,
+  type IpamConfig,
+  type NetworkInfo,
+  type NetworkSubnet,
+} from './model.js'
 import { keys, save, snapshot, type NetRuntime, type PoolRef, type State } from './state.js'
 import { Undo } from './undo.js'
 
@@ -144,6 +150,8 @@ export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<
     }
   }
   const parsed = driver.parseNetworkOptions(o.options ?? {})
+  // Deleted networks may still hold a pool, a bridge name or the id: finish them first.
+  await s.teardowns.finishNetworks()
   const undo = new Undo()
   try {
     let v4: { refs: PoolRef[]; subnets: NetworkSubnet[] } = { refs: [], subnets: [] }
@@ -191,6 +199,12 @@ export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<
   }
 }
 
+/**
+ * Delete a network: the checks, then its record is marked as being deleted (a restart redoes
+ * the deletion), it leaves the maps (its name, id and, once the rest is done, its subnets are
+ * free) and the event goes out. The rest runs in the background (`finishNetworkDelete`).
+ * The caller holds the operations' lock only: nothing here touches a driver, IPAM or kernel.
+ */
 export async function deleteNetwork(s: State, ref: string): Promise<void> {
   const n = findNetwork(s, ref)
   const eps = [...s.endpoints.values()].filter((e) => e.networkId === n.info.id)
@@ -199,12 +213,28 @@ export async function deleteNetwork(s: State, ref: string): Promise<void> {
       endpoints: eps.map((e) => e.name),
     })
   }
+  await s.store.put(keys.network(n.info.id), {
+    ...(toRecord(n.info) as Record<string, unknown>),
+    [DELETING]: true,
+  })
+  s.networks.delete(n.info.id)
+  s.teardowns.addNetwork(n.info.id, () => finishNetworkDelete(s, n))
+  s.emitter.emit('network:delete', snapshot(n.info))
+}
+
+/** Field of a network record whose deletion was answered but may not be finished. */
+export const DELETING = 'deleting'
+
+/**
+ * The background part of a network deletion (under the lock): the pending leave tails of its
+ * endpoints, the driver's deleteNetwork, the pools, the record. A step that fails leaves the
+ * record marked, so the next start finishes the deletion.
+ */
+export async function finishNetworkDelete(s: State, n: NetRuntime): Promise<void> {
   await s.teardowns.finishAll(n.info.id)
   await s.drivers.get(n.info.driver)!.deleteNetwork({ networkId: n.info.id })
-  s.networks.delete(n.info.id)
-  await s.store.delete(keys.network(n.info.id))
   await releaseNetworkPools(s, n)
-  s.emitter.emit('network:delete', snapshot(n.info))
+  await s.store.delete(keys.network(n.info.id))
 }
 
 export async function releaseNetworkPools(s: State, n: NetRuntime): Promise<void> {

@@ -10,14 +10,22 @@ interface Pending {
 }
 
 /**
- * The tail of left endpoints. Leave takes the interface out of service at once and the kernel
+ * Background work of the controller, serialised with its operations under the lock.
+ *
+ * The tail of left endpoints: leave takes the interface out of service at once and the kernel
  * deletes it in the background; the driver's own leave (and deleteEndpoint, if the endpoint
  * was deleted meanwhile) must follow that deletion. Each pending tail runs when the deletion
  * has settled, serialised with the controller's operations, or earlier when an operation needs
  * it done (a re-join of the endpoint, deleting its network, stop).
+ *
+ * The rest of deleted networks: deleteNetwork answers once the network is out of the maps and
+ * its record is marked; the endpoints' tails, the driver's deleteNetwork, the pools' release
+ * and the record's removal follow here (before any network is created, and at stop).
  */
 export class Teardowns {
   readonly #pending = new Map<string, Pending>()
+  /** Background parts of network deletions, by network id. */
+  readonly #networks = new Map<string, { job: () => Promise<void>; running?: Promise<void> }>()
   readonly #background = new Set<Promise<void>>()
   readonly #failures: unknown[] = []
 
@@ -31,14 +39,52 @@ export class Teardowns {
   /** After `deleted` settles, run `step` (under the lock) unless an operation ran it first. */
   add(endpointId: string, networkId: string, deleted: Promise<void>, step: () => Promise<void>) {
     this.#pending.set(endpointId, { networkId, deleted, steps: [step] })
-    const bg = deleted
-      .catch(() => undefined)
-      .then(() => this.serialize(() => this.finish(endpointId)))
-      .catch((err: unknown) => {
-        this.#failures.push(err)
-      })
+    this.#track(
+      deleted.catch(() => undefined).then(() => this.serialize(() => this.finish(endpointId))),
+    )
+  }
+
+  #track(work: Promise<void>): void {
+    const bg = work.catch((err: unknown) => {
+      this.#failures.push(err)
+    })
     this.#background.add(bg)
     void bg.then(() => this.#background.delete(bg))
+  }
+
+  /**
+   * Queue the background part of a network deletion (its endpoints' tails, the driver, the
+   * pools, the record). It runs under the lock after the work queued before it, or earlier
+   * when an operation needs it done (`finishNetworks`).
+   */
+  addNetwork(networkId: string, job: () => Promise<void>): void {
+    this.#networks.set(networkId, { job })
+    this.#track(this.serialize(() => this.#finishNetwork(networkId)))
+  }
+
+  #finishNetwork(networkId: string): Promise<void> {
+    const p = this.#networks.get(networkId)
+    if (!p) return Promise.resolve()
+    p.running ??= (async () => {
+      try {
+        await p.job()
+      } finally {
+        this.#networks.delete(networkId)
+      }
+    })()
+    return p.running
+  }
+
+  /**
+   * Run every pending network deletion now (caller holds the lock). A failure does not throw:
+   * it is kept for `settled()` (the network's record stays marked, so a restart redoes it).
+   */
+  async finishNetworks(): Promise<void> {
+    for (const id of [...this.#networks.keys()]) {
+      await this.#finishNetwork(id).catch((err: unknown) => {
+        this.#failures.push(err)
+      })
+    }
   }
 
   /** Append a step to a pending tail (the caller holds the lock, so none is running). */
@@ -74,7 +120,7 @@ export class Teardowns {
   }
 
   /**
-   * Wait until every pending tail has run. Throws an UnavailableError listing the failures of
+   * Wait until every pending tail and network deletion has run. Throws an UnavailableError listing the failures of
    * background steps since the last call (their state was left as the failing step left it).
    */
   async settled(): Promise<void> {

@@ -93,6 +93,8 @@ t.test('network, endpoint, sandbox, join, leave and back', async (t) => {
   await c.deleteEndpoint(ep.id)
   await c.deleteSandbox(sb.id)
   await c.deleteNetwork(net.id)
+  t.same(c.networks(), [], 'gone from the view at once')
+  await c.settled() // the driver, the pools and the record follow in the background
   t.equal(os.ns.size, 0)
   t.equal(fake.networks.size + fake.endpoints.size + fake.joined.size, 0)
   t.equal(ipam.used.size, 0)
@@ -330,6 +332,7 @@ t.test('restore removes stale namespaces and half-joined state', async (t) => {
   t.equal(c.c.endpoint(e1.id).sandboxId, undefined)
   await c.c.deleteEndpoint(e1.id)
   await c.c.deleteNetwork('n')
+  await c.c.settled()
   t.equal(c.ipam.used.size, 0)
 })
 
@@ -354,6 +357,7 @@ t.test('kvStore keeps JSON records under a prefix of a key-value store', async (
   const b = await setup(store)
   t.equal(b.c.network('n').ipv4[0]!.subnet.toString(), '10.8.0.0/24')
   await b.c.deleteNetwork('n')
+  await b.c.settled()
   t.equal(m.size, 0)
   await store.close!()
 })

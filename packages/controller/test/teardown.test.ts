@@ -49,47 +49,50 @@ t.test('leave, delete endpoint and sandbox return before the kernel is done', as
   t.same(fake.calls.slice(-2), ['leave', 'deleteEndpoint'], 'driver steps after the deletion')
   t.equal(fake.joined.size + fake.endpoints.size, 0)
   await c.deleteNetwork(net.id)
+  await c.settled()
   t.equal(fake.networks.size, 0)
 })
 
-t.test('a re-join, a network delete and stop wait for the pending leave', async (t) => {
-  const { c, fake, os } = await setup()
-  await c.createNetwork({ name: 'n', driver: 'fake' })
-  const ep = await c.createEndpoint('n', { name: 'e' })
-  const sb = await c.createSandbox({ containerId: 'c' })
-  await c.join(ep.id, sb.id)
-  os.hold = true
-  await c.leave(ep.id, sb.id)
-  let joined = false
-  const rejoin = c.join(ep.id, sb.id).then(() => (joined = true))
-  await tick()
-  t.notOk(joined, 're-join waits for the kernel')
-  os.release()
-  await rejoin
-  t.same(fake.calls.slice(-2), ['leave', 'join'], 'the driver left before it joins again')
-  t.equal(c.endpoint(ep.id).ifName, 'eth0')
+t.test(
+  "a re-join, a network delete's driver step and stop wait for the pending leave",
+  async (t) => {
+    const { c, fake, os } = await setup()
+    await c.createNetwork({ name: 'n', driver: 'fake' })
+    const ep = await c.createEndpoint('n', { name: 'e' })
+    const sb = await c.createSandbox({ containerId: 'c' })
+    await c.join(ep.id, sb.id)
+    os.hold = true
+    await c.leave(ep.id, sb.id)
+    let joined = false
+    const rejoin = c.join(ep.id, sb.id).then(() => (joined = true))
+    await tick()
+    t.notOk(joined, 're-join waits for the kernel')
+    os.release()
+    await rejoin
+    t.same(fake.calls.slice(-2), ['leave', 'join'], 'the driver left before it joins again')
+    t.equal(c.endpoint(ep.id).ifName, 'eth0')
 
-  await c.leave(ep.id, sb.id)
-  await c.deleteEndpoint(ep.id)
-  let deleted = false
-  const del = c.deleteNetwork('n').then(() => (deleted = true))
-  await tick()
-  t.notOk(deleted, 'the network delete waits')
-  os.release()
-  await del
-  t.same(fake.calls.slice(-3), ['leave', 'deleteEndpoint', 'deleteNetwork'])
+    await c.leave(ep.id, sb.id)
+    await c.deleteEndpoint(ep.id)
+    await c.deleteNetwork('n')
+    await tick()
+    t.equal(fake.calls.at(-1), 'join', "the network delete returned; the driver's part waits")
+    os.release()
+    await c.settled()
+    t.same(fake.calls.slice(-3), ['leave', 'deleteEndpoint', 'deleteNetwork'])
 
-  await c.createNetwork({ name: 'm', driver: 'fake' })
-  const e2 = await c.createEndpoint('m', { name: 'e2' })
-  await c.join(e2.id, sb.id)
-  await c.leave(e2.id, sb.id)
-  const stopped = c.stop()
-  await tick()
-  os.release()
-  await stopped
-  t.equal(fake.calls.at(-1), 'leave', 'stop finished the pending leave')
-  t.equal(os.closed, 1, 'and closed the sandbox layer')
-})
+    await c.createNetwork({ name: 'm', driver: 'fake' })
+    const e2 = await c.createEndpoint('m', { name: 'e2' })
+    await c.join(e2.id, sb.id)
+    await c.leave(e2.id, sb.id)
+    const stopped = c.stop()
+    await tick()
+    os.release()
+    await stopped
+    t.equal(fake.calls.at(-1), 'leave', 'stop finished the pending leave')
+    t.equal(os.closed, 1, 'and closed the sandbox layer')
+  },
+)
 
 t.test('a failing background step is reported by settled()', async (t) => {
   const { c, fake, os } = await setup()

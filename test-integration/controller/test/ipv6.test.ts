@@ -103,6 +103,7 @@ t.test('dual-stack bridge networks with ip6tables', async (t) => {
   }
   t.equal(await get(out.ns, 'fd99::1', port), undefined, 'unpublished after leave')
   for (const n of [net, internal, noicc]) await c.deleteNetwork(n.id)
+  await c.settled() // the bridges and their rules go in the background
   t.equal(await ip6tables(env.ns), pristine, 'ip6tables as before the networks')
 })
 
