@@ -7,8 +7,9 @@ import { IPNet, LibnetworkError } from '@libnetwork/types'
 import { Controller, memoryStore, type ControllerStore } from '../src/index.js'
 import { fakeDriver, fakeIpam, fakeOS, type FakeOS } from './fakes.js'
 
-async function setup(store: ControllerStore = memoryStore(), os: FakeOS = fakeOS()) {
+async function setup(store: ControllerStore = memoryStore(), os: FakeOS = fakeOS(), fail = '') {
   const fake = fakeDriver('fake')
+  if (fail) fake.state.failOn.add(fail)
   const ipam = fakeIpam()
   const c = await Controller.start({
     drivers: { fake: fake.factory },
@@ -135,6 +136,11 @@ t.test('a failed background delete: settled() reports it, the next start redoes 
   t.equal((await record(store, net.id))?.deleting, true, 'the record stays marked')
   t.same(a.c.networks(), [])
   await a.c.stop()
+  const b = await setup(store, fakeOS(), 'deleteNetwork')
+  t.match(b.c.restoreSummary.repaired, [/^network n: deletion failed again: .*injected failure/])
+  t.same(b.c.networks(), [], 'still not listed')
+  t.equal((await record(store, net.id))?.deleting, true, 'still marked')
+  await b.c.stop()
   await restartFinishes(t, store, net.id)
 })
 
