@@ -1,5 +1,5 @@
 #!/bin/sh
-':' //; case "$1" in -d|--daemon) F=--max-semi-space-size=1 ;; *) F= ;; esac; exec env -u NODE_EXTRA_CA_CERTS node $F "$0" "$@"
+':' //; case "$1" in -d|--daemon) F=--max-semi-space-size=1 ;; *) F= ;; esac; unset NODE_EXTRA_CA_CERTS; exec node $F "$0" "$@"
 // dnet: `dnet -d` runs the daemon; anything else is a CLI command talking to it.
 //
 // The first two lines are for sh, which runs this file as `dnet`; to Node, line 2 is a string

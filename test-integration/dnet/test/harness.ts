@@ -2,6 +2,7 @@
 // Nothing here touches this machine's own networking; teardown removes every namespace the
 // test (or its daemon) made, even when the test fails.
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { request } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -129,7 +130,6 @@ export class Host {
     path: string,
     body?: string | object,
   ): Promise<{ status: number; body: any }> {
-    const { request } = await import('node:http')
     const payload =
       body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
     return new Promise((resolve, reject) => {
