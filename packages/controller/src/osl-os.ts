@@ -49,9 +49,14 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
       return sb.path
     },
     async destroy(key) {
-      const sb = sandbox(key)
+      const sb = open.get(key)
       open.delete(key)
-      if (!sb) return
+      if (!sb) {
+        // Not opened by this run (left by an earlier one, maybe half-deleted by a kill, which
+        // leaves a file that is no namespace any more): remove it without opening it.
+        if (!destroying.has(key) && osl.sandboxKeys().includes(key)) osl.removeSandbox(key)
+        return
+      }
       // The unmount runs on the pool; the key is taken again only once it is free.
       const done = sb.destroyInBackground({ moveBack: false }).then(
         () => {},
@@ -63,7 +68,14 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
       })
     },
     async list(prefix) {
-      return osl.sandboxKeys().filter((k) => k.startsWith(prefix) && !destroying.has(k))
+      const keys = osl.sandboxKeys().filter((k) => k.startsWith(prefix) && !destroying.has(k))
+      // A kill between a background unmount and the file's removal leaves a file that is no
+      // namespace: finish that delete here rather than hand out a key nothing can open.
+      return keys.filter((k) => {
+        if (!osl.isStale(k)) return true
+        osl.removeSandbox(k)
+        return false
+      })
     },
     async addInterface(key, spec) {
       must(key).join({

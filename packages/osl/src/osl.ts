@@ -2,7 +2,7 @@
  * The OS layer: creates, restores and destroys sandboxes (network namespaces under a run
  * directory) and moves interfaces between the host namespace and them.
  */
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, openSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { BadRequestError, NotFoundError } from '@libnetwork/types'
 import {
@@ -101,6 +101,30 @@ export class Osl {
     const sb = new Sandbox(key, path, nl, this.host, this.hostNetns, this.runDir, this.reaper)
     sb.adopt(nl.links())
     return sb
+  }
+
+  /**
+   * Delete the namespace of `key` without opening it: a sandbox left by an earlier run, or a
+   * file a crash left half-deleted (unmounted but not removed), which cannot be opened as a
+   * namespace any more. NotFoundError when there is nothing under that key.
+   */
+  removeSandbox(key: string): void {
+    this.path(key)
+    deleteNetns(key, { runDir: this.runDir })
+  }
+
+  /**
+   * Whether the file of `key` is no namespace any more: a delete interrupted between the
+   * unmount and the file's removal (a kill) leaves a plain file, on the run dir's own device.
+   * False when there is no such key.
+   */
+  isStale(key: string): boolean {
+    const path = this.path(key)
+    try {
+      return statSync(path).dev === statSync(this.runDir).dev
+    } catch {
+      return false
+    }
   }
 
   /** Keys of the sandboxes under the run dir. */

@@ -1,9 +1,17 @@
 // Privileged: interfaces made inside the sandbox by their creator (inSandbox), retiring an
 // interface (out of service at once, deleted in the background), gateways after a restore.
-import { closeSync, openSync } from 'node:fs'
+import { closeSync, openSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
-import { ConflictError, IP, IPNet, InterfaceAddress, NotFoundError } from '@libnetwork/types'
+import {
+  BadRequestError,
+  ConflictError,
+  IP,
+  IPNet,
+  InterfaceAddress,
+  NotFoundError,
+} from '@libnetwork/types'
 import { Osl, type Sandbox } from '../src/index.js'
 import { type IpAddrLink, ipJson, linkNames, rand, testOsl } from './helpers.js'
 
@@ -181,4 +189,30 @@ t.test('destroy in the background: unusable at once, key free when it settles', 
   const again = osl.createSandbox(key)
   t.same(osl.sandboxKeys(), [key], 'the key can be used again')
   again.destroy()
+})
+
+t.test('removeSandbox deletes a namespace not open here, or a half-deleted file', async (t) => {
+  const { osl, runDir } = testOsl(t)
+  const key = `lnt-osl-rm-${rand()}`
+  osl.createSandbox(key)
+  // Another run's osl sees it, never opens it, and removes it.
+  const other = new Osl({ runDir })
+  other.removeSandbox(key)
+  t.same(osl.sandboxKeys(), [], 'a live namespace removed')
+
+  // A kill between the unmount and the file's removal leaves a plain file behind: it is no
+  // namespace (restoring it fails), yet removing it works.
+  const stale = `lnt-osl-st-${rand()}`
+  writeFileSync(join(runDir, stale), '')
+  const live = osl.createSandbox(`lnt-osl-lv-${rand()}`)
+  t.ok(osl.isStale(stale), 'a plain file is stale')
+  t.notOk(osl.isStale(live.key), 'a mounted namespace is not')
+  t.notOk(osl.isStale('lnt-osl-missing'), 'nothing there: not stale')
+  live.destroy()
+  t.throws(() => osl.restoreSandbox(stale), 'a plain file is not a namespace')
+  osl.removeSandbox(stale)
+  t.same(osl.sandboxKeys(), [], 'the stale file removed')
+
+  t.throws(() => osl.removeSandbox(stale), NotFoundError, 'nothing there: not found')
+  t.throws(() => osl.removeSandbox('../x'), BadRequestError, 'keys are checked')
 })
