@@ -31,7 +31,7 @@ export interface OslOptions {
   netlink?: NetlinkFactory
   /**
    * How long an interface left to its destroyed sandbox's namespace may take to vanish before
-   * its `retireInterface` promise rejects (default 5000 ms).
+   * its veth's host-side end is deleted directly (default 5000 ms).
    */
   releaseTimeoutMs?: number
 }
@@ -48,7 +48,10 @@ export class Osl {
     this.hostNetns = options.hostNetns ?? '/proc/self/ns/net'
     this.factory = options.netlink ?? realNetlink
     this.reaper = new LinkReaper(
-      { has: (index) => this.host.findLink(index) !== undefined },
+      {
+        has: (index) => this.host.findLink(index) !== undefined,
+        path: options.hostNetns ?? '/proc/self/ns/net',
+      },
       options.releaseTimeoutMs,
     )
   }

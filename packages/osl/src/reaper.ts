@@ -31,6 +31,8 @@ interface Watch {
 export interface ReaperHost {
   /** Whether link `index` exists in the host namespace. */
   has(index: number): boolean
+  /** The host namespace's nsfs path, where a peer outliving the wait is deleted directly. */
+  path: string
 }
 
 export class LinkReaper {
@@ -83,8 +85,9 @@ export class LinkReaper {
    * The namespace at `netnsPath` was unmounted (its sandbox destroyed). Its queued deletions of
    * veths with a peer in the host namespace are left to the kernel: once the last reference to
    * the namespace (our fd) goes, the kernel frees all its links in one batch, ~1 ms a link
-   * instead of ~25. Each resolves when its host-side peer is gone; if that takes longer than
-   * `waitMs` (something else keeps the namespace alive) it rejects with a TimeoutError.
+   * instead of ~25. Each resolves when its host-side peer is gone. If that takes longer than
+   * `waitMs` (something else keeps the namespace alive, a process or a socket in it), the
+   * host-side peer is deleted directly, which takes the pair along, and it settles with that.
    */
   release(netnsPath: string): void {
     for (const job of [...this.#queue]) {
@@ -114,17 +117,29 @@ export class LinkReaper {
         if (!gone && now < w.deadline) continue
         this.#watches.splice(this.#watches.indexOf(w), 1)
         if (gone) w.resolve()
-        else
-          w.reject(
-            new TimeoutError(
-              'link-not-freed',
-              `veth peer ${w.peer} still exists ${this.waitMs} ms after its namespace was released`,
-              { details: { index: w.peer } },
-            ),
-          )
+        else this.#deletePeer(w)
       }
       this.#watch()
     }, 10)
+  }
+
+  /** The namespace outlived the wait: queue the deletion of the host end of the pair. */
+  #deletePeer(w: Watch): void {
+    let fd: number
+    try {
+      fd = openSync(this.host.path, 'r')
+    } catch (err) {
+      w.reject(
+        new TimeoutError(
+          'link-not-freed',
+          `veth peer ${w.peer} still exists ${this.waitMs} ms after its namespace was released`,
+          { details: { index: w.peer }, cause: err },
+        ),
+      )
+      return
+    }
+    this.#queue.push({ fd, netnsPath: this.host.path, index: w.peer, ...w })
+    this.#next()
   }
 
   #next(): void {

@@ -1,8 +1,7 @@
 // Privileged: interfaces made inside the sandbox by their creator (inSandbox), retiring an
 // interface (out of service at once, deleted in the background), gateways after a restore.
-import { closeSync, openSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import {
   BadRequestError,
@@ -159,12 +158,13 @@ t.test('a sandbox destroyed with queued deletions leaves them to its namespace',
   await pa
   await pb
   t.notOk(linkNames(hostPath).includes('vhb'), 'freed with its namespace')
-  await t.rejects(pc, { code: 'link-not-freed' }, 'a namespace kept alive: timeout')
   t.ok(linkNames(hostPath).includes('vhc'), 'the pair lives while its namespace does')
+  // c's namespace outlives the wait: the host end is deleted directly and the pair goes.
+  await pc
+  t.notOk(linkNames(hostPath).includes('vhc'), 'deleted from the host side after the wait')
+  t.ok(existsSync(`/proc/self/fd/${pin}`), 'while the namespace itself still lives')
   closeSync(pin)
   pin = undefined
-  for (let i = 0; i < 250 && linkNames(hostPath).includes('vhc'); i++) await sleep(20)
-  t.notOk(linkNames(hostPath).includes('vhc'), 'then goes with it')
   await osl.settled()
   a.destroy()
 })
