@@ -33,6 +33,9 @@ class BridgeDriver implements Driver {
   readonly #proxy: boolean
   readonly #netfilter: Netfilter | undefined
   #init: Promise<void> | undefined
+  /** Deleted networks whose rules and bridge are still being removed, by bridge name. */
+  readonly #deleting = new Map<string, Promise<void>>()
+  readonly #deleteFailures: unknown[] = []
 
   constructor(cfg: BridgeDriverConfig) {
     this.#cfg = cfg
@@ -110,6 +113,8 @@ class BridgeDriver implements Driver {
         throw new AlreadyExistsError('network', `bridge ${net.bridge}`)
     }
     await this.#ready()
+    // A deleted network's bridge of the same name must be gone before this one is made.
+    await this.#deleting.get(net.bridge)
     const existed = (await this.#kernel.links()).some((l) => l.name === net.bridge)
     let added4 = false
     try {
@@ -125,6 +130,13 @@ class BridgeDriver implements Driver {
     this.#nets.set(net.id, net)
   }
 
+  /**
+   * Forget the network and remove its rules and bridge in the background; both wait on the
+   * kernel (iptables-restore's commit, the device's unregistering: 40-70 ms). Rule updates are
+   * serialised per family, so a later network's rules go in after these removals; a network
+   * re-using the bridge name waits for the device to go. `settled()` waits for all of it and
+   * reports a failure; whatever a failure left behind, the next `restore` removes.
+   */
   async deleteNetwork(req: { networkId: string }): Promise<void> {
     const net = this.#net(req.networkId)
     // (its endpoints are gone: deleteEndpoint waited for their port removals)
@@ -133,17 +145,27 @@ class BridgeDriver implements Driver {
         'bridge',
         `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
       )
-    // Both wait on the kernel (iptables-restore's commit, the device's unregistering), so they
-    // run side by side. Either may be retried: rule removal and link deletion are idempotent.
-    const done = await Promise.allSettled([
-      (async () => {
-        await this.#firewall({ remove: net.rules })
-        await this.#firewall({ remove: net.rules6 }, 6)
-      })(),
-      net.opts.defaultBridge ? Promise.resolve() : this.#kernel.deleteLink(net.bridge),
-    ])
-    for (const r of done) if (r.status === 'rejected') throw r.reason
     this.#nets.delete(net.id)
+    const removal = Promise.allSettled([
+      this.#firewall({ remove: net.rules }),
+      this.#firewall({ remove: net.rules6 }, 6),
+      net.opts.defaultBridge ? Promise.resolve() : this.#kernel.deleteLink(net.bridge),
+    ]).then((done) => {
+      for (const r of done) {
+        if (r.status === 'fulfilled') continue
+        this.#deleteFailures.push(r.reason)
+        this.#cfg.onError?.(r.reason instanceof Error ? r.reason : new Error(String(r.reason)))
+      }
+    })
+    this.#deleting.set(net.bridge, removal)
+    void removal.then(() => {
+      if (this.#deleting.get(net.bridge) === removal) this.#deleting.delete(net.bridge)
+    })
+  }
+
+  /** Wait for the background removals of deleted networks. */
+  async #deletions(): Promise<void> {
+    while (this.#deleting.size > 0) await Promise.all(this.#deleting.values())
   }
 
   async createEndpoint(req: Parameters<Driver['createEndpoint']>[0]) {
@@ -271,11 +293,19 @@ class BridgeDriver implements Driver {
     ep.mappings = []
   }
 
-  /** Resolves when every background port removal so far is done; throws a failure of one. */
+  /**
+   * Resolves when every background port removal and every deleted network's rule and bridge
+   * removal so far is done; throws a failure of one.
+   */
   async settled(): Promise<void> {
     await this.#netfilter?.publisher?.settled()
     for (const net of this.#nets.values())
       for (const ep of net.endpoints.values()) await ep.unmapping
+    await this.#deletions()
+    if (this.#deleteFailures.length > 0) {
+      const failures = this.#deleteFailures.splice(0)
+      throw failures[0] instanceof Error ? failures[0] : new Error(String(failures[0]))
+    }
   }
 
   /** The userland proxy's process id while it runs (for inspection). */
@@ -288,6 +318,7 @@ class BridgeDriver implements Driver {
     const recreated: string[] = []
     // removals still queued by the previous state go first (their failures were reported;
     // rebuilding the chains below removes whatever they left)
+    await this.#deletions()
     await this.#netfilter?.idle()
     if (this.#cfg.ipForward !== false) await this.#kernel.setSysctl('net.ipv4.ip_forward', '1')
     this.#nets.clear()
@@ -357,6 +388,7 @@ class BridgeDriver implements Driver {
    * rules stay for a restart.
    */
   async stop(): Promise<void> {
+    await this.#deletions()
     await this.#netfilter?.stop()
   }
 }

@@ -127,7 +127,34 @@ t.test('network and endpoint life cycle in the kernel, undone completely', async
   await d.deleteEndpoint({ networkId: id('a'), endpointId: eid })
   t.same(await state(ns), withNet, 'endpoint gone without a trace')
   await d.deleteNetwork({ networkId: id('a') })
+  // The rules and the bridge go in the background; settled() waits for them.
+  await d.settled!()
   t.same(await state(ns), empty, 'network gone without a trace')
+})
+
+t.test('delete a network and make one with the same bridge and subnet at once', async (t) => {
+  const ns = await freshNs(t)
+  const d = bridge({ netns: ns })({})
+  t.teardown(() => d.stop())
+  await d.restore({ networks: [], endpoints: [] })
+  const empty = await state(ns)
+  await d.createNetwork(netReq(id('a'), '10.14.0.0/24', { bridgeName: 'brsame' }))
+  const withNet = await state(ns)
+  const alias = async () =>
+    (
+      JSON.parse(await sh('ip', '-n', ns, '-j', 'link', 'show', 'brsame')) as { ifalias?: string }[]
+    )[0]?.ifalias
+  t.match(await alias(), 'a'.repeat(64), "the bridge is the first network's")
+  await d.deleteNetwork({ networkId: id('a') })
+  // No waiting here: the second network must not reuse the dying bridge, nor lose its rules
+  // to the first one's removal.
+  await d.createNetwork(netReq(id('b'), '10.14.0.0/24', { bridgeName: 'brsame' }))
+  await d.settled!()
+  t.same(await state(ns), withNet, 'the same bridge and rules as the first had')
+  t.match(await alias(), 'b'.repeat(64), 'a new bridge, made for the second network')
+  await d.deleteNetwork({ networkId: id('b') })
+  await d.settled!()
+  t.same(await state(ns), empty, 'both gone without a trace')
 })
 
 t.test('bad requests are typed errors and change nothing', async (t) => {

@@ -122,6 +122,7 @@ t.test('IPv6 network: ip6tables rules, ports on ::, all gone on delete', async (
   t.same(await listening(ns), [], 'no listener left')
   t.equal(await save(ns, 4), withNet4, 'iptables as before the endpoints')
   await d.deleteNetwork({ networkId: id('a') })
+  await d.settled!()
   t.equal(await save(ns, 6), empty6, 'ip6tables as before the network')
   t.equal(await save(ns, 4), empty4, 'iptables as before the network')
 })
