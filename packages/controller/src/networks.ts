@@ -150,8 +150,20 @@ export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<
     }
   }
   const parsed = driver.parseNetworkOptions(o.options ?? {})
-  // Deleted networks may still hold a pool, a bridge name or the id: finish them first.
-  await s.teardowns.finishNetworks()
+  // A deleted network may still hold the id, a pool, or (given the same driver options, such
+  // as a bridge name) a device: finish those deletions first, and only those.
+  const explicit = cfg.flatMap((c) => (c.subnet ? [c.subnet] : []))
+  const custom = Object.keys(o.options ?? {}).length > 0
+  await s.teardowns.finishNetworks(
+    s.teardowns.networks
+      .filter(
+        (p) =>
+          p.id === id ||
+          (custom && p.driver === o.driver) ||
+          explicit.some((a) => p.subnets.some((b) => a.overlaps(b))),
+      )
+      .map((p) => p.id),
+  )
   const undo = new Undo()
   try {
     let v4: { refs: PoolRef[]; subnets: NetworkSubnet[] } = { refs: [], subnets: [] }
@@ -218,7 +230,11 @@ export async function deleteNetwork(s: State, ref: string): Promise<void> {
     [DELETING]: true,
   })
   s.networks.delete(n.info.id)
-  s.teardowns.addNetwork(n.info.id, () => finishNetworkDelete(s, n))
+  s.teardowns.addNetwork(n.info.id, () => finishNetworkDelete(s, n), {
+    id: n.info.id,
+    driver: n.info.driver,
+    subnets: [...n.info.ipv4, ...n.info.ipv6].map((x) => x.subnet),
+  })
   s.emitter.emit('network:delete', snapshot(n.info))
 }
 

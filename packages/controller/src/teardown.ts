@@ -1,4 +1,11 @@
-import { UnavailableError } from '@libnetwork/types'
+import { type IPNet, UnavailableError } from '@libnetwork/types'
+
+/** What a network create needs to know of a deletion still pending, to tell if it collides. */
+export interface PendingNetwork {
+  id: string
+  driver: string
+  subnets: IPNet[]
+}
 
 interface Pending {
   networkId: string
@@ -25,7 +32,10 @@ interface Pending {
 export class Teardowns {
   readonly #pending = new Map<string, Pending>()
   /** Background parts of network deletions, by network id. */
-  readonly #networks = new Map<string, { job: () => Promise<void>; running?: Promise<void> }>()
+  readonly #networks = new Map<
+    string,
+    { job: () => Promise<void>; about: PendingNetwork; running?: Promise<void> }
+  >()
   readonly #background = new Set<Promise<void>>()
   readonly #failures: unknown[] = []
 
@@ -57,9 +67,21 @@ export class Teardowns {
    * pools, the record). It runs under the lock after the work queued before it, or earlier
    * when an operation needs it done (`finishNetworks`).
    */
-  addNetwork(networkId: string, job: () => Promise<void>): void {
-    this.#networks.set(networkId, { job })
-    this.#track(this.serialize(() => this.#finishNetwork(networkId)))
+  addNetwork(networkId: string, job: () => Promise<void>, about: PendingNetwork): void {
+    this.#networks.set(networkId, { job, about })
+    // The kernel's deletions of its endpoints' interfaces are awaited before taking the lock,
+    // so other operations do not wait behind them.
+    const kernel = [...this.#pending.values()]
+      .filter((p) => p.networkId === networkId)
+      .map((p) => p.deleted.catch(() => undefined))
+    this.#track(
+      Promise.all(kernel).then(() => this.serialize(() => this.#finishNetwork(networkId))),
+    )
+  }
+
+  /** The networks whose deletion is still pending. */
+  get networks(): PendingNetwork[] {
+    return [...this.#networks.values()].map((n) => n.about)
   }
 
   #finishNetwork(networkId: string): Promise<void> {
@@ -76,11 +98,12 @@ export class Teardowns {
   }
 
   /**
-   * Run every pending network deletion now (caller holds the lock). A failure does not throw:
+   * Run pending network deletions now (`ids`, default all; caller holds the lock). A failure
+   * does not throw:
    * it is kept for `settled()` (the network's record stays marked, so a restart redoes it).
    */
-  async finishNetworks(): Promise<void> {
-    for (const id of [...this.#networks.keys()]) {
+  async finishNetworks(ids: Iterable<string> = [...this.#networks.keys()]): Promise<void> {
+    for (const id of [...ids]) {
       await this.#finishNetwork(id).catch((err: unknown) => {
         this.#failures.push(err)
       })

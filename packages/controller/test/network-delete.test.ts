@@ -81,6 +81,49 @@ t.test(
   },
 )
 
+t.test('a create that collides with nothing pending does not wait for it', async (t) => {
+  const s = await setup()
+  const net = await leftBehind(s)
+  await s.c.deleteNetwork('n')
+  // Another subnet and no driver options: nothing of the pending deletion is in its way.
+  const other = await s.c.createNetwork({
+    name: 'other',
+    driver: 'fake',
+    ipam: { config: [{ subnet: IPNet.parse('10.8.0.0/24') }] },
+  })
+  t.ok(s.fake.networks.has(net.id), 'the deleted network is still with the driver')
+  t.equal((await record(s.store, net.id))?.deleting, true, 'its deletion is still pending')
+  // An overlapping subnet, or the same driver with options (a bridge name, say), waits.
+  let overlapping = false
+  const p1 = s.c
+    .createNetwork({
+      name: 'p1',
+      driver: 'fake',
+      ipam: { config: [{ subnet: IPNet.parse('10.9.0.128/25') }] },
+    })
+    .then(() => (overlapping = true))
+  let optioned = false
+  const p2 = s.c
+    .createNetwork({ name: 'p2', driver: 'fake', options: { x: '1' } })
+    .then(() => (optioned = true))
+  await tick()
+  t.notOk(overlapping || optioned, 'both wait for the deletion')
+  s.os.hold = false
+  s.os.release()
+  await Promise.all([p1, p2])
+  t.notOk(s.fake.networks.has(net.id), 'the deletion finished first')
+  t.equal(await record(s.store, net.id), undefined)
+  t.same(
+    s.c
+      .networks()
+      .map((n) => n.name)
+      .sort(),
+    ['other', 'p1', 'p2'],
+  )
+  t.not(other.id, net.id)
+  await s.c.settled()
+})
+
 t.test('bad deletes are typed errors and change nothing', async (t) => {
   const s = await setup()
   await s.c.createNetwork({ name: 'n', driver: 'fake', ipam: subnet() })
