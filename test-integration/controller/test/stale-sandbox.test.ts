@@ -15,7 +15,7 @@ t.test('half-deleted sandbox namespaces do not stop the next start', async (t) =
   await c1.stop()
   // The kill: both namespaces unmounted, their files left; one record already deleted.
   await store.delete(`sandbox/${unrecorded.id}`)
-  for (const sb of [recorded, unrecorded]) await sh(['umount', sb.path!])
+  for (const sb of [recorded, unrecorded]) await sh(['umount', sb.path])
   t.same(
     (await listNetns(env.sandboxPrefix)).sort(),
     [recorded.key, unrecorded.key, healthy.key].sort(),
