@@ -6,6 +6,7 @@ import {
   createEndpoint,
   deleteEndpoint,
   findEndpoint,
+  findEndpointOf,
   restoreEndpointAddresses,
 } from './endpoints.js'
 import {
@@ -164,6 +165,10 @@ export class Controller {
   }
   endpoint(ref: string): EndpointInfo {
     return snapshot(findEndpoint(this.#s, ref))
+  }
+  /** An endpoint of `network` (id, name or prefix) by id, name or unique id prefix. */
+  endpointOf(network: string, ref: string): EndpointInfo {
+    return snapshot(findEndpointOf(this.#s, findNetwork(this.#s, network).info.id, ref))
   }
   endpoints(network?: string): EndpointInfo[] {
     const nid = network === undefined ? undefined : findNetwork(this.#s, network).info.id

@@ -16,6 +16,18 @@ export function findEndpoint(s: State, ref: string): EndpointInfo {
   throw new ObjectNotFoundError('endpoint', ref)
 }
 
+/** An endpoint of network `networkId` by id, name or unique id prefix (≥ 6 characters). */
+export function findEndpointOf(s: State, networkId: string, ref: string): EndpointInfo {
+  const prefixed: EndpointInfo[] = []
+  for (const e of s.endpoints.values()) {
+    if (e.networkId !== networkId) continue
+    if (e.id === ref || e.name === ref) return e
+    if (ref.length >= 6 && e.id.startsWith(ref)) prefixed.push(e)
+  }
+  if (prefixed.length === 1) return prefixed[0]!
+  throw new ObjectNotFoundError('endpoint', ref)
+}
+
 async function allocate(
   s: State,
   n: NetRuntime,

@@ -361,3 +361,26 @@ t.test('kvStore keeps JSON records under a prefix of a key-value store', async (
   t.equal(m.size, 0)
   await store.close!()
 })
+
+t.test('endpointOf finds an endpoint of one network by id, name or prefix', async (t) => {
+  const { c } = await setup()
+  await c.createNetwork({ name: 'n1', driver: 'fake' })
+  const n2 = await c.createNetwork({ name: 'n2', driver: 'fake' })
+  const a = await c.createEndpoint('n1', { name: 'web' })
+  const b = await c.createEndpoint('n2', { name: 'web' })
+  t.equal(c.endpointOf('n1', 'web').id, a.id, 'by name, in its own network')
+  t.equal(c.endpointOf(n2.id, 'web').id, b.id, 'the network by id')
+  t.equal(c.endpointOf('n1', a.id).name, 'web', 'by id')
+  t.equal(c.endpointOf('n1', a.id.slice(0, 8)).id, a.id, 'by id prefix')
+  const copy = c.endpointOf('n1', 'web')
+  copy.aliases.push('changed')
+  t.same(c.endpointOf('n1', 'web').aliases, [], 'a copy: the controller is unchanged')
+  for (const [net, ref] of [
+    ['n1', b.id], // another network's endpoint
+    ['n1', 'nope'],
+    ['n1', a.id.slice(0, 5)], // a prefix too short
+  ]) {
+    t.throws(() => c.endpointOf(net!, ref!), { name: 'ObjectNotFoundError' }, `${net} ${ref}`)
+  }
+  t.throws(() => c.endpointOf('nope', 'web'), { name: 'ObjectNotFoundError' })
+})
