@@ -6,7 +6,7 @@ import type {
   SandboxInfo,
 } from '@libnetwork/controller'
 import type { PortBinding as DriverPortBinding } from '@libnetwork/driverapi'
-import { IP, IPNet, NotFoundError } from '@libnetwork/types'
+import { IP, IPNet, LibnetworkError, NotFoundError } from '@libnetwork/types'
 import type {
   EndpointCreate,
   EndpointView,
@@ -94,11 +94,11 @@ export class ControllerBackend implements NetworkBackend {
   /** An endpoint of a network, by id, id prefix or name. */
   private findEndpoint(network: string, ref: string): EndpointInfo {
     const n = this.c.network(network)
-    const eps = this.c.endpoints(n.id)
-    const e =
-      eps.find((x) => x.id === ref || x.name === ref) ??
-      eps.find((x) => ref.length >= 6 && x.id.startsWith(ref))
-    if (!e) {
+    try {
+      // One endpoint looked up and copied, not every endpoint of the network.
+      return this.c.endpointOf(n.id, ref)
+    } catch (err) {
+      if (!LibnetworkError.isInstance(err) || err.category !== 'not-found') throw err
       throw new NotFoundError(
         'endpoint-not-found',
         `endpoint ${ref} not found on network ${n.name}`,
@@ -107,7 +107,6 @@ export class ControllerBackend implements NetworkBackend {
         },
       )
     }
-    return e
   }
 
   async createNetwork(req: NetworkCreate): Promise<NetworkView> {
