@@ -2,20 +2,10 @@
 // joined endpoint, leave, and kill itself with SIGKILL the moment the leave returned (the
 // bridge driver may still have the removal of the port's rules queued). Prints the ids first.
 import { writeSync } from 'node:fs'
-import { Controller, kvStore, oslSandboxOS } from '@libnetwork/controller'
-import { bridge } from '@libnetwork/driver-bridge'
-import { DefaultIpam } from '@libnetwork/ipam'
 import { IPNet } from '@libnetwork/types'
-import { fileKV } from './file-kv.js'
+import { childController } from './kill-child.js'
 
-const [ns, prefix, file] = process.argv.slice(2) as [string, string, string]
-const c = await Controller.start({
-  drivers: { bridge: bridge({ netns: ns }) },
-  ipams: { default: () => new DefaultIpam() },
-  store: kvStore(fileKV(file)),
-  os: oslSandboxOS({ hostNetns: ns }),
-  namespacePrefix: prefix,
-})
+const c = await childController()
 const net = await c.createNetwork({
   name: 'unmap',
   driver: 'bridge',

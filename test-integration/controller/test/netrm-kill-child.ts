@@ -3,20 +3,10 @@
 // and kill itself with SIGKILL the moment the delete returned (the leave's tail, the bridge
 // and its rules may still be pending). Prints the network's id first.
 import { writeSync } from 'node:fs'
-import { Controller, kvStore, oslSandboxOS } from '@libnetwork/controller'
-import { bridge } from '@libnetwork/driver-bridge'
-import { DefaultIpam } from '@libnetwork/ipam'
 import { IPNet } from '@libnetwork/types'
-import { fileKV } from './file-kv.js'
+import { childController } from './kill-child.js'
 
-const [ns, prefix, file] = process.argv.slice(2) as [string, string, string]
-const c = await Controller.start({
-  drivers: { bridge: bridge({ netns: ns }) },
-  ipams: { default: () => new DefaultIpam() },
-  store: kvStore(fileKV(file)),
-  os: oslSandboxOS({ hostNetns: ns }),
-  namespacePrefix: prefix,
-})
+const c = await childController()
 const net = await c.createNetwork({
   name: 'doomed',
   driver: 'bridge',

@@ -2,14 +2,11 @@
 // before any later network create, and after a kill -9 at the next start. Real kernel, each
 // test in its own host namespace.
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { kvStore, type Controller } from '@libnetwork/controller'
 import { IPNet } from '@libnetwork/types'
 import { fileKV } from './file-kv.js'
+import { runKilledChild } from './kill-child.js'
 import { hostEnv, kernelState, sh, startController } from './helpers.js'
 
 const SUBNET = '172.31.27.0/24'
@@ -61,20 +58,7 @@ const CHILD = fileURLToPath(new URL('./netrm-kill-child.ts', import.meta.url))
 
 t.test('kill -9 right after a network delete: the restart finishes it', async (t) => {
   const env = await hostEnv(t)
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-controller-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'store.json')
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, env.ns, env.sandboxPrefix, file],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  )
-  t.teardown(() => child.kill('SIGKILL'))
-  let out = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
-    child.once('exit', (c, s) => r([c, s])),
-  )
+  const { code, signal, out, file } = await runKilledChild(t, env, CHILD)
   t.same([code, signal], [null, 'SIGKILL'], 'killed right after the delete returned')
   const m = /^deleted ([0-9a-f]{64})\n$/.exec(out)
   t.ok(m, `the child deleted the network: ${JSON.stringify(out)}`)

@@ -1,14 +1,11 @@
 // Leaving an endpoint with published ports: the bridge driver removes the port's rules, proxy
 // listener and host port in the background. Real kernel, each test in its own host namespace.
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { kvStore } from '@libnetwork/controller'
 import { IPNet } from '@libnetwork/types'
 import { fileKV } from './file-kv.js'
+import { runKilledChild } from './kill-child.js'
 import { hostEnv, kernelState, sh, startController } from './helpers.js'
 
 const listening = async (ns: string) =>
@@ -53,22 +50,7 @@ const CHILD = fileURLToPath(new URL('./leave-kill-child.ts', import.meta.url))
 
 t.test('kill -9 right after a leave: the restart removes the port rules', async (t) => {
   const env = await hostEnv(t)
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-controller-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'store.json')
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', CHILD, env.ns, env.sandboxPrefix, file],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  )
-  t.teardown(() => child.kill('SIGKILL'))
-  let out = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d))
-  const [code, signal] = await new Promise<[number | null, string | null]>((r) =>
-    child.once('exit', (c, s) => r([c, s])),
-  )
+  const { code, signal, out, file } = await runKilledChild(t, env, CHILD)
   t.same([code, signal], [null, 'SIGKILL'], 'killed right after the leave returned')
   const m = /^joined (\S+) (\S+)\nleft\n$/.exec(out)
   t.ok(m, `the child joined and left: ${JSON.stringify(out)}`)
