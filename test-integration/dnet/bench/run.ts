@@ -129,6 +129,13 @@ try {
   await h.start(['--default-network', ''])
   const pid = h.daemon!.pid!
   const idleRss = rssMiB(pid)
+  // The floor of every REST figure: this client's round trip to an endpoint that does nothing.
+  const pings: number[] = []
+  for (let i = 0; i < 50; i++) {
+    const t0 = now()
+    await h.api('GET', '/_ping')
+    pings.push(now() - t0)
+  }
   const cpu0 = cpuSeconds(pid)
   const apiRun = await run(h, 'api', 'benchapi', '10.60.0.0/24')
   const cpu = cpuSeconds(pid) - cpu0 - apiRun.dnsCpu
@@ -169,6 +176,12 @@ try {
     unit: 'MiB',
   })
   results.push({ id: 'E1.rss.idle', name: 'daemon RSS idle', value: idleRss, unit: 'MiB' })
+  results.push({
+    id: 'E1.api.ping.median',
+    name: 'REST round trip of GET /_ping from the same client (the floor of the api figures)',
+    value: median(pings),
+    unit: 'ms',
+  })
   const sum = (ops: Op[]) =>
     ops.reduce((a, op) => a + apiRun.times[op].reduce((x, y) => x + y, 0), 0)
   results.push({
