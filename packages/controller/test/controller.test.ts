@@ -1,24 +1,8 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { IP, IPNet, LibnetworkError } from '@libnetwork/types'
-import { Controller, kvStore, memoryStore, type ControllerStore } from '../src/index.js'
-import { fakeDriver, fakeIpam, fakeOS, type FakeDriverState, type FakeOS } from './fakes.js'
-
-async function setup(
-  store: ControllerStore = memoryStore(),
-  os: FakeOS = fakeOS(),
-  st?: FakeDriverState,
-) {
-  const fake = fakeDriver('fake', st)
-  const ipam = fakeIpam()
-  const c = await Controller.start({
-    drivers: { fake: fake.factory },
-    ipams: { default: () => ipam },
-    store,
-    os,
-  })
-  return { c, fake: fake.state, ipam, os, store }
-}
+import { kvStore, memoryStore } from '../src/index.js'
+import { fakeOS, startFake } from './fakes.js'
 
 async function rejects(t: Test, p: Promise<unknown>, name: string, category: string) {
   try {
@@ -47,7 +31,7 @@ t.test('export surface', async (t) => {
 })
 
 t.test('network, endpoint, sandbox, join, leave and back', async (t) => {
-  const { c, fake, ipam, os } = await setup()
+  const { c, fake, ipam, os } = await startFake()
   const events: string[] = []
   for (const e of [
     'network:create',
@@ -111,7 +95,7 @@ t.test('network, endpoint, sandbox, join, leave and back', async (t) => {
 })
 
 t.test('bad input gives typed errors and leaves state unchanged', async (t) => {
-  const { c, fake, ipam, os, store } = await setup()
+  const { c, fake, ipam, os, store } = await startFake()
   await c.createNetwork({
     name: 'a',
     driver: 'fake',
@@ -208,7 +192,7 @@ t.test('bad input gives typed errors and leaves state unchanged', async (t) => {
 })
 
 t.test('a failing driver step undoes everything before it', async (t) => {
-  const { c, fake, ipam, os, store } = await setup()
+  const { c, fake, ipam, os, store } = await startFake()
   fake.failOn.add('createNetwork')
   await t.rejects(c.createNetwork({ name: 'n', driver: 'fake' }), /injected/)
   t.equal(ipam.used.size, 0, 'pool released')
@@ -237,7 +221,7 @@ t.test('a failing driver step undoes everything before it', async (t) => {
 })
 
 t.test('two networks in one sandbox: gateway priority and order', async (t) => {
-  const { c, os } = await setup()
+  const { c, os } = await startFake()
   await c.createNetwork({ name: 'n1', driver: 'fake' })
   await c.createNetwork({ name: 'n2', driver: 'fake' })
   await c.createNetwork({ name: 'int', driver: 'fake', internal: true })
@@ -265,7 +249,7 @@ t.test('two networks in one sandbox: gateway priority and order', async (t) => {
 t.test('restart on the same store restores state; new allocations do not collide', async (t) => {
   const store = memoryStore()
   const os = fakeOS()
-  const a = await setup(store, os)
+  const a = await startFake(store, os)
   const net = await a.c.createNetwork({
     name: 'n',
     driver: 'fake',
@@ -276,7 +260,7 @@ t.test('restart on the same store restores state; new allocations do not collide
   await a.c.join(e1.id, sb.id)
   await a.c.stop()
 
-  const b = await setup(store, os)
+  const b = await startFake(store, os)
   t.same(b.c.restoreSummary.repaired, [])
   t.equal(b.c.network('n').id, net.id)
   t.equal(b.c.endpoint(e1.id).sandboxId, sb.id)
@@ -303,7 +287,7 @@ t.test('restart on the same store restores state; new allocations do not collide
 t.test('restore removes stale namespaces and half-joined state', async (t) => {
   const store = memoryStore()
   const os = fakeOS()
-  const a = await setup(store, os)
+  const a = await startFake(store, os)
   await a.c.createNetwork({ name: 'n', driver: 'fake' })
   const e1 = await a.c.createEndpoint('n', { name: 'e1' })
   const sb = await a.c.createSandbox({ containerId: 'c1' })
@@ -312,7 +296,7 @@ t.test('restore removes stale namespaces and half-joined state', async (t) => {
   // A crash mid-createSandbox: a namespace without a record.
   await os.create('lnsb-deadbeef0000')
   await os.create('other-ns')
-  const b = await setup(store, os)
+  const b = await startFake(store, os)
   t.same(b.c.restoreSummary.repaired.sort(), [
     'namespace lnsb-deadbeef0000: no sandbox record, removed',
     'sandbox c1: stray interface eth0 removed',
@@ -324,7 +308,7 @@ t.test('restore removes stale namespaces and half-joined state', async (t) => {
   // The sandbox's namespace vanishes while the controller is down.
   await b.c.stop()
   await os.destroy(sb.key!)
-  const c = await setup(store, os)
+  const c = await startFake(store, os)
   t.same(c.c.restoreSummary.repaired, [
     'sandbox c1: namespace gone, removed',
     'endpoint e1: half-joined state cleared',
@@ -346,7 +330,7 @@ t.test('kvStore keeps JSON records under a prefix of a key-value store', async (
       [...m].filter(([k]) => k.startsWith(p)).map(([key, value]) => ({ key, value })),
   }
   const store = kvStore(kv, { prefix: 'x/' })
-  const a = await setup(store)
+  const a = await startFake(store)
   await a.c.createNetwork({
     name: 'n',
     driver: 'fake',
@@ -354,7 +338,7 @@ t.test('kvStore keeps JSON records under a prefix of a key-value store', async (
   })
   t.ok([...m.keys()].every((k) => k.startsWith('x/network/')))
   t.equal(await store.get('missing'), undefined)
-  const b = await setup(store)
+  const b = await startFake(store)
   t.equal(b.c.network('n').ipv4[0]!.subnet.toString(), '10.8.0.0/24')
   await b.c.deleteNetwork('n')
   await b.c.settled()
@@ -363,7 +347,7 @@ t.test('kvStore keeps JSON records under a prefix of a key-value store', async (
 })
 
 t.test('endpointOf finds an endpoint of one network by id, name or prefix', async (t) => {
-  const { c } = await setup()
+  const { c } = await startFake()
   await c.createNetwork({ name: 'n1', driver: 'fake' })
   const n2 = await c.createNetwork({ name: 'n2', driver: 'fake' })
   const a = await c.createEndpoint('n1', { name: 'web' })

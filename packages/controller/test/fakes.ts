@@ -1,7 +1,13 @@
 // Fakes for unit tests of the controller: an in-memory IPAM, sandbox layer and driver.
 import { ConflictError, IP, IPNet, InterfaceAddress } from '@libnetwork/types'
 import type { Driver, DriverFactory, JoinResult } from '@libnetwork/driverapi'
-import type { Ipam, SandboxOS } from '../src/index.js'
+import {
+  Controller,
+  memoryStore,
+  type ControllerStore,
+  type Ipam,
+  type SandboxOS,
+} from '../src/index.js'
 
 export function fakeIpam(): Ipam & { used: Map<string, Set<string>> } {
   const pools = new Map<string, { pool: IPNet; used: Set<string> }>()
@@ -121,14 +127,7 @@ export function fakeDriver(
   type = 'fake',
   st?: FakeDriverState,
 ): { factory: DriverFactory; state: FakeDriverState } {
-  const state: FakeDriverState = st ?? {
-    networks: new Set(),
-    endpoints: new Set(),
-    joined: new Set(),
-    calls: [],
-    failOn: new Set(),
-    restored: 0,
-  }
+  const state = st ?? fakeDriverState()
   const step = (name: string) => {
     state.calls.push(name)
     if (state.failOn.has(name)) throw new Error(`injected failure in ${name}`)
@@ -195,3 +194,35 @@ export function fakeDriver(
   }
   return { factory: () => driver, state }
 }
+
+/** A fresh fake driver state; the steps named in `failOn` throw. */
+export function fakeDriverState(failOn: string[] = []): FakeDriverState {
+  return {
+    networks: new Set(),
+    endpoints: new Set(),
+    joined: new Set(),
+    calls: [],
+    failOn: new Set(failOn),
+    restored: 0,
+  }
+}
+
+/** A controller with the fake driver (`st`, or a fresh state) and a fake IPAM. */
+export async function startFake(
+  store: ControllerStore = memoryStore(),
+  os: FakeOS = fakeOS(),
+  st?: FakeDriverState,
+) {
+  const fake = fakeDriver('fake', st)
+  const ipam = fakeIpam()
+  const c = await Controller.start({
+    drivers: { fake: fake.factory },
+    ipams: { default: () => ipam },
+    store,
+    os,
+  })
+  return { c, fake: fake.state, ipam, os, store }
+}
+
+/** Let pending callbacks run. */
+export const tick = () => new Promise((r) => setImmediate(r))

@@ -5,26 +5,12 @@ import t from 'tap'
 import type { Test } from 'tap'
 import { IPNet, LibnetworkError } from '@libnetwork/types'
 import { Controller, memoryStore, type ControllerStore } from '../src/index.js'
-import { fakeDriver, fakeIpam, fakeOS, type FakeOS } from './fakes.js'
+import { fakeDriver, fakeIpam, fakeOS, fakeDriverState, startFake, tick } from './fakes.js'
 
-async function setup(store: ControllerStore = memoryStore(), os: FakeOS = fakeOS(), fail = '') {
-  const fake = fakeDriver('fake')
-  if (fail) fake.state.failOn.add(fail)
-  const ipam = fakeIpam()
-  const c = await Controller.start({
-    drivers: { fake: fake.factory },
-    ipams: { default: () => ipam },
-    store,
-    os,
-  })
-  return { c, fake: fake.state, ipam, os, store }
-}
-
-const tick = () => new Promise((r) => setImmediate(r))
 const subnet = () => ({ config: [{ subnet: IPNet.parse('10.9.0.0/24') }] })
 
 /** A network whose only endpoint was joined, left and deleted while the kernel holds its veth. */
-async function leftBehind(s: Awaited<ReturnType<typeof setup>>) {
+async function leftBehind(s: Awaited<ReturnType<typeof startFake>>) {
   const net = await s.c.createNetwork({ name: 'n', driver: 'fake', ipam: subnet() })
   const ep = await s.c.createEndpoint('n', { name: 'e' })
   const sb = await s.c.createSandbox({ containerId: 'c' })
@@ -52,7 +38,7 @@ const record = async (store: ControllerStore, id: string) =>
 t.test(
   'delete answers before the driver; a create of the same name and subnet waits',
   async (t) => {
-    const s = await setup()
+    const s = await startFake()
     const net = await leftBehind(s)
     const calls = s.fake.calls.length
     await s.c.deleteNetwork('n')
@@ -82,7 +68,7 @@ t.test(
 )
 
 t.test('a create that collides with nothing pending does not wait for it', async (t) => {
-  const s = await setup()
+  const s = await startFake()
   const net = await leftBehind(s)
   await s.c.deleteNetwork('n')
   // Another subnet and no driver options: nothing of the pending deletion is in its way.
@@ -125,7 +111,7 @@ t.test('a create that collides with nothing pending does not wait for it', async
 })
 
 t.test('bad deletes are typed errors and change nothing', async (t) => {
-  const s = await setup()
+  const s = await startFake()
   await s.c.createNetwork({ name: 'n', driver: 'fake', ipam: subnet() })
   await s.c.createEndpoint('n', { name: 'e' })
   const before = JSON.stringify(await s.store.list(''))
@@ -146,7 +132,7 @@ t.test('bad deletes are typed errors and change nothing', async (t) => {
 })
 
 async function restartFinishes(t: Test, store: ControllerStore, id: string) {
-  const b = await setup(store)
+  const b = await startFake(store)
   t.same(b.c.restoreSummary.repaired, ['network n: deletion finished'])
   t.same(b.c.networks(), [], 'not listed after the restart')
   t.equal(await record(store, id), undefined, 'record removed')
@@ -160,7 +146,7 @@ async function restartFinishes(t: Test, store: ControllerStore, id: string) {
 
 t.test('a crash right after the answer: the next start finishes the deletion', async (t) => {
   const store = memoryStore()
-  const a = await setup(store)
+  const a = await startFake(store)
   const net = await leftBehind(a)
   await a.c.deleteNetwork(net.id)
   // `a` is abandoned here with its deletion pending, as a process killed with -9 would be.
@@ -169,7 +155,7 @@ t.test('a crash right after the answer: the next start finishes the deletion', a
 
 t.test('a failed background delete: settled() reports it, the next start redoes it', async (t) => {
   const store = memoryStore()
-  const a = await setup(store)
+  const a = await startFake(store)
   const net = await a.c.createNetwork({ name: 'n', driver: 'fake', ipam: subnet() })
   a.fake.failOn.add('deleteNetwork')
   await a.c.deleteNetwork('n')
@@ -179,7 +165,7 @@ t.test('a failed background delete: settled() reports it, the next start redoes 
   t.equal((await record(store, net.id))?.deleting, true, 'the record stays marked')
   t.same(a.c.networks(), [])
   await a.c.stop()
-  const b = await setup(store, fakeOS(), 'deleteNetwork')
+  const b = await startFake(store, fakeOS(), fakeDriverState(['deleteNetwork']))
   t.match(b.c.restoreSummary.repaired, [/^network n: deletion failed again: .*injected failure/])
   t.same(b.c.networks(), [], 'still not listed')
   t.equal((await record(store, net.id))?.deleting, true, 'still marked')
@@ -188,7 +174,7 @@ t.test('a failed background delete: settled() reports it, the next start redoes 
 })
 
 t.test('stop finishes a pending network deletion', async (t) => {
-  const s = await setup()
+  const s = await startFake()
   const net = await leftBehind(s)
   await s.c.deleteNetwork('n')
   const stopped = s.c.stop()

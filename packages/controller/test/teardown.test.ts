@@ -3,25 +3,11 @@
 // Also: gwPriority survives a restart.
 import t from 'tap'
 import { IPNet, LibnetworkError } from '@libnetwork/types'
-import { Controller, memoryStore, type ControllerStore } from '../src/index.js'
-import { fakeDriver, fakeIpam, fakeOS, type FakeOS } from './fakes.js'
-
-async function setup(store: ControllerStore = memoryStore(), os: FakeOS = fakeOS()) {
-  const fake = fakeDriver('fake')
-  const ipam = fakeIpam()
-  const c = await Controller.start({
-    drivers: { fake: fake.factory },
-    ipams: { default: () => ipam },
-    store,
-    os,
-  })
-  return { c, fake: fake.state, ipam, os, store }
-}
-
-const tick = () => new Promise((r) => setImmediate(r))
+import { Controller, memoryStore } from '../src/index.js'
+import { fakeDriver, fakeIpam, fakeOS, startFake, tick } from './fakes.js'
 
 t.test('leave, delete endpoint and sandbox return before the kernel is done', async (t) => {
-  const { c, fake, ipam, os } = await setup()
+  const { c, fake, ipam, os } = await startFake()
   const net = await c.createNetwork({
     name: 'n',
     driver: 'fake',
@@ -56,7 +42,7 @@ t.test('leave, delete endpoint and sandbox return before the kernel is done', as
 t.test(
   "a re-join, a network delete's driver step and stop wait for the pending leave",
   async (t) => {
-    const { c, fake, os } = await setup()
+    const { c, fake, os } = await startFake()
     await c.createNetwork({ name: 'n', driver: 'fake' })
     const ep = await c.createEndpoint('n', { name: 'e' })
     const sb = await c.createSandbox({ containerId: 'c' })
@@ -95,7 +81,7 @@ t.test(
 )
 
 t.test('a failing background step is reported by settled()', async (t) => {
-  const { c, fake, os } = await setup()
+  const { c, fake, os } = await startFake()
   await c.createNetwork({ name: 'n', driver: 'fake' })
   const ep = await c.createEndpoint('n', { name: 'e' })
   const sb = await c.createSandbox({ containerId: 'c' })
@@ -118,7 +104,7 @@ t.test('a failing background step is reported by settled()', async (t) => {
 t.test('gwPriority is validated and survives a restart', async (t) => {
   const store = memoryStore()
   const os = fakeOS()
-  const a = await setup(store, os)
+  const a = await startFake(store, os)
   for (const n of ['n1', 'n2', 'n3']) await a.c.createNetwork({ name: n, driver: 'fake' })
   const sb = await a.c.createSandbox({ containerId: 'c' })
   const [e1, e2, e3] = await Promise.all(
@@ -139,7 +125,7 @@ t.test('gwPriority is validated and survives a restart', async (t) => {
   t.equal(a.c.endpoint(e2!.id).gwPriority, 10)
   await a.c.stop()
 
-  const b = await setup(store, os)
+  const b = await startFake(store, os)
   t.same(b.c.restoreSummary.repaired, [])
   t.equal(b.c.endpoint(e2!.id).gwPriority, 10, 'restored')
   await b.c.join(e3!.id, sb.id, { gwPriority: 5 })
