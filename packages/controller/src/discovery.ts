@@ -2,12 +2,12 @@ import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HostsFile } from '@libnetwork/etchosts'
 import type { RecordUpdate } from '@libnetwork/resolver'
-import { UnavailableError } from '@libnetwork/types'
 import {
   buildContainerResolvConf,
   readHostResolvConf,
   writeContainerResolvConf,
 } from '@libnetwork/resolvconf'
+import { Background } from './background.js'
 import { DnsService } from './dns.js'
 import type { SandboxInfo } from './model.js'
 import type { DiscoveryHooks } from './state.js'
@@ -51,8 +51,7 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
   /** network name → endpoint id → { names, ips } of joined endpoints. */
   const nets = new Map<string, Map<string, Member>>()
   /** Folders of deleted sandboxes being removed in the background, by sandbox id. */
-  const removing = new Map<string, Promise<void>>()
-  const removeFailures: unknown[] = []
+  const removing = new Background('sandbox-files-not-removed', "deleted sandboxes' files")
 
   const addsFor = (network: string, e: { names: string[]; ips: string[] }): RecordUpdate[] =>
     e.ips.length === 0 ? [] : e.names.map((name) => ({ op: 'add-host', network, name, ips: e.ips }))
@@ -71,7 +70,7 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
     async sandboxCreated(sb) {
       const dir = join(o.dir, sb.id)
       // A sandbox re-created under the id of one just deleted must not lose its new files.
-      await removing.get(sb.id)
+      await removing.wait(sb.id)
       await mkdir(dir, { recursive: true })
       const hostsPath = join(dir, 'hosts')
       const resolvConfPath = join(dir, 'resolv.conf')
@@ -105,12 +104,7 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       if (s?.serving) await dns.close(sb.id)
       // Nothing reads the folder any more; removing it costs 0.5-0.7 ms of unlink and rmdir
       // on a disk-backed /run, so it runs on the thread pool after the caller has its answer.
-      const done = rm(join(o.dir, sb.id), { recursive: true, force: true })
-        .catch((err: unknown) => void removeFailures.push(err))
-        .finally(() => {
-          if (removing.get(sb.id) === done) removing.delete(sb.id)
-        })
-      removing.set(sb.id, done)
+      removing.run(sb.id, rm(join(o.dir, sb.id), { recursive: true, force: true }))
     },
 
     async joined(sb, ep, net) {
@@ -150,20 +144,11 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       if (s.serving) await dns.update([sb.id], [{ op: 'remove-network', network: net.name }])
     },
 
-    async settled() {
-      while (removing.size > 0) await Promise.all(removing.values())
-      if (removeFailures.length === 0) return
-      const failures = removeFailures.splice(0).map(String)
-      throw new UnavailableError(
-        'sandbox-files-not-removed',
-        `could not remove the files of ${failures.length} deleted sandbox(es): ${failures.join('; ')}`,
-        { details: { failures } },
-      )
-    },
+    settled: () => removing.settled(),
 
     async stop() {
       await dns.stop()
-      while (removing.size > 0) await Promise.all(removing.values())
+      await removing.idle()
     },
   }
 }

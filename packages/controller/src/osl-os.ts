@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { Osl, type Sandbox } from '@libnetwork/osl'
-import { LibnetworkError, UnavailableError } from '@libnetwork/types'
+import { LibnetworkError } from '@libnetwork/types'
+import { Background } from './background.js'
 import type { SandboxOS } from './contracts.js'
 
 /** Where `ip netns` keeps named namespaces; the default run dir of sandboxes. */
@@ -30,8 +31,7 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
   })
   const open = new Map<string, Sandbox>()
   /** Sandboxes whose namespace is being unmounted and removed, by key. */
-  const destroying = new Map<string, Promise<void>>()
-  const failures: unknown[] = []
+  const destroying = new Background('sandbox-not-removed', 'sandbox namespaces')
   /** The open sandbox of `key`, reopened after a restart; undefined if the namespace is gone. */
   const sandbox = (key: string): Sandbox | undefined => {
     let sb = open.get(key)
@@ -43,7 +43,7 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
   return {
     path: (key) => osl.path(key),
     async create(key) {
-      await destroying.get(key)
+      await destroying.wait(key)
       const sb = osl.createSandbox(key)
       open.set(key, sb)
       return sb.path
@@ -58,14 +58,7 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
         return
       }
       // The unmount runs on the pool; the key is taken again only once it is free.
-      const done = sb.destroyInBackground({ moveBack: false }).then(
-        () => {},
-        (err: unknown) => void failures.push(err),
-      )
-      destroying.set(key, done)
-      void done.then(() => {
-        if (destroying.get(key) === done) destroying.delete(key)
-      })
+      destroying.run(key, sb.destroyInBackground({ moveBack: false }))
     },
     async list(prefix) {
       const keys = osl.sandboxKeys().filter((k) => k.startsWith(prefix) && !destroying.has(k))
@@ -112,18 +105,12 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
       if (gw?.gatewayIPv6) sb.setGateway(gw.gatewayIPv6, { interface: gw.dstName })
     },
     async settled() {
-      while (destroying.size > 0) await Promise.all(destroying.values())
+      await destroying.idle()
       await osl.settled()
-      if (failures.length === 0) return
-      const reasons = failures.splice(0).map(String)
-      throw new UnavailableError(
-        'sandbox-not-removed',
-        `could not remove ${reasons.length} sandbox namespace(s): ${reasons.join('; ')}`,
-        { details: { failures: reasons } },
-      )
+      await destroying.settled()
     },
     async close() {
-      while (destroying.size > 0) await Promise.all(destroying.values())
+      await destroying.idle()
       await osl.settled()
       osl.close()
     },
