@@ -3,6 +3,8 @@ import type { Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
+import { IPNet, InterfaceAddress } from '@libnetwork/types'
+import { parseBridgeOptions } from '../src/index.js'
 
 const pexec = promisify(execFile)
 
@@ -36,3 +38,23 @@ export const listening = async (ns: string): Promise<string[]> =>
 
 /** A 64-character id made of one repeated character. */
 export const id = (c: string): string => c.repeat(64)
+
+/** A createNetwork request: an IPv4 pool (gateway .1), an IPv6 one if given, bridge options. */
+export function netReq(
+  networkId: string,
+  v4: string,
+  o: { v6?: string; options?: Record<string, unknown> } = {},
+) {
+  const p4 = IPNet.parse(v4)
+  const p6 = o.v6 ? IPNet.parse(o.v6) : undefined
+  return {
+    networkId,
+    name: 'n',
+    options: parseBridgeOptions(o.options ?? {}),
+    ipv4: [{ pool: p4, gateway: InterfaceAddress.of(p4.at(1), p4.prefix) }],
+    ipv6: p6 ? [{ pool: p6, gateway: InterfaceAddress.of(p6.at(1), p6.prefix) }] : [],
+    enableIPv6: p6 !== undefined,
+    internal: false,
+    labels: {},
+  }
+}

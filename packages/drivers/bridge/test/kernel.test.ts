@@ -1,9 +1,9 @@
 // Real kernel: runs as root inside namespaces this test creates (lnt-bridge-*), removed at
 // teardown even on failure. Nothing touches the machine's own namespace.
 import t from 'tap'
-import { IP, IPNet, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
-import { bridge, ipKernel, netlinkKernel, parseBridgeOptions } from '../src/index.js'
-import { freshNs, id, sh } from './helpers.js'
+import { IP, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
+import { bridge, ipKernel, netlinkKernel } from '../src/index.js'
+import { freshNs, id, netReq, sh } from './helpers.js'
 
 async function state(ns: string) {
   const links = JSON.parse(await sh('ip', '-n', ns, '-j', 'link', 'show')) as Array<{
@@ -16,27 +16,13 @@ async function state(ns: string) {
   return { links: links.map((l) => l.ifname).sort(), ipt }
 }
 
-const netReq = (networkId: string, subnet: string, extra: Record<string, unknown> = {}) => {
-  const pool = IPNet.parse(subnet)
-  return {
-    networkId,
-    name: 'n',
-    options: parseBridgeOptions(extra),
-    ipv4: [{ pool, gateway: InterfaceAddress.of(pool.at(1), pool.prefix) }],
-    ipv6: [],
-    enableIPv6: false,
-    internal: false,
-    labels: {},
-  }
-}
-
 t.test('network and endpoint life cycle in the kernel, undone completely', async (t) => {
   const ns = await freshNs(t)
   const d = bridge({ netns: ns })({})
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   const empty = await state(ns)
-  await d.createNetwork(netReq(id('a'), '10.10.0.0/24', { mtu: 1400 }))
+  await d.createNetwork(netReq(id('a'), '10.10.0.0/24', { options: { mtu: 1400 } }))
   const br = `br-${'a'.repeat(12)}`
   const withNet = await state(ns)
   t.ok(withNet.links.includes(br))
@@ -138,7 +124,7 @@ t.test('delete a network and make one with the same bridge and subnet at once', 
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   const empty = await state(ns)
-  await d.createNetwork(netReq(id('a'), '10.14.0.0/24', { bridgeName: 'brsame' }))
+  await d.createNetwork(netReq(id('a'), '10.14.0.0/24', { options: { bridgeName: 'brsame' } }))
   const withNet = await state(ns)
   const alias = async () =>
     (
@@ -148,7 +134,7 @@ t.test('delete a network and make one with the same bridge and subnet at once', 
   await d.deleteNetwork({ networkId: id('a') })
   // No waiting here: the second network must not reuse the dying bridge, nor lose its rules
   // to the first one's removal.
-  await d.createNetwork(netReq(id('b'), '10.14.0.0/24', { bridgeName: 'brsame' }))
+  await d.createNetwork(netReq(id('b'), '10.14.0.0/24', { options: { bridgeName: 'brsame' } }))
   await d.settled!()
   t.same(await state(ns), withNet, 'the same bridge and rules as the first had')
   t.match(await alias(), 'b'.repeat(64), 'a new bridge, made for the second network')
@@ -162,11 +148,11 @@ t.test('bad requests are typed errors and change nothing', async (t) => {
   const d = bridge({ netns: ns })({})
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
-  await d.createNetwork(netReq(id('a'), '10.11.0.0/24', { bridgeName: 'brtest' }))
+  await d.createNetwork(netReq(id('a'), '10.11.0.0/24', { options: { bridgeName: 'brtest' } }))
   const before = await state(ns)
   for (const p of [
     d.createNetwork(netReq(id('a'), '10.12.0.0/24')),
-    d.createNetwork(netReq(id('d'), '10.12.0.0/24', { bridgeName: 'brtest' })),
+    d.createNetwork(netReq(id('d'), '10.12.0.0/24', { options: { bridgeName: 'brtest' } })),
     d.createEndpoint({ networkId: id('e'), endpointId: id('f'), iface: {}, options: {} }),
     d.join({ networkId: id('a'), endpointId: id('f'), sandboxKey: '/x', options: {} }),
     d.deleteNetwork({ networkId: id('e') }),
@@ -180,9 +166,12 @@ t.test('bad requests are typed errors and change nothing', async (t) => {
   // a bridge name that exists as a non-bridge link
   await sh('ip', '-n', ns, 'link', 'add', 'dummy0', 'type', 'veth', 'peer', 'name', 'dummy1')
   const withDummy = await state(ns)
-  await t.rejects(d.createNetwork(netReq(id('9'), '10.13.0.0/24', { bridgeName: 'dummy0' })), {
-    name: 'BadRequestError',
-  })
+  await t.rejects(
+    d.createNetwork(netReq(id('9'), '10.13.0.0/24', { options: { bridgeName: 'dummy0' } })),
+    {
+      name: 'BadRequestError',
+    },
+  )
   t.same(await state(ns), withDummy)
   await sh('ip', '-n', ns, 'link', 'del', 'dummy0')
   t.same(await state(ns), before)

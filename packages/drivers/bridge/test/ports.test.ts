@@ -5,28 +5,13 @@ import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
-import { IP, IPNet, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
-import { bridge, parseBridgeOptions, type BridgeDriverConfig } from '../src/index.js'
-import { freshNs, id, listening, save, sh } from './helpers.js'
+import { IP, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
+import { bridge, type BridgeDriverConfig } from '../src/index.js'
+import { freshNs, id, listening, netReq, save, sh } from './helpers.js'
 
 /** A TCP listener on the port given as its argument; prints when it listens. */
 const LISTEN =
   "require('net').createServer().listen(Number(process.argv[1]), () => console.log('ready'))"
-
-function netReq(networkId: string, v4: string, v6?: string) {
-  const p4 = IPNet.parse(v4)
-  const p6 = v6 ? IPNet.parse(v6) : undefined
-  return {
-    networkId,
-    name: 'n',
-    options: parseBridgeOptions({}),
-    ipv4: [{ pool: p4, gateway: InterfaceAddress.of(p4.at(1), p4.prefix) }],
-    ipv6: p6 ? [{ pool: p6, gateway: InterfaceAddress.of(p6.at(1), p6.prefix) }] : [],
-    enableIPv6: p6 !== undefined,
-    internal: false,
-    labels: {},
-  }
-}
 
 type WithPid = Driver & { proxyPid: number | undefined }
 
@@ -76,7 +61,7 @@ t.test('IPv6 network: ip6tables rules, ports on ::, all gone on delete', async (
   const empty4 = await save(ns, 4)
   const empty6 = await save(ns, 6)
   t.match(empty6, ':LN-FORWARD', 'our ip6tables chains exist from the start')
-  await d.createNetwork(netReq(id('a'), '10.40.0.0/24', 'fd00:40::/64'))
+  await d.createNetwork(netReq(id('a'), '10.40.0.0/24', { v6: 'fd00:40::/64' }))
   const br = `br-${'a'.repeat(12)}`
   const six = await save(ns, 6)
   t.match(six, `-A LN-NETWORKS -i ${br} -o ${br} -j ACCEPT`)
@@ -267,7 +252,7 @@ t.test('iptables off: bindings are not published, nothing is made', async (t) =>
   const sbx = await freshNs(t, `${ns}-sb`)
   const pristine = [await save(ns, 4), await save(ns, 6)]
   const d = await driver(t, ns, { iptables: false })
-  await d.createNetwork(netReq(id('a'), '10.45.0.0/24', 'fd00:45::/64'))
+  await d.createNetwork(netReq(id('a'), '10.45.0.0/24', { v6: 'fd00:45::/64' }))
   const ports = await joined(d, sbx, id('a'), id('b'), '10.45.0.2/24', 'fd00:45::2/64')
   t.same(ports, [], 'no bound ports')
   t.equal(d.proxyPid, undefined, 'no proxy')

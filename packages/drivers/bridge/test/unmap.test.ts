@@ -6,23 +6,9 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
-import { IPNet, InterfaceAddress } from '@libnetwork/types'
-import { bridge, parseBridgeOptions } from '../src/index.js'
-import { freshNs, id, listening, save, sh } from './helpers.js'
-
-function netReq(networkId: string, v4: string) {
-  const pool = IPNet.parse(v4)
-  return {
-    networkId,
-    name: 'n',
-    options: parseBridgeOptions({}),
-    ipv4: [{ pool, gateway: InterfaceAddress.of(pool.at(1), pool.prefix) }],
-    ipv6: [],
-    enableIPv6: false,
-    internal: false,
-    labels: {},
-  }
-}
+import { InterfaceAddress } from '@libnetwork/types'
+import { bridge } from '../src/index.js'
+import { freshNs, id, listening, netReq, save, sh } from './helpers.js'
 
 async function joined(d: Driver, sbx: string, ep: string, v4: string, bindings: PortBinding[]) {
   const ref = { networkId: id('a'), endpointId: ep }
