@@ -231,7 +231,6 @@ export async function deleteNetwork(s: State, ref: string): Promise<void> {
   })
   s.networks.delete(n.info.id)
   s.teardowns.addNetwork(n.info.id, () => finishNetworkDelete(s, n), {
-    id: n.info.id,
     driver: n.info.driver,
     subnets: [...n.info.ipv4, ...n.info.ipv6].map((x) => x.subnet),
   })

@@ -27,7 +27,8 @@ interface Pending {
  *
  * The rest of deleted networks: deleteNetwork answers once the network is out of the maps and
  * its record is marked; the endpoints' tails, the driver's deleteNetwork, the pools' release
- * and the record's removal follow here (before any network is created, and at stop).
+ * and the record's removal follow here (earlier for a network create they collide with, and
+ * at stop).
  */
 export class Teardowns {
   readonly #pending = new Map<string, Pending>()
@@ -67,8 +68,8 @@ export class Teardowns {
    * pools, the record). It runs under the lock after the work queued before it, or earlier
    * when an operation needs it done (`finishNetworks`).
    */
-  addNetwork(networkId: string, job: () => Promise<void>, about: PendingNetwork): void {
-    this.#networks.set(networkId, { job, about })
+  addNetwork(networkId: string, job: () => Promise<void>, about: Omit<PendingNetwork, 'id'>): void {
+    this.#networks.set(networkId, { job, about: { id: networkId, ...about } })
     // The kernel's deletions of its endpoints' interfaces are awaited before taking the lock,
     // so other operations do not wait behind them.
     const kernel = [...this.#pending.values()]
@@ -99,8 +100,8 @@ export class Teardowns {
 
   /**
    * Run pending network deletions now (`ids`, default all; caller holds the lock). A failure
-   * does not throw:
-   * it is kept for `settled()` (the network's record stays marked, so a restart redoes it).
+   * does not throw: it is kept for `settled()` (the network's record stays marked, so a
+   * restart redoes it).
    */
   async finishNetworks(ids: Iterable<string> = [...this.#networks.keys()]): Promise<void> {
     for (const id of [...ids]) {
@@ -143,8 +144,9 @@ export class Teardowns {
   }
 
   /**
-   * Wait until every pending tail and network deletion has run. Throws an UnavailableError listing the failures of
-   * background steps since the last call (their state was left as the failing step left it).
+   * Wait until every pending tail and network deletion has run. Throws an UnavailableError
+   * listing the failures of background steps since the last call (their state was left as the
+   * failing step left it).
    */
   async settled(): Promise<void> {
     while (this.#background.size > 0) await Promise.all(this.#background)
