@@ -1,4 +1,6 @@
-import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+import type { IP, IPNet, InterfaceAddress, Logger } from '@libnetwork/types'
+import type { KVStore } from '@libnetwork/datastore'
+import type { ClusterTables, TableEvent } from './cluster.js'
 
 /** Where a driver's networks live: one host (`local`) or a cluster (`global`). */
 export type DataScope = 'local' | 'global'
@@ -9,6 +11,21 @@ export interface Capability {
   dataScope: DataScope
   /** Whether endpoints of one network can reach each other across hosts. */
   connectivityScope: DataScope
+  /**
+   * Endpoints of this driver's networks get addresses from an IPAM. When false (host, null), a
+   * network uses the null IPAM unless the user names one.
+   */
+  needsIpam: boolean
+  /**
+   * Sandboxes joined to this driver's networks share the host's network namespace (host). Such
+   * a network only takes sandboxes created with `useHostNetwork`, and they join no other.
+   */
+  sharesHostNetwork: boolean
+  /**
+   * Cluster tables (see `ClusterTables`) whose events this driver wants through
+   * `onTableEvent`, e.g. `['overlay_peer_table']`. Only meaningful for global-scope drivers.
+   */
+  tables?: readonly string[]
 }
 
 /** Pool and gateway data the controller obtained from IPAM for one address family. */
@@ -64,6 +81,8 @@ export interface CreateNetworkRequest {
   /** No route to the outside world; only endpoints of this network talk to each other. */
   internal: boolean
   labels: Record<string, string>
+  /** What `allocateNetwork` returned for this network (global drivers); else absent. */
+  driverData?: Record<string, string>
 }
 
 export interface NetworkRef {
@@ -214,13 +233,59 @@ export interface Driver {
    * work first; callers await `settled` in their own `settled`/`stop` to see a quiet state.
    */
   settled?(): Promise<void>
+  /**
+   * Optional, for global-scope drivers: reserve network-wide resources once per cluster (e.g. a
+   * VXLAN id) before the network exists on any host. Called by the host that creates the
+   * network; the returned options are stored with the network and handed to `createNetwork`
+   * (in `req.driverData`) on every host. Must be undone by `freeNetwork`.
+   */
+  allocateNetwork?(
+    req: AllocateNetworkRequest,
+    opts?: OperationOptions,
+  ): Promise<Record<string, string>>
+  /** Optional: release what `allocateNetwork` reserved (once per cluster, on removal). */
+  freeNetwork?(req: FreeNetworkRequest, opts?: OperationOptions): Promise<void>
+  /** Optional: a change to one of `capability.tables` on a network this host takes part in. */
+  onTableEvent?(ev: TableEvent): void
+}
+
+export interface AllocateNetworkRequest {
+  networkId: string
+  /** Driver options, already parsed by `parseNetworkOptions`. */
+  options: unknown
+  ipv4: IpamData[]
+  ipv6: IpamData[]
+}
+
+export interface FreeNetworkRequest {
+  networkId: string
+  /** What `allocateNetwork` returned. */
+  driverData: Record<string, string>
 }
 
 /** A driver factory: user configuration is bound first, components are injected by the caller. */
 export type DriverFactory = (components: DriverComponents) => Driver
 
-/** What the composer hands to every driver. */
+/**
+ * Finds a driver factory by type name at run time (e.g. a remote plugin found on disk on first
+ * use); `undefined` means "no such driver" (the controller answers with a NotFoundError).
+ */
+export type DriverResolver = (
+  type: string,
+  opts?: OperationOptions,
+) => DriverFactory | undefined | Promise<DriverFactory | undefined>
+
+/**
+ * What the composer (the daemon, a test) owns and hands to every driver: collaborators, never
+ * user configuration (that is bound in the factory's own arguments).
+ */
 export interface DriverComponents {
-  /** Prefix for kernel objects the driver names itself (tests use `lnt-…`). */
-  namePrefix?: string
+  /** Where to log; the controller gives a no-op logger when the daemon gives none. */
+  logger: Logger
+  /** This host's store (the embedded one), for a driver's own records. */
+  localStore?: KVStore
+  /** The cluster's store (etcd), when one is configured: global-scope records, e.g. VNI pools. */
+  globalStore?: KVStore
+  /** The cluster's gossip tables, when this host is in a cluster. */
+  cluster?: ClusterTables
 }

@@ -31,7 +31,11 @@ export type {
   Driver,
   DriverFactory,
   DriverComponents,
+  DriverResolver,
+  AllocateNetworkRequest,
+  FreeNetworkRequest,
 } from './driver.js'
+export type { ClusterTables, TableEvent, TableWatch, TableWatchOptions } from './cluster.js'
 export {
   NetworkNotFoundError,
   EndpointNotFoundError,

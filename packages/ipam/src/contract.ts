@@ -3,7 +3,7 @@
  * may call. Types only, plus the well-known names. Drivers implement `IpamDriver`; the default
  * driver (`DefaultIpam`) and the `null` driver (`NullIpam`) are in this package too.
  */
-import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+import type { IP, IPNet, InterfaceAddress, Logger } from '@libnetwork/types'
 
 /** Name of the default IPAM driver. */
 export const DEFAULT_IPAM = 'default'
@@ -74,6 +74,27 @@ export interface IpamDriver {
   ): Promise<void>
   capabilities(): IpamCapabilities
 }
+
+/** What the composer (the daemon, a test) hands to every IPAM factory. */
+export interface IpamComponents {
+  logger: Logger
+  /** This host's store: allocations of the `local` address space. */
+  localStore?: IpamStore
+  /** The cluster's store (etcd), when configured: allocations of the `global` address space. */
+  globalStore?: IpamStore
+}
+
+/** An IPAM factory: user configuration is bound first, components are injected by the caller. */
+export type IpamFactory = (components: IpamComponents) => IpamDriver
+
+/**
+ * Finds an IPAM factory by name at run time (e.g. a remote IPAM plugin); `undefined` means "no
+ * such IPAM" (the controller answers with a NotFoundError).
+ */
+export type IpamResolver = (
+  name: string,
+  opts?: { signal?: AbortSignal },
+) => IpamFactory | undefined | Promise<IpamFactory | undefined>
 
 /**
  * The persistence an IPAM needs: a versioned key-value store with compare-and-swap. The

@@ -29,6 +29,9 @@ export type {
   DefaultAddressSpaces,
   IpamDriver,
   IpamStore,
+  IpamComponents,
+  IpamFactory,
+  IpamResolver,
 } from './contract.js'
 export { DefaultIpam } from './default-ipam.js'
 export type { DefaultIpamOptions } from './default-ipam.js'

@@ -19,3 +19,5 @@ export {
 export type { ErrorCategory, LibnetworkErrorOptions } from './errors.js'
 export { IP, IPNet, InterfaceAddress } from './ip.js'
 export type { IPVersion } from './ip.js'
+export { noopLogger } from './logger.js'
+export type { Logger, LogFields } from './logger.js'
