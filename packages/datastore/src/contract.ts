@@ -39,9 +39,15 @@ export interface WatchOptions {
   signal?: AbortSignal
 }
 
-/** One write of a batch. */
+/**
+ * One write of a batch. `previous` makes it conditional: a number is the version the caller
+ * read, `'absent'` means the key must not exist. If any condition fails, nothing of the batch is
+ * written and the batch throws `RetryError` with code `stale-version`. Without `previous` the
+ * write is unconditional.
+ */
 export type BatchOp =
-  { type: 'put'; key: string; value: Uint8Array } | { type: 'delete'; key: string }
+  | { type: 'put'; key: string; value: Uint8Array; previous?: number | 'absent' }
+  | { type: 'delete'; key: string; previous?: number }
 
 /**
  * A live watch: iterate it with `for await`. `ready` resolves once the watch is registered, so
