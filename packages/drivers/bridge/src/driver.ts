@@ -25,7 +25,12 @@ export function bridge(config: BridgeDriverConfig = {}): DriverFactory {
 
 class BridgeDriver implements Driver {
   readonly type = 'bridge'
-  readonly capability = { dataScope: 'local', connectivityScope: 'local' } as const
+  readonly capability = {
+    dataScope: 'local',
+    connectivityScope: 'local',
+    needsIpam: true,
+    sharesHostNetwork: false,
+  } as const
   readonly #cfg: BridgeDriverConfig
   readonly #kernel: BridgeKernel
   readonly #ports: PortAllocator

@@ -11,5 +11,5 @@ export type HostDriverOptions = Record<string, never>
 
 /** A factory for the host driver. */
 export function hostDriver(): DriverFactory {
-  return singleNetworkDriver('host')
+  return singleNetworkDriver('host', { sharesHostNetwork: true })
 }

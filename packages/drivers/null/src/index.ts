@@ -26,7 +26,10 @@ export function nullDriver(): DriverFactory {
  * A driver of at most one network whose endpoints get no interface: the null driver, and
  * (under its own type name) the host driver, whose sandboxes share the host's namespace.
  */
-export function singleNetworkDriver(type: string): DriverFactory {
+export function singleNetworkDriver(
+  type: string,
+  opts: { sharesHostNetwork?: boolean } = {},
+): DriverFactory {
   return () => {
     let network: string | undefined
     const endpoints = new Map<string, boolean>()
@@ -39,7 +42,12 @@ export function singleNetworkDriver(type: string): DriverFactory {
     }
     const driver: Driver = {
       type,
-      capability: { dataScope: 'local', connectivityScope: 'local' },
+      capability: {
+        dataScope: 'local',
+        connectivityScope: 'local',
+        needsIpam: false,
+        sharesHostNetwork: opts.sharesHostNetwork ?? false,
+      },
       parseNetworkOptions(raw) {
         if (raw === undefined || raw === null) return {}
         if (typeof raw !== 'object' || Array.isArray(raw)) {
