@@ -26,8 +26,17 @@ export interface LibnetworkErrorOptions {
   cause?: unknown
 }
 
+/** What `isInstance` needs of a class: its instance type, name and category. */
+export interface ErrorClass<E extends LibnetworkError> {
+  readonly prototype: E
+  readonly name: string
+  readonly category?: ErrorCategory | undefined
+}
+
 export class LibnetworkError extends Error {
   static override name = 'LibnetworkError'
+  /** The category a class stands for; the base class stands for all of them. */
+  static readonly category: ErrorCategory | undefined = undefined
   readonly category: ErrorCategory
   readonly code: string
   readonly details: Record<string, unknown>
@@ -43,12 +52,28 @@ export class LibnetworkError extends Error {
     this.category = category
     this.code = code
     this.details = options.details ?? {}
-    Object.defineProperty(this, MARK, { value: true })
+    // The mark holds the names of the error's classes, so `isInstance` works across copies.
+    const classes: string[] = []
+    for (let c: unknown = new.target; typeof c === 'function' && c !== Error;) {
+      classes.push(c.name)
+      c = Object.getPrototypeOf(c)
+    }
+    Object.defineProperty(this, MARK, { value: classes })
   }
 
-  /** True for any libnetwork error, even one thrown by another copy of this package. */
-  static isInstance(err: unknown): err is LibnetworkError {
-    return typeof err === 'object' && err !== null && MARK in err
+  /**
+   * True when `err` is an error of this class, even one thrown by another copy of this
+   * package: `LibnetworkError.isInstance` matches every libnetwork error, a category class
+   * (`NotFoundError.isInstance`) the errors of its category, and a class below a category
+   * (`NetworkNotFoundError`) its own errors and those of its subclasses.
+   */
+  static isInstance<E extends LibnetworkError>(this: ErrorClass<E>, err: unknown): err is E {
+    if (typeof err !== 'object' || err === null || !(MARK in err)) return false
+    const category = (err as { category?: unknown }).category
+    if (this.category !== undefined && category !== this.category) return false
+    if (Object.hasOwn(this, 'category')) return true
+    const classes = (err as { [MARK]?: unknown })[MARK]
+    return Array.isArray(classes) && classes.includes(this.name)
   }
 
   /** True when the operation may succeed if tried again unchanged. */
@@ -78,6 +103,7 @@ export class LibnetworkError extends Error {
 /** The caller asked for something malformed or impossible. */
 export class BadRequestError extends LibnetworkError {
   static override name = 'BadRequestError'
+  static override readonly category = 'bad-request'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('bad-request', code, message, options)
   }
@@ -86,6 +112,7 @@ export class BadRequestError extends LibnetworkError {
 /** The named object does not exist. */
 export class NotFoundError extends LibnetworkError {
   static override name = 'NotFoundError'
+  static override readonly category = 'not-found'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('not-found', code, message, options)
   }
@@ -94,6 +121,7 @@ export class NotFoundError extends LibnetworkError {
 /** The request clashes with existing state (taken address, duplicate name, in use). */
 export class ConflictError extends LibnetworkError {
   static override name = 'ConflictError'
+  static override readonly category = 'conflict'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('conflict', code, message, options)
   }
@@ -102,6 +130,7 @@ export class ConflictError extends LibnetworkError {
 /** The request is understood but not allowed. */
 export class ForbiddenError extends LibnetworkError {
   static override name = 'ForbiddenError'
+  static override readonly category = 'forbidden'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('forbidden', code, message, options)
   }
@@ -110,6 +139,7 @@ export class ForbiddenError extends LibnetworkError {
 /** A dependency (kernel facility, store, peer, tool) cannot be reached or is missing. */
 export class UnavailableError extends LibnetworkError {
   static override name = 'UnavailableError'
+  static override readonly category = 'unavailable'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('unavailable', code, message, options)
   }
@@ -118,6 +148,7 @@ export class UnavailableError extends LibnetworkError {
 /** A transient conflict, such as a compare-and-swap on a stale version: try again. */
 export class RetryError extends LibnetworkError {
   static override name = 'RetryError'
+  static override readonly category = 'retry'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('retry', code, message, options)
   }
@@ -126,6 +157,7 @@ export class RetryError extends LibnetworkError {
 /** The operation did not finish within its time limit. */
 export class TimeoutError extends LibnetworkError {
   static override name = 'TimeoutError'
+  static override readonly category = 'timeout'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('timeout', code, message, options)
   }
@@ -134,6 +166,7 @@ export class TimeoutError extends LibnetworkError {
 /** The operation is valid but this implementation (or kernel) does not provide it. */
 export class NotImplementedError extends LibnetworkError {
   static override name = 'NotImplementedError'
+  static override readonly category = 'not-implemented'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('not-implemented', code, message, options)
   }
@@ -142,6 +175,7 @@ export class NotImplementedError extends LibnetworkError {
 /** A bug or an unexpected state. */
 export class InternalError extends LibnetworkError {
   static override name = 'InternalError'
+  static override readonly category = 'internal'
   constructor(code: string, message: string, options?: LibnetworkErrorOptions) {
     super('internal', code, message, options)
   }

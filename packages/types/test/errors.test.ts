@@ -43,6 +43,41 @@ t.test('isInstance recognises errors from another copy of the package', (t) => {
   t.end()
 })
 
+t.test('isInstance of a category class matches that category only', (t) => {
+  const notFound = new NotFoundError('x', 'y')
+  t.notOk(BadRequestError.isInstance(notFound), 'a not-found error is no bad request')
+  t.ok(NotFoundError.isInstance(notFound))
+  t.notOk(ConflictError.isInstance(new RetryError('a', 'b')), 'retry and conflict share a status')
+  t.ok(LibnetworkError.isInstance(notFound), 'the base class matches every category')
+  // A copy of the package from another install: the mark and the category, not the prototype.
+  const foreign = Object.assign(new Error('x'), {
+    [Symbol.for('@libnetwork/error')]: true,
+    category: 'not-found',
+  })
+  t.ok(NotFoundError.isInstance(foreign))
+  t.notOk(BadRequestError.isInstance(foreign))
+  t.notOk(BadRequestError.isInstance(new Error('plain')))
+  t.end()
+})
+
+t.test('isInstance of a class below a category matches its own errors', (t) => {
+  class NetworkGoneError extends NotFoundError {
+    static override name = 'NetworkGoneError'
+  }
+  class OtherGoneError extends NetworkGoneError {
+    static override name = 'OtherGoneError'
+  }
+  const gone = new NetworkGoneError('gone', 'network gone')
+  t.ok(NetworkGoneError.isInstance(gone))
+  t.ok(NotFoundError.isInstance(gone))
+  t.notOk(NetworkGoneError.isInstance(new NotFoundError('x', 'y')), 'a plain not-found is not it')
+  t.ok(NetworkGoneError.isInstance(new OtherGoneError('o', 'other')), 'its subclasses are')
+  t.notOk(OtherGoneError.isInstance(gone))
+  const err: unknown = gone
+  if (NetworkGoneError.isInstance(err)) t.equal(err.code, 'gone', 'narrows to the class')
+  t.end()
+})
+
 t.test('categories map to HTTP status codes and retryability', (t) => {
   t.equal(httpStatus(new BadRequestError('a', 'b').category), 400)
   t.equal(httpStatus(new NotFoundError('a', 'b').category), 404)
