@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module'
 import type * as Etcd3Module from 'etcd3'
-import type { Etcd3, IKeyValue, IRequestOp, Lease, Watcher } from 'etcd3'
+import type { Etcd3, ICompare, IKeyValue, IRequestOp, Lease, Watcher } from 'etcd3'
 import {
   BadRequestError,
   LibnetworkError,
@@ -25,6 +25,7 @@ import {
   checkValue,
   checkVersion,
   closedError,
+  failedCondition,
   staleVersion,
   type Limits,
 } from './validate.js'
@@ -163,7 +164,31 @@ export class EtcdStore implements KVStore {
         ? { request_put: { key: this.#k(op.key), value: toBuffer(op.value) } }
         : { request_delete_range: { key: this.#k(op.key) } },
     )
-    const res = await this.#call('batch', () => this.#client.kv.txn({ success }))
+    // Conditions become the transaction's compares: a version is the key's mod_revision, and
+    // 'absent' is a create_revision of 0. On failure the transaction reads the conditioned
+    // keys, so the error names the first one that moved and its version now.
+    const conditioned = ops.filter((op) => op.previous !== undefined)
+    const compare: ICompare[] = conditioned.map((op) => {
+      const key = this.#k(op.key)
+      return op.previous === 'absent'
+        ? { key, target: 'Create', result: 'Equal', create_revision: 0 }
+        : { key, target: 'Mod', result: 'Equal', mod_revision: op.previous }
+    })
+    const failure: IRequestOp[] = conditioned.map((op) => ({
+      request_range: { key: this.#k(op.key) },
+    }))
+    const res = await this.#call('batch', () =>
+      this.#client.kv.txn(compare.length > 0 ? { compare, success, failure } : { success }),
+    )
+    if (compare.length > 0 && !res.succeeded) {
+      const actual = new Map(
+        conditioned.map((op, i) => [op.key, currentVersion(res.responses[i])] as const),
+      )
+      throw (
+        failedCondition(conditioned, (key) => actual.get(key)) ??
+        staleVersion(conditioned[0]!.key, undefined, undefined)
+      )
+    }
     return Number(res.header.revision)
   }
 

@@ -1,6 +1,8 @@
 import type { Database, RootDatabase } from 'lmdb'
+import type { RetryError } from '@libnetwork/types'
 import type { BatchOp, WatchEvent } from './contract.js'
 import type { OpenLock } from './open-lock.js'
+import { failedCondition, isConditional } from './validate.js'
 
 /** How the local store commits: the two durability modes behind one interface. */
 export interface Writer {
@@ -8,8 +10,11 @@ export interface Writer {
   write(key: string, value: Uint8Array, previous: number | undefined): Promise<number | undefined>
   /** Conditional delete; the delete's version, or undefined when `previous` no longer matches. */
   remove(key: string, previous: number): Promise<number | undefined>
-  /** Unconditional atomic batch; the batch's version and the events it caused. */
-  batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }>
+  /**
+   * Atomic batch; the batch's version and the events it caused. When a condition of the batch
+   * fails nothing is written and it throws `RetryError` (`stale-version`).
+   */
+  batch(ops: readonly BatchOp[]): Promise<BatchResult>
   /** The highest version written so far. */
   current(): number
   close(): Promise<void>
@@ -21,6 +26,11 @@ export interface Dbs {
   meta: Database<Buffer, string>
   /** Held by every store opening on these files; see OpenLock. */
   lock: OpenLock
+}
+
+export interface BatchResult {
+  version: number
+  events: WatchEvent[]
 }
 
 const REVISION = 'revision'
@@ -85,15 +95,30 @@ export class SyncedWriter implements Writer {
     return (await ok) ? version : undefined
   }
 
-  async batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }> {
+  async batch(ops: readonly BatchOp[]): Promise<BatchResult> {
     const { data, meta } = this.db
+    if (isConditional(ops)) {
+      // Conditions are checked and the writes made inside one write transaction on lmdb's
+      // write thread: nothing can commit between the check and the writes. A failed condition
+      // returns (not throws) so the other writes sharing the transaction still commit. The
+      // version is taken now, like every other write's, so the queued writes commit their
+      // versions (and the counter) in the order they were asked for.
+      const version = this.#next()
+      const result = await data.transaction((): BatchResult | RetryError => {
+        const failed = failedCondition(ops, (key) => data.getEntry(key)?.version)
+        if (failed) return failed
+        const events = batchEvents(ops, version, (key) => data.doesExist(key))
+        applyBatch(data, ops, version)
+        void meta.put(REVISION, revisionBytes(version))
+        return { version, events }
+      })
+      if (!('events' in result)) throw result
+      return result
+    }
     const version = this.#next()
     const events = batchEvents(ops, version, (key) => data.doesExist(key))
     await data.batch(() => {
-      for (const op of ops) {
-        if (op.type === 'put') void data.put(op.key, bytes(op.value), version)
-        else void data.remove(op.key)
-      }
+      applyBatch(data, ops, version)
       void meta.put(REVISION, revisionBytes(version))
     })
     return { version, events }
@@ -151,9 +176,11 @@ export class CommitWriter implements Writer {
     return version
   }
 
-  async batch(ops: readonly BatchOp[]): Promise<{ version: number; events: WatchEvent[] }> {
+  async batch(ops: readonly BatchOp[]): Promise<BatchResult> {
     const { data, meta } = this.db
-    const result = this.#commit(() => {
+    const result = this.#commit((): BatchResult | RetryError => {
+      const failed = failedCondition(ops, (key) => data.getEntry(key)?.version)
+      if (failed) return failed
       const v = readRevision(meta) + 1
       const events = batchEvents(ops, v, (key) => data.doesExist(key))
       for (const op of ops) {
@@ -163,6 +190,7 @@ export class CommitWriter implements Writer {
       meta.putSync(REVISION, revisionBytes(v))
       return { version: v, events }
     })
+    if (!('events' in result)) throw result
     this.#dirty()
     return result
   }
@@ -195,6 +223,18 @@ export class CommitWriter implements Writer {
     // RootDatabase.sync (mdb_env_sync on lmdb's thread) is missing from lmdb's typings.
     const root = this.db.root as unknown as { sync(cb: (err?: Error) => void): void }
     return new Promise((resolve) => root.sync(() => resolve()))
+  }
+}
+
+/** Make a batch's writes inside the current transaction. */
+function applyBatch(
+  data: Database<Buffer, string>,
+  ops: readonly BatchOp[],
+  version: number,
+): void {
+  for (const op of ops) {
+    if (op.type === 'put') void data.put(op.key, bytes(op.value), version)
+    else void data.remove(op.key)
   }
 }
 

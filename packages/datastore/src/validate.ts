@@ -85,6 +85,9 @@ export function checkBatch(ops: unknown, limits: Limits): asserts ops is readonl
     }
     checkKey(o.key, limits)
     if (o.type === 'put') checkValue(o.key, o.value, limits)
+    if (o.previous !== undefined && !(o.previous === 'absent' && o.type === 'put')) {
+      checkVersion(o.key, o.previous, false)
+    }
     // etcd refuses a transaction that names a key twice; every backend does the same.
     if (seen.has(o.key)) {
       throw new BadRequestError('invalid-batch', `batch writes ${o.key} more than once`, {
@@ -106,6 +109,25 @@ export function staleVersion(
   return new RetryError('stale-version', `${key}: expected ${want}, but it is ${have}`, {
     details: { key, expected: expected ?? null, actual: actual ?? null },
   })
+}
+
+/** The first failed condition of a conditional batch, as the error a failed CAS throws. */
+export function failedCondition(
+  ops: readonly BatchOp[],
+  version: (key: string) => number | undefined,
+): RetryError | undefined {
+  for (const op of ops) {
+    if (op.previous === undefined) continue
+    const actual = version(op.key)
+    const expected = op.previous === 'absent' ? undefined : op.previous
+    if (actual !== expected) return staleVersion(op.key, expected, actual)
+  }
+  return undefined
+}
+
+/** True when some operation of the batch carries a condition. */
+export function isConditional(ops: readonly BatchOp[]): boolean {
+  return ops.some((op) => op.previous !== undefined)
 }
 
 export function closedError(backend: string): UnavailableError {

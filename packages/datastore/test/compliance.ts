@@ -175,6 +175,77 @@ export function compliance(t: Test, backend: Backend): void {
     t.equal(await store.get('c/batch/z'), undefined)
   })
 
+  t.test('conditional batch: all conditions hold or nothing is written', async (t) => {
+    const va = await store.put('c/cb/a', enc('a1'))
+    const vb = await store.put('c/cb/b', enc('b1'))
+    const v = await store.batch([
+      { type: 'put', key: 'c/cb/a', value: enc('a2'), previous: va },
+      { type: 'put', key: 'c/cb/new', value: enc('n'), previous: 'absent' },
+      { type: 'delete', key: 'c/cb/b', previous: vb },
+      { type: 'put', key: 'c/cb/free', value: enc('f') },
+    ])
+    t.equal((await store.get('c/cb/a'))?.version, v)
+    t.equal(dec((await store.get('c/cb/new'))?.value), 'n')
+    t.equal(await store.get('c/cb/b'), undefined)
+    // One stale condition (a's old version) fails the whole batch, with the key that moved.
+    const e1 = await rejectsWith(
+      t,
+      store.batch([
+        { type: 'put', key: 'c/cb/x', value: enc('x'), previous: 'absent' },
+        { type: 'put', key: 'c/cb/a', value: enc('a3'), previous: va },
+        { type: 'delete', key: 'c/cb/free' },
+      ]),
+      'retry',
+      'stale-version',
+    )
+    t.same(e1.details, { key: 'c/cb/a', expected: va, actual: v })
+    t.equal(await store.get('c/cb/x'), undefined, 'a failed batch writes nothing')
+    t.equal(dec((await store.get('c/cb/a'))?.value), 'a2')
+    t.equal(dec((await store.get('c/cb/free'))?.value), 'f')
+    // 'absent' on a present key, and a conditional delete of a missing key, fail too.
+    const e2 = await rejectsWith(
+      t,
+      store.batch([{ type: 'put', key: 'c/cb/new', value: enc('n2'), previous: 'absent' }]),
+      'retry',
+      'stale-version',
+    )
+    t.same(e2.details, { key: 'c/cb/new', expected: null, actual: v })
+    const e3 = await rejectsWith(
+      t,
+      store.batch([{ type: 'delete', key: 'c/cb/b', previous: vb }]),
+      'retry',
+      'stale-version',
+    )
+    t.same(e3.details, { key: 'c/cb/b', expected: vb, actual: null })
+    for (const previous of [0, -2, 1.5, 'gone' as unknown as number]) {
+      await rejectsWith(
+        t,
+        store.batch([{ type: 'put', key: 'c/cb/a', value: enc('bad'), previous }]),
+        'bad-request',
+        'invalid-version',
+      )
+    }
+    await rejectsWith(
+      t,
+      store.batch([{ type: 'delete', key: 'c/cb/a', previous: 'absent' as unknown as number }]),
+      'bad-request',
+      'invalid-version',
+    )
+    t.equal(dec((await store.get('c/cb/a'))?.value), 'a2', 'bad input leaves state unchanged')
+    // Racing conditional batches over the same key: exactly one wins.
+    const cur = (await store.get('c/cb/a'))!.version
+    const results = await Promise.allSettled(
+      ['p', 'q', 'r'].map((s) =>
+        store.batch([
+          { type: 'put', key: 'c/cb/a', value: enc(s), previous: cur },
+          { type: 'put', key: `c/cb/race-${s}`, value: enc(s), previous: 'absent' },
+        ]),
+      ),
+    )
+    t.equal(results.filter((r) => r.status === 'fulfilled').length, 1, 'one racer wins')
+    t.equal((await store.list('c/cb/race-')).length, 1, "only the winner's keys exist")
+  })
+
   t.test('watch one key', async (t) => {
     const w = store.watch('c/watch/k')
     await w.ready

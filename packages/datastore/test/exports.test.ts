@@ -6,11 +6,13 @@ t.test('exact export surface', async (t) => {
     'EtcdLease',
     'EtcdStore',
     'LocalStore',
+    'MemoryStore',
     'RecordStore',
     'binaryCodec',
     'etcdStore',
     'jsonCodec',
     'localStore',
+    'memoryStore',
   ])
   t.same(Object.keys(await import('../src/testing/index.js')).sort(), ['freePort', 'startEtcd'])
 })
