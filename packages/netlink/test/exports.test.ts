@@ -31,6 +31,7 @@ t.test('the public surface is exactly this', async (t) => {
     'formatMAC',
     'getInterfaceSysctl',
     'getSysctl',
+    'linkKindSupported',
     'listNetns',
     'netnsExists',
     'netnsPath',
