@@ -18,13 +18,12 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
   try {
     controller = await Controller.start({
       drivers: {
-        bridge: bridge({
-          ...cfg.bridge,
-          onError: (err) => logger.warn('bridge driver', { err: err.message }),
-        }),
+        // the bridge's background faults go to the components' logger
+        bridge: bridge({ ...cfg.bridge }),
         host: hostDriver(),
         null: nullDriver(),
       },
+      driverComponents: { logger },
       ipams: { default: () => new DefaultIpam() },
       store: kvStore(kv),
       os: oslSandboxOS(),

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   await sh('ip', ['netns', 'add', prefix])
   await sh('ip', ['-n', prefix, 'link', 'set', 'lo', 'up'])
   const c = await Controller.start({
-    drivers: { bridge: bridge({ netns: prefix }) },
+    drivers: { bridge: bridge({}, { netns: prefix }) },
     ipams: { default: () => new DefaultIpam() },
     store: memoryStore(),
     os: oslSandboxOS({ hostNetns: prefix }),

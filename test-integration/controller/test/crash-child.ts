@@ -30,7 +30,7 @@ const os: SandboxOS = {
     return r
   },
 }
-const driverFactory = bridge({ netns: ns })
+const driverFactory = bridge({}, { netns: ns })
 const c = await Controller.start({
   drivers: {
     bridge: (components) => {

@@ -94,7 +94,7 @@ export async function startController(
 ): Promise<Controller> {
   const c = await Controller.start({
     drivers: {
-      bridge: bridge({ netns: env.ns, ...bridgeConfig }),
+      bridge: bridge(bridgeConfig, { netns: env.ns }),
       host: hostDriver(),
       null: nullDriver(),
     },

@@ -14,7 +14,7 @@ import { fileKV } from './file-kv.js'
 export function childController(): Promise<Controller> {
   const [ns, prefix, file] = process.argv.slice(2) as [string, string, string]
   return Controller.start({
-    drivers: { bridge: bridge({ netns: ns }) },
+    drivers: { bridge: bridge({}, { netns: ns }) },
     ipams: { default: () => new DefaultIpam() },
     store: kvStore(fileKV(file)),
     os: oslSandboxOS({ hostNetns: ns }),

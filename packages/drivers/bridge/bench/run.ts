@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
 import { median, now, writeResults, type BenchResult } from '../../../../tools/bench.mjs'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
-import { IPNet, InterfaceAddress } from '@libnetwork/types'
+import { IPNet, InterfaceAddress, noopLogger } from '@libnetwork/types'
 import { bridge, parseBridgeOptions } from '../dist/index.js'
 
 const sh = promisify(execFile)
@@ -29,7 +29,10 @@ async function round(
   const ns = `${prefix}-${mode}`
   await sh('ip', ['netns', 'add', ns])
   await sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up'])
-  const d: Driver = bridge({ netns: ns, userlandProxy: mode === 'proxy' })({})
+  const d: Driver = bridge(
+    { userlandProxy: mode === 'proxy' },
+    { netns: ns },
+  )({ logger: noopLogger })
   await d.restore({ networks: [], endpoints: [] })
   const pool = IPNet.parse('10.60.0.0/16')
   const networkId = 'b'.repeat(64)

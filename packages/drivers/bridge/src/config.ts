@@ -1,11 +1,13 @@
+import type { Runner } from '@libnetwork/iptables'
 import type { PortAllocator } from '@libnetwork/portallocator'
 import type { UserlandProxyOptions } from '@libnetwork/portmapper'
 import type { BridgeKernel } from './kernel.js'
 
-/** User configuration of the bridge driver (typed; nothing here is a label string). */
+/**
+ * User configuration of the bridge driver: the host-wide choices dockerd takes as flags
+ * (typed; nothing here is a label string). Collaborators go in `BridgeDeps`.
+ */
 export interface BridgeDriverConfig {
-  /** Work inside this named network namespace (the "host" of the containers). */
-  netns?: string
   /** Program iptables (default true). Without it, port bindings are not published. */
   iptables?: boolean
   /**
@@ -20,17 +22,32 @@ export interface BridgeDriverConfig {
    * on the bridges) and containers reach published ports by hairpin NAT.
    */
   userlandProxy?: boolean
-  /** Options of the userland proxy process (it runs in `netns`). */
-  proxyOptions?: Omit<UserlandProxyOptions, 'netns'>
-  /** Hears faults of the userland proxy (a listener failing, the process dying). */
-  onError?: (err: Error) => void
+  /** Options of the userland proxy process (it runs in the driver's namespace). */
+  proxyOptions?: Omit<UserlandProxyOptions, 'netns' | 'onError'>
   /** Turn on IPv4/IPv6 forwarding in the namespace (default true). */
   ipForward?: boolean
   /** Hairpin mode on the bridge ports of endpoints with published ports when there is no
    * userland proxy (default true). */
   hairpin?: boolean
-  /** Kernel I/O; default rtnetlink (`netlinkKernel`) in `netns`; `ipKernel` uses iproute2. */
+}
+
+/**
+ * What the bridge driver works with, owned by whoever composes it (the daemon, a test):
+ * where it works and the narrow interfaces all its kernel I/O goes through. Faults of
+ * background work (port removals, network removals, the proxy) go to the `logger` of the
+ * driver's components.
+ */
+export interface BridgeDeps {
+  /** Work inside this named network namespace (the "host" of the containers). */
+  netns?: string
+  /** Link, address and sysctl I/O; default rtnetlink (`netlinkKernel({ netns })`). */
   kernel?: BridgeKernel
+  /**
+   * Runs the iptables, ip6tables and conntrack commands; default spawns them (inside
+   * `netns`). A fake (`@libnetwork/driver-bridge/testing`) makes the rules testable without
+   * root. The userland proxy is a real process either way: turn it off with a fake runner.
+   */
+  iptablesRunner?: Runner
   /** Host port allocation; default a fresh allocator over the kernel's dynamic range. */
   portAllocator?: PortAllocator
 }

@@ -6,22 +6,31 @@ import {
   type BoundPort,
   type Driver,
   type DriverFactory,
+  type OperationOptions,
 } from '@libnetwork/driverapi'
 import { PortAllocator } from '@libnetwork/portallocator'
-import type { PortMapping } from '@libnetwork/portmapper'
 import type { PlacedRule } from './firewall.js'
 import type { BridgeKernel } from './kernel.js'
-import type { BridgeDriverConfig } from './config.js'
+import type { Logger } from '@libnetwork/types'
+import type { BridgeDeps, BridgeDriverConfig } from './config.js'
 import { netlinkKernel } from './netlink-kernel.js'
 import { ALIAS, macFor, newEp, newNet, type Ep, type Net } from './model.js'
+import { reconcile } from './restore.js'
 import { parseBridgeOptions, type BridgeNetworkOptions } from './options.js'
 import { Netfilter } from './netfilter.js'
-import { boundPort, mappingOf } from './ports.js'
+import { boundPort } from './ports.js'
 
-/** A factory for the bridge driver. */
-export function bridge(config: BridgeDriverConfig = {}): DriverFactory {
-  return () => new BridgeDriver(config)
+/**
+ * A factory for the bridge driver: `config` holds the user's choices, `deps` the collaborators
+ * the composer owns (namespace, kernel, iptables runner, port allocator); the logger comes
+ * with the driver components.
+ */
+export function bridge(config: BridgeDriverConfig = {}, deps: BridgeDeps = {}): DriverFactory {
+  return (components) => new BridgeDriver(config, deps, components.logger)
 }
+
+/** Reject before any change when the caller gave up already. */
+const check = (opts: OperationOptions | undefined) => opts?.signal?.throwIfAborted()
 
 class BridgeDriver implements Driver {
   readonly type = 'bridge'
@@ -42,19 +51,28 @@ class BridgeDriver implements Driver {
   readonly #deleting = new Map<string, Promise<void>>()
   readonly #deleteFailures: unknown[] = []
 
-  constructor(cfg: BridgeDriverConfig) {
+  readonly #onError: (err: Error) => void
+
+  constructor(cfg: BridgeDriverConfig, deps: BridgeDeps, logger: Logger | undefined) {
     this.#cfg = cfg
-    this.#kernel = cfg.kernel ?? netlinkKernel({ netns: cfg.netns })
-    this.#ports = cfg.portAllocator ?? new PortAllocator()
+    this.#kernel = deps.kernel ?? netlinkKernel({ netns: deps.netns })
+    this.#ports = deps.portAllocator ?? new PortAllocator()
     this.#proxy = cfg.userlandProxy !== false
+    this.#onError = (err) =>
+      logger?.error(`bridge driver: ${err.message}`, {
+        driver: 'bridge',
+        err: err.message,
+        ...('code' in err ? { code: err.code } : {}),
+      })
     if (cfg.iptables !== false) {
       this.#netfilter = new Netfilter({
-        netns: cfg.netns,
+        netns: deps.netns,
+        ...(deps.iptablesRunner ? { runner: deps.iptablesRunner } : {}),
         ip6tables: cfg.ip6tables !== false,
         proxy: this.#proxy,
         allocator: this.#ports,
         ...(cfg.proxyOptions ? { proxyOptions: cfg.proxyOptions } : {}),
-        ...(cfg.onError ? { onError: cfg.onError } : {}),
+        onError: this.#onError,
       })
     }
   }
@@ -110,7 +128,11 @@ class BridgeDriver implements Driver {
       await this.#kernel.setSysctl('net.ipv6.conf.all.forwarding', '1')
   }
 
-  async createNetwork(req: Parameters<Driver['createNetwork']>[0]): Promise<void> {
+  async createNetwork(
+    req: Parameters<Driver['createNetwork']>[0],
+    opts?: OperationOptions,
+  ): Promise<void> {
+    check(opts)
     if (this.#nets.has(req.networkId)) throw new AlreadyExistsError('network', req.networkId)
     const net = newNet(this.#cfg, { ...req, options: req.options ?? parseBridgeOptions({}) })
     for (const other of this.#nets.values()) {
@@ -120,6 +142,8 @@ class BridgeDriver implements Driver {
     await this.#ready()
     // A deleted network's bridge of the same name must be gone before this one is made.
     await this.#deleting.get(net.bridge)
+    check(opts)
+    if (this.#nets.has(req.networkId)) throw new AlreadyExistsError('network', req.networkId)
     const existed = (await this.#kernel.links()).some((l) => l.name === net.bridge)
     let added4 = false
     try {
@@ -142,7 +166,8 @@ class BridgeDriver implements Driver {
    * re-using the bridge name waits for the device to go. `settled()` waits for all of it and
    * reports a failure; whatever a failure left behind, the next `restore` removes.
    */
-  async deleteNetwork(req: { networkId: string }): Promise<void> {
+  async deleteNetwork(req: { networkId: string }, opts?: OperationOptions): Promise<void> {
+    check(opts)
     const net = this.#net(req.networkId)
     // (its endpoints are gone: deleteEndpoint waited for their port removals)
     if (net.endpoints.size > 0)
@@ -159,7 +184,7 @@ class BridgeDriver implements Driver {
       for (const r of done) {
         if (r.status === 'fulfilled') continue
         this.#deleteFailures.push(r.reason)
-        this.#cfg.onError?.(r.reason instanceof Error ? r.reason : new Error(String(r.reason)))
+        this.#onError(r.reason instanceof Error ? r.reason : new Error(String(r.reason)))
       }
     })
     this.#deleting.set(net.bridge, removal)
@@ -173,7 +198,8 @@ class BridgeDriver implements Driver {
     while (this.#deleting.size > 0) await Promise.all(this.#deleting.values())
   }
 
-  async createEndpoint(req: Parameters<Driver['createEndpoint']>[0]) {
+  async createEndpoint(req: Parameters<Driver['createEndpoint']>[0], opts?: OperationOptions) {
+    check(opts)
     const net = this.#net(req.networkId)
     if (net.endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
     const iface = { ...req.iface, mac: req.iface.mac ?? macFor(req.iface.address) }
@@ -204,7 +230,11 @@ class BridgeDriver implements Driver {
     })
   }
 
-  async deleteEndpoint(req: { networkId: string; endpointId: string }): Promise<void> {
+  async deleteEndpoint(
+    req: { networkId: string; endpointId: string },
+    opts?: OperationOptions,
+  ): Promise<void> {
+    check(opts)
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
     if (ep.ports.length > 0) await this.revokeExternalConnectivity(req)
     // the container's address may be handed out again once we return: no DNAT rule may still
@@ -230,7 +260,8 @@ class BridgeDriver implements Driver {
     }
   }
 
-  async join(req: Parameters<Driver['join']>[0]) {
+  async join(req: Parameters<Driver['join']>[0], opts?: OperationOptions) {
+    check(opts)
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
     if (ep.joined) throw new AlreadyExistsError('endpoint', `${ep.id} (joined)`)
     await this.#veth(net, ep, req.sandboxKey)
@@ -244,7 +275,11 @@ class BridgeDriver implements Driver {
     }
   }
 
-  async leave(req: { networkId: string; endpointId: string }): Promise<void> {
+  async leave(
+    req: { networkId: string; endpointId: string },
+    opts?: OperationOptions,
+  ): Promise<void> {
+    check(opts)
     const [, ep] = this.#ep(req.networkId, req.endpointId)
     // The sandbox layer deleted the container end (and the pair with it) unless a join failed
     // half-way: make sure the host end is gone too.
@@ -254,11 +289,14 @@ class BridgeDriver implements Driver {
 
   async programExternalConnectivity(
     req: Parameters<Driver['programExternalConnectivity']>[0],
+    opts?: OperationOptions,
   ): Promise<BoundPort[]> {
+    check(opts)
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
     if (net.internal || !ep.iface.address || ep.ports.length > 0) return ep.ports
     const bindings = req.options.portBindings ?? []
     await this.#ready()
+    check(opts)
     const publisher = this.#netfilter?.publisher
     if (bindings.length === 0 || !publisher) return ep.ports
     const mappings = await publisher.map(
@@ -282,7 +320,11 @@ class BridgeDriver implements Driver {
    * are removed in the background (iptables-nft deletes cost 17-40 ms of kernel wait), before
    * any later map, and before this endpoint's deleteEndpoint, deleteNetwork, stop or restore.
    */
-  async revokeExternalConnectivity(req: { networkId: string; endpointId: string }): Promise<void> {
+  async revokeExternalConnectivity(
+    req: { networkId: string; endpointId: string },
+    opts?: OperationOptions,
+  ): Promise<void> {
+    check(opts)
     const [, ep] = this.#ep(req.networkId, req.endpointId)
     const publisher = this.#netfilter?.publisher
     const mappings = ep.mappings
@@ -318,9 +360,8 @@ class BridgeDriver implements Driver {
     return this.#netfilter?.publisher?.proxyPid
   }
 
-  async restore(state: Parameters<Driver['restore']>[0]) {
-    const removed: string[] = []
-    const recreated: string[] = []
+  async restore(state: Parameters<Driver['restore']>[0], opts?: OperationOptions) {
+    check(opts)
     // removals still queued by the previous state go first (their failures were reported;
     // rebuilding the chains below removes whatever they left)
     await this.#deletions()
@@ -328,64 +369,20 @@ class BridgeDriver implements Driver {
     if (this.#cfg.ipForward !== false) await this.#kernel.setSysctl('net.ipv4.ip_forward', '1')
     this.#nets.clear()
     this.#ports.releaseAll()
-    for (const r of state.networks) this.#nets.set(r.networkId, newNet(this.#cfg, r))
-    const links = await this.#kernel.links()
-    const stored: PortMapping[] = []
-    const owners: Ep[] = []
-    const before = await this.#netfilter?.snapshot()
-    const known = new Set<string>()
-    for (const net of this.#nets.values()) {
-      known.add(`${ALIAS}${net.id}`)
-      if (!links.some((l) => l.name === net.bridge)) recreated.push(`bridge ${net.bridge}`)
-      await this.#plumbBridge(net)
-    }
-    for (const r of state.endpoints) {
-      const net = this.#nets.get(r.networkId)
-      if (!net) continue
-      const ep = newEp(r.endpointId, r.iface, r.options)
-      ep.joined = r.sandboxKey !== undefined
-      known.add(`${ALIAS}${ep.id}`)
-      const host = links.find((l) => l.name === ep.host)
-      if (!ep.joined && host) {
-        // A crash mid-join: the pair exists but the join was never recorded.
-        await this.#kernel.deleteLink(ep.host)
-        removed.push(`veth ${ep.host}`)
-      } else if (ep.joined && !host) {
-        removed.push(`endpoint ${ep.id}: veth lost`)
-      } else if (host && host.master !== net.bridge) {
-        await this.#kernel.attach(ep.host, net.bridge, this.#hairpin(ep))
-        recreated.push(`veth ${ep.host} attached`)
-      }
-      net.endpoints.set(ep.id, ep)
-      for (const p of ep.joined ? (r.boundPorts ?? []) : []) {
-        stored.push(mappingOf(p, net.bridge, this.#proxy))
-        owners.push(ep)
-      }
-    }
-    for (const l of links) {
-      if (l.alias?.startsWith(ALIAS) && !known.has(l.alias)) {
-        await this.#kernel.deleteLink(l.name)
-        removed.push(`${l.kind === 'bridge' ? 'bridge' : 'veth'} ${l.name}`)
-      }
-    }
-    // Rebuild our chains from the records in one go: stale rules go, missing ones come back;
-    // published ports come back on the same host ports.
-    if (this.#netfilter) {
-      await this.#netfilter.setup([...this.#nets.values()])
-      const { done, failed } = (await this.#netfilter.publisher?.restoreFor(stored, owners)) ?? {
-        done: new Map<Ep, PortMapping[]>(),
-        failed: [],
-      }
-      for (const [ep, maps] of done) {
-        ep.mappings = maps
-        ep.ports = maps.map(boundPort)
-      }
-      for (const [ep, err] of failed)
-        removed.push(`endpoint ${ep.id}: ports not restored: ${err.message}`)
-      if ((await this.#netfilter.snapshot()) !== before) recreated.push('iptables rules')
-    }
+    const report = await reconcile(
+      {
+        cfg: this.#cfg,
+        kernel: this.#kernel,
+        netfilter: this.#netfilter,
+        nets: this.#nets,
+        proxy: this.#proxy,
+        plumbBridge: (net) => this.#plumbBridge(net),
+        hairpin: (ep) => this.#hairpin(ep),
+      },
+      state,
+    )
     this.#init = Promise.resolve()
-    return { removed, recreated }
+    return report
   }
 
   /**

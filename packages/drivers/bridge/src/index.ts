@@ -6,7 +6,7 @@
  */
 export { bridge } from './driver.js'
 export { macFor } from './model.js'
-export type { BridgeDriverConfig } from './config.js'
+export type { BridgeDriverConfig, BridgeDeps } from './config.js'
 export { parseBridgeOptions, LABELS } from './options.js'
 export type { BridgeNetworkOptions } from './options.js'
 export { ipKernel } from './kernel.js'

@@ -1,5 +1,5 @@
 import { DriverForbiddenError } from '@libnetwork/driverapi'
-import { Iptables, type RuleSet } from '@libnetwork/iptables'
+import { Iptables, type RuleSet, type Runner } from '@libnetwork/iptables'
 import type { PortAllocator } from '@libnetwork/portallocator'
 import { anchorRules, type UserlandProxyOptions } from '@libnetwork/portmapper'
 import { PORT_CHAINS, baseRules, bridgeRuleSet, type PlacedRule } from './firewall.js'
@@ -7,9 +7,11 @@ import { Publisher } from './ports.js'
 
 export interface NetfilterOptions {
   netns?: string
+  /** Runs the iptables commands; default spawns them in `netns`. */
+  runner?: Runner
   ip6tables: boolean
   proxy: boolean
-  proxyOptions?: Omit<UserlandProxyOptions, 'netns'>
+  proxyOptions?: Omit<UserlandProxyOptions, 'netns' | 'onError'>
   onError?: (err: Error) => void
   allocator: PortAllocator
 }
@@ -59,11 +61,11 @@ export class Netfilter {
 
   async #open(): Promise<void> {
     if (this.#opened) return
-    const netns = this.#o.netns
-    this.#ipt = await Iptables.create({ family: 4, netns })
+    const where = { netns: this.#o.netns, ...(this.#o.runner ? { runner: this.#o.runner } : {}) }
+    this.#ipt = await Iptables.create({ family: 4, ...where })
     // a kernel without IPv6 (or ip6tables) keeps IPv4 working; IPv6 networks then fail
     if (this.#o.ip6tables)
-      this.#ipt6 = await Iptables.create({ family: 6, netns }).catch(() => undefined)
+      this.#ipt6 = await Iptables.create({ family: 6, ...where }).catch(() => undefined)
     this.#opened = true
   }
 

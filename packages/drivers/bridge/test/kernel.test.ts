@@ -1,7 +1,7 @@
 // Real kernel: runs as root inside namespaces this test creates (lnt-bridge-*), removed at
 // teardown even on failure. Nothing touches the machine's own namespace.
 import t from 'tap'
-import { IP, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
+import { IP, InterfaceAddress, LibnetworkError, noopLogger } from '@libnetwork/types'
 import { bridge, ipKernel, netlinkKernel } from '../src/index.js'
 import { freshNs, id, netReq, sh } from './helpers.js'
 
@@ -18,7 +18,7 @@ async function state(ns: string) {
 
 t.test('network and endpoint life cycle in the kernel, undone completely', async (t) => {
   const ns = await freshNs(t)
-  const d = bridge({ netns: ns })({})
+  const d = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   const empty = await state(ns)
@@ -120,7 +120,7 @@ t.test('network and endpoint life cycle in the kernel, undone completely', async
 
 t.test('delete a network and make one with the same bridge and subnet at once', async (t) => {
   const ns = await freshNs(t)
-  const d = bridge({ netns: ns })({})
+  const d = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   const empty = await state(ns)
@@ -145,7 +145,7 @@ t.test('delete a network and make one with the same bridge and subnet at once', 
 
 t.test('bad requests are typed errors and change nothing', async (t) => {
   const ns = await freshNs(t)
-  const d = bridge({ netns: ns })({})
+  const d = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   await d.createNetwork(netReq(id('a'), '10.11.0.0/24', { options: { bridgeName: 'brtest' } }))
@@ -179,7 +179,7 @@ t.test('bad requests are typed errors and change nothing', async (t) => {
 
 t.test('restore removes stale links and re-creates lost rules and bridges', async (t) => {
   const ns = await freshNs(t)
-  const a = bridge({ netns: ns })({})
+  const a = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => a.stop())
   await a.restore({ networks: [], endpoints: [] })
   const reqA = netReq(id('a'), '10.20.0.0/24')
@@ -209,7 +209,7 @@ t.test('restore removes stale links and re-creates lost rules and bridges', asyn
   const full = await state(ns)
   // A firewall reload flushes our chains; network c and endpoint d are no longer in the records.
   await sh('ip', 'netns', 'exec', ns, 'iptables', '-t', 'nat', '-F', 'LN-POSTROUTING')
-  const b = bridge({ netns: ns })({})
+  const b = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => b.stop())
   const joinedB = { ...e, sandboxKey: `/run/netns/${sbx}` }
   const report = await b.restore({ networks: [reqA], endpoints: [joinedB] })
@@ -231,7 +231,7 @@ t.test('restore removes stale links and re-creates lost rules and bridges', asyn
   t.ok(full.links.includes('vethbbbbbbb') && after.links.includes('vethbbbbbbb'))
   // the bridge itself vanished (reboot-like): restore brings it back with its address
   await sh('ip', '-n', ns, 'link', 'del', 'br-aaaaaaaaaaaa')
-  const c = bridge({ netns: ns })({})
+  const c = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => c.stop())
   const r2 = await c.restore({ networks: [reqA], endpoints: [joinedB] })
   t.ok(r2.recreated.includes('bridge br-aaaaaaaaaaaa'))

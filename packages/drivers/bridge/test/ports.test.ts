@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
-import { IP, InterfaceAddress, LibnetworkError } from '@libnetwork/types'
+import { IP, InterfaceAddress, LibnetworkError, noopLogger } from '@libnetwork/types'
 import { bridge, type BridgeDriverConfig } from '../src/index.js'
 import { freshNs, id, listening, netReq, save, sh } from './helpers.js'
 
@@ -22,7 +22,7 @@ async function driver(
   config: BridgeDriverConfig = {},
   fresh = true,
 ): Promise<WithPid> {
-  const d = bridge({ netns: ns, ...config })({}) as WithPid
+  const d = bridge(config, { netns: ns })({ logger: noopLogger }) as WithPid
   t.teardown(() => d.stop())
   if (fresh) await d.restore({ networks: [], endpoints: [] })
   return d

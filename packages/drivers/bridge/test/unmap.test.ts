@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import type { Driver, PortBinding } from '@libnetwork/driverapi'
-import { InterfaceAddress } from '@libnetwork/types'
+import { InterfaceAddress, noopLogger } from '@libnetwork/types'
 import { bridge } from '../src/index.js'
 import { freshNs, id, listening, netReq, save, sh } from './helpers.js'
 
@@ -24,7 +24,7 @@ async function joined(d: Driver, sbx: string, ep: string, v4: string, bindings: 
 t.test('leave: ports out of service at once, gone after settled, order kept', async (t) => {
   const ns = await freshNs(t)
   const sbx = await freshNs(t, `${ns}-sb`)
-  const d = bridge({ netns: ns })({})
+  const d = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   await d.createNetwork(netReq(id('a'), '10.45.0.0/24'))
@@ -99,7 +99,7 @@ t.test('killed with a removal pending: the next restore removes its rules', asyn
   t.same(await listening(ns), [], 'no proxy listener survives the daemon')
 
   // the store said the endpoint left before the revoke returned: restore it unjoined
-  const d = bridge({ netns: ns })({})
+  const d = bridge({}, { netns: ns })({ logger: noopLogger })
   t.teardown(() => d.stop())
   await d.restore({
     networks: [netReq(id('a'), '10.46.0.0/24')],
@@ -126,7 +126,12 @@ t.test('a removal that fails is reported; deleteEndpoint removes the rules again
   const ns = await freshNs(t)
   const sbx = await freshNs(t, `${ns}-sb`)
   const errors: Error[] = []
-  const d = bridge({ netns: ns, onError: (e) => errors.push(e) })({})
+  const d = bridge(
+    {},
+    { netns: ns },
+  )({
+    logger: { ...noopLogger, error: (msg) => errors.push(new Error(msg)) },
+  })
   t.teardown(() => d.stop())
   await d.restore({ networks: [], endpoints: [] })
   await d.createNetwork(netReq(id('a'), '10.47.0.0/24'))
@@ -139,7 +144,7 @@ t.test('a removal that fails is reported; deleteEndpoint removes the rules again
   try {
     await d.revokeExternalConnectivity(ref)
     await t.rejects(d.settled!(), 'settled throws the failure')
-    t.equal(errors.length, 1, 'onError heard it once, after the retry')
+    t.equal(errors.length, 1, 'the logger heard it once, after the retry')
   } finally {
     await sh('umount', hidden)
   }
