@@ -1,0 +1,292 @@
+/**
+ * The cluster agent: one host's gossip membership and NetworkDB, started in the calling
+ * process's network namespace, and the `ClusterTables` view of it that the controller and
+ * drivers use.
+ */
+import type {
+  ClusterTables,
+  TableEvent,
+  TableWatch,
+  TableWatchOptions,
+} from '@libnetwork/driverapi'
+import { Keyring, type Member, type MemberEvent } from '@libnetwork/gossip'
+import { GossipMembership, NetworkDB, type WatchEvent } from '@libnetwork/networkdb'
+import { ConflictError, NotFoundError, UnavailableError, type IP } from '@libnetwork/types'
+import { resolveConfig, type ClusterAgentConfig, type ResolvedConfig } from './config.js'
+import { PeerJoiner, type PeerStatus } from './peers.js'
+
+/** A node of the cluster as this host sees it. */
+export interface ClusterMember {
+  name: string
+  address: IP
+  port: number
+  state: 'alive' | 'suspect' | 'dead' | 'left'
+  /** This host. */
+  self: boolean
+}
+
+/** A change of a member's state. `failed`: declared dead by the failure detector. */
+export interface MemberChange {
+  type: MemberEvent['type'] | 'failed'
+  member: ClusterMember
+}
+
+interface NetworkJoin {
+  count: number
+  ready: Promise<void>
+}
+
+function toMember(m: Member, self: string): ClusterMember {
+  return { name: m.name, address: m.addr, port: m.port, state: m.state, self: m.name === self }
+}
+
+export class ClusterAgent implements ClusterTables {
+  readonly #cfg: ResolvedConfig
+  readonly #membership: GossipMembership
+  readonly #db: NetworkDB
+  readonly #joins = new Map<string, NetworkJoin>()
+  readonly #watches = new Set<TableWatch>()
+  #joiner: PeerJoiner | undefined
+  #state: 'new' | 'running' | 'stopped' = 'new'
+
+  /** Validates `config` (a bad one throws `BadRequestError` `cluster.bad-config`); binds nothing. */
+  constructor(config: ClusterAgentConfig = {}) {
+    const c = (this.#cfg = resolveConfig(config))
+    this.#membership = new GossipMembership(c.nodeName, {
+      ...c.gossip,
+      bindAddr: c.bindAddress,
+      bindPort: c.port,
+      advertiseAddr: c.advertiseAddress,
+      ...(c.keys.length > 0 ? { keyring: new Keyring(c.keys, c.keys[0]) } : {}),
+    })
+    this.#db = new NetworkDB({ ...c.networkdb, nodeId: c.nodeName, membership: this.#membership })
+  }
+
+  get nodeName(): string {
+    return this.#cfg.nodeName
+  }
+
+  get advertiseAddress(): string {
+    return this.#cfg.advertiseAddress.toString()
+  }
+
+  /** The gossip port this host listens on (the bound one when configured as 0); after start. */
+  get port(): number {
+    this.#mustRun()
+    return this.#membership.gossip.address.port
+  }
+
+  /** `ip:port` other hosts join this one through; after start. */
+  get address(): string {
+    const ip = this.#cfg.advertiseAddress
+    return ip.version === 6 ? `[${ip.toString()}]:${this.port}` : `${ip.toString()}:${this.port}`
+  }
+
+  /** The NetworkDB underneath (diagnostics, tests); drivers use the `ClusterTables` methods. */
+  get networkDB(): NetworkDB {
+    return this.#db
+  }
+
+  /**
+   * Bind, start gossip and NetworkDB, and try every configured peer once (in parallel). Peers
+   * not reached are retried in the background with backoff; `peers()` shows their state.
+   */
+  async start(): Promise<void> {
+    if (this.#state === 'running') return
+    if (this.#state === 'stopped') {
+      throw new ConflictError('cluster.stopped', 'a stopped cluster agent cannot start again', {
+        details: { nodeName: this.nodeName },
+      })
+    }
+    await this.#db.start()
+    this.#state = 'running'
+    const gossip = this.#membership.gossip
+    this.#cfg.logger.info('cluster: agent started', {
+      nodeName: this.nodeName,
+      address: this.address,
+    })
+    this.#joiner = new PeerJoiner({
+      peers: this.#cfg.peers,
+      self: { ip: this.#cfg.advertiseAddress, port: gossip.address.port },
+      initialMs: this.#cfg.retryInitialMs,
+      maxMs: this.#cfg.retryMaxMs,
+      join: (seed) => this.#db.join([seed]),
+      members: () =>
+        gossip
+          .members()
+          .map((m) =>
+            m.addr.version === 6
+              ? `[${m.addr.toString()}]:${m.port}`
+              : `${m.addr.toString()}:${m.port}`,
+          ),
+      logger: this.#cfg.logger,
+    })
+    await this.#joiner.start()
+  }
+
+  /** Leave the cluster gracefully (others drop this host's entries at once) and close. */
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') {
+      this.#state = 'stopped'
+      return
+    }
+    this.#state = 'stopped'
+    this.#joiner?.stop()
+    for (const w of this.#watches) w.close()
+    this.#joins.clear()
+    await this.#db.stop()
+    this.#cfg.logger.info('cluster: agent stopped', { nodeName: this.nodeName })
+  }
+
+  /** Every node this host knows, itself included, with its state (dead and left ones too). */
+  members(): ClusterMember[] {
+    return this.#membership.gossip
+      .allMembers()
+      .map((m) => toMember(m, this.nodeName))
+      .sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** The configured peers and whether they were reached. */
+  peers(): PeerStatus[] {
+    return this.#joiner?.status() ?? []
+  }
+
+  /** Called on every member change; returns the unsubscribe function. */
+  onMemberChange(fn: (change: MemberChange) => void): () => void {
+    const g = this.#membership.gossip
+    const offs = (['join', 'leave', 'update', 'failed'] as const).map((type) =>
+      g.on(type, (m) => fn({ type, member: toMember(m, this.nodeName) })),
+    )
+    return () => offs.forEach((off) => off())
+  }
+
+  /** Networks whose group this host is in, with their join counts. */
+  networks(): { networkId: string; joins: number }[] {
+    return [...this.#joins].map(([networkId, j]) => ({ networkId, joins: j.count }))
+  }
+
+  #mustRun(): void {
+    if (this.#state !== 'running') {
+      throw new UnavailableError('cluster.not-running', 'the cluster agent is not running', {
+        details: { nodeName: this.nodeName, state: this.#state },
+      })
+    }
+  }
+
+  async joinNetwork(networkId: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#mustRun()
+    let j = this.#joins.get(networkId)
+    if (j) {
+      j.count++
+    } else {
+      // NetworkDB attaches synchronously (a bad id throws here, before any state changes);
+      // the promise is the bulk sync with the network's current members.
+      const ready = this.#db.joinNetwork(networkId, opts)
+      j = { count: 1, ready }
+      this.#joins.set(networkId, j)
+    }
+    const mine = j
+    try {
+      await mine.ready
+    } catch (err) {
+      mine.count--
+      if (mine.count === 0 && this.#joins.get(networkId) === mine) {
+        this.#joins.delete(networkId)
+        if (this.#db.networks().includes(networkId)) await this.#db.leaveNetwork(networkId)
+      }
+      throw err
+    }
+  }
+
+  async leaveNetwork(networkId: string): Promise<void> {
+    this.#mustRun()
+    const j = this.#joins.get(networkId)
+    if (!j) {
+      throw new NotFoundError(
+        'cluster.network-not-joined',
+        `this host has not joined network ${networkId}`,
+        { details: { networkId, nodeName: this.nodeName } },
+      )
+    }
+    j.count--
+    if (j.count > 0) return
+    this.#joins.delete(networkId)
+    await this.#db.leaveNetwork(networkId)
+  }
+
+  async put(table: string, networkId: string, key: string, value: Uint8Array): Promise<void> {
+    this.#mustRun()
+    let live = false
+    try {
+      this.#db.getEntry(table, networkId, key)
+      live = true
+    } catch (err) {
+      if (!NotFoundError.isInstance(err)) throw err
+    }
+    if (live) this.#db.updateEntry(table, networkId, key, value)
+    else this.#db.createEntry(table, networkId, key, value)
+  }
+
+  async delete(table: string, networkId: string, key: string): Promise<void> {
+    this.#mustRun()
+    let owner: string
+    try {
+      owner = this.#db.getEntry(table, networkId, key).owner
+    } catch (err) {
+      if (NotFoundError.isInstance(err)) return
+      throw err
+    }
+    if (owner !== this.nodeName || !this.#db.networks().includes(networkId)) return
+    this.#db.deleteEntry(table, networkId, key)
+  }
+
+  entries(
+    table: string,
+    networkId: string,
+  ): { key: string; value: Uint8Array; owner: string; local: boolean }[] {
+    return this.#db.getTable(table, networkId).map((e) => ({
+      key: e.key,
+      value: e.value,
+      owner: e.owner,
+      local: e.owner === this.nodeName,
+    }))
+  }
+
+  watch(table: string, opts: TableWatchOptions = {}): TableWatch {
+    const it = this.#db.watch({ table, ...(opts.signal ? { signal: opts.signal } : {}) })
+    const self = this.nodeName
+    const toEvent = (e: WatchEvent): TableEvent => ({
+      type: e.type,
+      table: e.table,
+      networkId: e.network,
+      key: e.key,
+      value: e.value,
+      owner: e.owner,
+      local: e.owner === self,
+    })
+    const watches = this.#watches
+    const w: TableWatch & AsyncIterator<TableEvent> = {
+      async next(): Promise<IteratorResult<TableEvent>> {
+        const r = await it.next()
+        if (r.done) {
+          watches.delete(w)
+          return { done: true, value: undefined }
+        }
+        return { done: false, value: toEvent(r.value) }
+      },
+      async return(): Promise<IteratorResult<TableEvent>> {
+        w.close()
+        return { done: true, value: undefined }
+      },
+      close(): void {
+        watches.delete(w)
+        void it.return?.()
+      },
+      [Symbol.asyncIterator]() {
+        return w
+      },
+    }
+    watches.add(w)
+    return w
+  }
+}

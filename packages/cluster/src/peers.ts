@@ -1,0 +1,103 @@
+/** Joining the configured peers, and retrying those that are not up yet, with backoff. */
+import type { Address } from '@libnetwork/gossip'
+import type { Logger } from '@libnetwork/types'
+
+/** A configured peer as the agent sees it. */
+export interface PeerStatus {
+  /** As configured (`ip` or `ip:port`). */
+  peer: string
+  /** `joined`: reached once (gossip keeps it from then on); `retrying`: not reached yet; `self`: this node's own address. */
+  state: 'joined' | 'retrying' | 'self'
+  /** Join attempts so far. */
+  attempts: number
+  /** Why the last attempt failed. */
+  lastError?: string
+}
+
+interface Peer {
+  text: string
+  address: Address
+  status: PeerStatus
+  timer?: NodeJS.Timeout
+  delayMs: number
+}
+
+export interface PeerJoinerOptions {
+  peers: { text: string; address: Address }[]
+  self: Address
+  initialMs: number
+  maxMs: number
+  /** Join through one seed (`ip:port`); rejects when it cannot be reached. */
+  join(seed: string): Promise<unknown>
+  /** Addresses (`ip:port`) of the members this node knows alive now. */
+  members(): string[]
+  logger: Logger
+}
+
+const key = (a: Address): string =>
+  a.ip.version === 6 ? `[${a.ip.toString()}]:${a.port}` : `${a.ip.toString()}:${a.port}`
+
+/**
+ * Tries every peer once at `start()`; a peer that fails is tried again after `initialMs`,
+ * doubling up to `maxMs`, until it is reached or appears among the members some other way.
+ */
+export class PeerJoiner {
+  readonly #o: PeerJoinerOptions
+  readonly #peers: Peer[]
+  #stopped = false
+
+  constructor(o: PeerJoinerOptions) {
+    this.#o = o
+    const self = key(o.self)
+    this.#peers = o.peers.map((p) => ({
+      text: p.text,
+      address: p.address,
+      delayMs: o.initialMs,
+      status: {
+        peer: p.text,
+        state: key(p.address) === self ? 'self' : 'retrying',
+        attempts: 0,
+      },
+    }))
+  }
+
+  /** First attempt at every peer, in parallel; resolves when each has succeeded or failed once. */
+  async start(): Promise<void> {
+    await Promise.all(this.#peers.filter((p) => p.status.state !== 'self').map((p) => this.#try(p)))
+  }
+
+  status(): PeerStatus[] {
+    return this.#peers.map((p) => ({ ...p.status }))
+  }
+
+  stop(): void {
+    this.#stopped = true
+    for (const p of this.#peers) clearTimeout(p.timer)
+  }
+
+  async #try(p: Peer): Promise<void> {
+    if (this.#stopped) return
+    if (this.#o.members().includes(key(p.address))) {
+      p.status.state = 'joined'
+      return
+    }
+    p.status.attempts++
+    try {
+      await this.#o.join(key(p.address))
+      p.status.state = 'joined'
+      delete p.status.lastError
+      this.#o.logger.info('cluster: joined peer', { peer: p.text })
+    } catch (err) {
+      p.status.lastError = err instanceof Error ? err.message : String(err)
+      if (this.#stopped) return
+      this.#o.logger.warn('cluster: peer not reachable yet, will retry', {
+        peer: p.text,
+        inMs: p.delayMs,
+        error: p.status.lastError,
+      })
+      p.timer = setTimeout(() => void this.#try(p), p.delayMs)
+      p.timer.unref()
+      p.delayMs = Math.min(p.delayMs * 2, this.#o.maxMs)
+    }
+  }
+}
