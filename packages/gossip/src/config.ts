@@ -79,6 +79,12 @@ export interface GossipConfig {
   udpBufferSize?: number
   /** LZW compression (default true). */
   enableCompression?: boolean
+  /**
+   * Stream messages larger than this many bytes go uncompressed (default 256 KiB), so one
+   * large user message (a bulk sync) never costs tens of ms of LZW on the event loop; every
+   * receiver, memberlist included, accepts either form. 0 compresses every stream.
+   */
+  streamCompressionLimit?: number
   /** AES-GCM keyring; when set every packet and stream is encrypted. */
   keyring?: Keyring
   /** Label header (newer memberlist); default none. */
@@ -121,6 +127,7 @@ export const defaults = {
   tcpTimeout: 10_000,
   udpBufferSize: 1400,
   enableCompression: true,
+  streamCompressionLimit: 256 * 1024,
   label: '',
   deadNodeReclaimTime: 0,
   maxConcurrentPushPull: 128,
@@ -162,6 +169,7 @@ export function resolveConfig(c: GossipConfig): ResolvedConfig {
     'pushPullInterval',
     'gossipToTheDeadTime',
     'deadNodeReclaimTime',
+    'streamCompressionLimit',
   ] as const) {
     const v = r[k]
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(k, 'must be ≥ 0', v)

@@ -252,9 +252,14 @@ export abstract class StreamCore extends MembershipCore {
     const conn = await this.transport.dialStream(to, { timeoutMs: this.cfg.tcpTimeout })
     this.metrics.streamsOpened++
     await new Promise<void>((resolve, reject) => {
+      const limit = this.cfg.streamCompressionLimit
       const bytes = encodeStream(
         { type: 'user', payload },
-        { compress: this.cfg.enableCompression, keyring: this.cfg.keyring, label: this.cfg.label },
+        {
+          compress: this.cfg.enableCompression && (limit === 0 || payload.length <= limit),
+          keyring: this.cfg.keyring,
+          label: this.cfg.label,
+        },
       )
       this.metrics.bytesSent += bytes.length
       conn.once('error', (e) =>

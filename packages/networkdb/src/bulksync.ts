@@ -2,37 +2,119 @@
  * Bulk sync, as upstream: the initiator sends every entry of some networks as an unsolicited
  * BulkSyncMessage over a stream; the peer applies them and answers with its own entries on a
  * new stream (unsolicited false), which is the initiator's ack.
+ *
+ * What differs from upstream, same bytes on the wire:
+ * - Encoding and applying run in time slices that yield (see `slice.ts`), so a sync of tens of
+ *   thousands of entries never holds the event loop for long.
+ * - Tombstones ride only where needed: a sync to a peer carries the tombstones that changed
+ *   since the last sync this node made with that peer and saw answered (that one carried
+ *   every tombstone of its time, so the peer has them or something newer). The first sync
+ *   with a peer carries them all.
+ * - A lost answer is retried promptly (`retryMs`, doubling) instead of waiting out the
+ *   timeout; a responder that does not know the initiator yet (gossip has not told it) keeps
+ *   trying to answer for a while instead of dropping the answer.
  */
-import { bulkSyncMessage } from './fanout.js'
-import type { BulkSyncMessage } from './proto.js'
+import { NotFoundError } from '@libnetwork/types'
+import {
+  MessageType,
+  encodeBulkSync,
+  encodeCompound,
+  encodeTableEventEnveloped,
+  envelope,
+  type BulkSyncMessage,
+} from './proto.js'
 import type { State } from './state.js'
+import { TimeSlicer } from './slice.js'
 
 /** The part of the membership layer bulk sync uses. */
 export interface StreamLink {
   sendReliable(node: string, payload: Uint8Array): Promise<void>
+  alive(): string[]
 }
+
+export interface BulkSyncOptions {
+  /** Give up waiting for an answer after this long, ms (upstream 30,000). */
+  timeoutMs: number
+  /** Resend an unanswered sync after this long, ms, doubling each time. */
+  retryMs: number
+}
+
+export interface BulkStats {
+  bulkBytesSent: number
+  /** Bulk syncs this node started (first sends, not retries). */
+  bulkSyncs: number
+  /** Unanswered syncs sent again. */
+  bulkRetries: number
+  /** Tombstones left out of syncs because the peer already had them. */
+  tombstonesSkipped: number
+}
+
+/** Build an enveloped BulkSyncMessage in time slices. `after(network)`: tombstone cut-off. */
+export async function buildBulkSync(
+  state: State,
+  networks: readonly string[],
+  unsolicited: boolean,
+  after: (network: string) => number,
+  stats?: BulkStats,
+): Promise<{ msg: Uint8Array; seq: number }> {
+  const seq = state.changeSeq
+  const parts: Uint8Array[] = []
+  const slicer = new TimeSlicer()
+  let i = 0
+  for (const network of networks) {
+    const cut = after(network)
+    for (const [table, keys] of state.entries.get(network) ?? []) {
+      for (const [key, e] of keys) {
+        await slicer.maybePause(++i)
+        // the map may have changed while we yielded: read the current entry
+        if (keys.get(key) !== e) continue
+        if (e.deleting && (e.seq ?? 0) <= cut) {
+          if (stats) stats.tombstonesSkipped++
+          continue
+        }
+        parts.push(encodeTableEventEnveloped(state.toTableEvent(network, table, key, e)))
+      }
+    }
+  }
+  const bsm: BulkSyncMessage = {
+    ltime: state.tableClock.time,
+    unsolicited,
+    nodeName: state.self,
+    networks: [...networks],
+    payload: envelope(MessageType.Compound, encodeCompound(parts)),
+  }
+  return { msg: envelope(MessageType.BulkSync, encodeBulkSync(bsm)), seq }
+}
+
+const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms).unref())
 
 export class BulkSyncer {
   readonly #state: State
   readonly #link: StreamLink
-  readonly #timeoutMs: number
-  readonly #stats: { bulkBytesSent: number }
-  readonly #apply: (payload: Uint8Array) => void
+  readonly #opts: BulkSyncOptions
+  readonly #stats: BulkStats
+  readonly #apply: (payload: Uint8Array) => Promise<void>
   readonly #acks = new Map<string, () => void>()
   readonly #syncing = new Map<string, Promise<void>>()
   /** When a member last bulk-synced a network with us (`node/network` → ms). */
   readonly #heard = new Map<string, number>()
+  /** `node/network` → change number up to which that node has our tombstones. */
+  readonly #synced = new Map<string, number>()
+  /** Nodes whose sync we are applying or answering (a resend meanwhile is a duplicate). */
+  readonly #answering = new Set<string>()
+  #stopped = false
 
   constructor(
     state: State,
     link: StreamLink,
-    timeoutMs: number,
-    stats: { bulkBytesSent: number },
-    apply: (payload: Uint8Array) => void,
+    opts: BulkSyncOptions,
+    stats: BulkStats,
+    apply: (payload: Uint8Array) => Promise<void>,
   ) {
     this.#state = state
     this.#link = link
-    this.#timeoutMs = timeoutMs
+    this.#opts = opts
     this.#stats = stats
     this.#apply = apply
   }
@@ -43,6 +125,11 @@ export class BulkSyncer {
     return at !== undefined && Date.now() - at < withinMs
   }
 
+  /** A node left or failed: it may come back with nothing, so send it every tombstone. */
+  forget(node: string): void {
+    for (const k of [...this.#synced.keys()]) if (k.startsWith(`${node}/`)) this.#synced.delete(k)
+  }
+
   /** Exchange a network's entries with some members; resolves when all answered or timed out. */
   async sync(network: string, nodes: string[]): Promise<void> {
     await Promise.all(nodes.map((node) => this.#syncWith(node, [network])))
@@ -50,6 +137,7 @@ export class BulkSyncer {
 
   /** Release every waiter (on stop). */
   stop(): void {
+    this.#stopped = true
     for (const resolve of this.#acks.values()) resolve()
     this.#acks.clear()
   }
@@ -67,55 +155,110 @@ export class BulkSyncer {
     return next
   }
 
+  #cut(node: string): (network: string) => number {
+    return (network) => this.#synced.get(`${node}/${network}`) ?? 0
+  }
+
   async #syncOnce(node: string, networks: string[]): Promise<void> {
-    let timer: NodeJS.Timeout | undefined
-    const answered = new Promise<void>((resolve) => {
-      this.#acks.set(node, resolve)
-      timer = setTimeout(resolve, this.#timeoutMs)
-      timer.unref()
+    if (this.#stopped) return
+    let answered = false
+    const done = new Promise<void>((resolve) => {
+      this.#acks.set(node, () => {
+        answered = true
+        resolve()
+      })
     })
+    const deadline = Date.now() + this.#opts.timeoutMs
     try {
-      const msg = bulkSyncMessage(this.#state, networks, true)
-      this.#stats.bulkBytesSent += msg.length
-      await this.#link.sendReliable(node, msg)
-      await answered
+      const { msg, seq } = await buildBulkSync(
+        this.#state,
+        networks,
+        true,
+        this.#cut(node),
+        this.#stats,
+      )
+      this.#stats.bulkSyncs++
+      let wait = this.#opts.retryMs
+      for (let attempt = 0; !answered && !this.#stopped && Date.now() < deadline; attempt++) {
+        if (attempt > 0) this.#stats.bulkRetries++
+        this.#stats.bulkBytesSent += msg.length
+        try {
+          await this.#link.sendReliable(node, msg)
+        } catch (err) {
+          // A member gone from gossip will not answer: give up. Otherwise retry.
+          if (NotFoundError.isInstance(err)) return
+        }
+        const left = deadline - Date.now()
+        if (left <= 0) break
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([
+          done,
+          new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(wait, left)))),
+        ])
+        clearTimeout(timer)
+        wait *= 2
+      }
+      if (answered) {
+        for (const n of networks) this.#synced.set(`${node}/${n}`, seq)
+      }
     } catch {
       // unreachable peer: the periodic sync will try another
     } finally {
-      clearTimeout(timer)
       this.#acks.delete(node)
     }
   }
 
   /** A bulk sync arrived: apply it; answer an initiator, or take an answer as the ack. */
-  handle(bsm: BulkSyncMessage): void {
+  async handle(bsm: BulkSyncMessage): Promise<void> {
     const state = this.#state
+    const from = bsm.nodeName
+    if (bsm.unsolicited && this.#answering.has(from)) return // a resend of one in progress
     if (bsm.ltime > 0) state.tableClock.witness(bsm.ltime)
     const now = Date.now()
     for (const n of bsm.networks) {
-      this.#heard.set(`${bsm.nodeName}/${n}`, now)
+      this.#heard.set(`${from}/${n}`, now)
       // A sync for a network proves the sender is in it: push to it from now on, even before
       // its network event arrives by gossip.
-      if (bsm.unsolicited && state.nodes.get(bsm.nodeName)?.status === 'active') {
-        const att = state.networks.get(bsm.nodeName)?.get(n)
-        if (!att?.leaving) state.addNetworkNode(n, bsm.nodeName)
+      if (bsm.unsolicited && state.nodes.get(from)?.status === 'active') {
+        const att = state.networks.get(from)?.get(n)
+        if (!att?.leaving) state.addNetworkNode(n, from)
       }
     }
-    this.#apply(bsm.payload)
     if (!bsm.unsolicited) {
-      this.#acks.get(bsm.nodeName)?.()
+      await this.#apply(bsm.payload)
+      this.#acks.get(from)?.()
       return
     }
-    const mine = bsm.networks.filter((n) => {
-      const own = state.ownNetwork(n)
-      return own !== undefined && !own.leaving
-    })
-    const reply = bulkSyncMessage(state, mine, false)
-    this.#stats.bulkBytesSent += reply.length
-    Promise.resolve()
-      .then(() => this.#link.sendReliable(bsm.nodeName, reply))
-      .catch(() => {
-        // the requester will time out and retry with another peer
+    this.#answering.add(from)
+    try {
+      await this.#apply(bsm.payload)
+      const mine = bsm.networks.filter((n) => {
+        const own = state.ownNetwork(n)
+        return own !== undefined && !own.leaving
       })
+      const { msg } = await buildBulkSync(state, mine, false, this.#cut(from), this.#stats)
+      await this.#answer(from, msg)
+    } finally {
+      this.#answering.delete(from)
+    }
+  }
+
+  /**
+   * Send an answer. The initiator may be so new that gossip has not told us about it yet
+   * (it joined through another node): wait for it a while instead of dropping the answer.
+   */
+  async #answer(node: string, msg: Uint8Array): Promise<void> {
+    const deadline = Date.now() + Math.min(this.#opts.timeoutMs, 10_000)
+    for (let wait = 25; !this.#stopped; wait = Math.min(wait * 2, 500)) {
+      try {
+        this.#stats.bulkBytesSent += msg.length
+        await this.#link.sendReliable(node, msg)
+        return
+      } catch (err) {
+        this.#stats.bulkBytesSent -= msg.length
+        if (!NotFoundError.isInstance(err) || Date.now() + wait > deadline) return
+      }
+      await sleep(wait)
+    }
   }
 }

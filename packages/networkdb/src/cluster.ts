@@ -15,11 +15,14 @@
  */
 import {
   MessageType,
+  compoundRanges,
   decodeGossip,
+  decodeTableEventAt,
+  envelopeAt,
   encodeCompound,
   encodeNetworkEvent,
   encodeNodeEvent,
-  encodeTableEvent,
+  encodeTableEventEnveloped,
   envelope,
   decodeNetworkPushPull,
   openEnvelope,
@@ -30,6 +33,7 @@ import {
 } from './proto.js'
 import { BroadcastQueue } from './queue.js'
 import { BulkSyncer } from './bulksync.js'
+import { TimeSlicer } from './slice.js'
 import { PACKET_OVERHEAD, PART_OVERHEAD, groups, pick, type Seen } from './fanout.js'
 import type { State, StateSink } from './state.js'
 
@@ -55,9 +59,16 @@ export interface ClusterOptions {
   bulkSyncIntervalMs: number
   /** Wait for a bulk-sync answer, ms (upstream 30,000). */
   bulkSyncTimeoutMs: number
+  /** Resend an unanswered bulk sync after this long, ms, doubling (default 1,000). */
+  bulkSyncRetryMs: number
   /** Largest packet payload built (memberlist default 1,400). */
   packetSize: number
-  /** 'direct' (default): re-gossip only events learned from bulk sync; 'gossip': every change. */
+  /**
+   * 'direct' (default): own events go straight to every member; re-gossiped are the events
+   * owned by nodes that do not forward (Go nodes: their writers reach only 3 members a round,
+   * so the others need relays, as in an all-Go cluster) and events learned from bulk sync.
+   * 'gossip': every change is re-gossiped, as Go does.
+   */
   relay: 'direct' | 'gossip'
   /** Members a gossip round reaches (upstream 3). */
   gossipNodes: number
@@ -101,6 +112,12 @@ export class Cluster implements StateSink {
     bytesReceived: 0,
     /** Packets the gossip layer refused (unknown member, stopped). */
     sendErrors: 0,
+    /** Bulk syncs started, resent after a lost answer, and tombstones left out of them. */
+    bulkSyncs: 0,
+    bulkRetries: 0,
+    tombstonesSkipped: 0,
+    /** Slices bulk syncs were applied in (each at most a few ms of work). */
+    bulkSlices: 0,
   }
 
   constructor(state: State, link: Link, opts: ClusterOptions) {
@@ -108,8 +125,12 @@ export class Cluster implements StateSink {
     this.#link = link
     this.#opts = opts
     this.broadcasts = new BroadcastQueue(() => this.#link.alive().length + 1)
-    this.#bulk = new BulkSyncer(state, link, opts.bulkSyncTimeoutMs, this.stats, (payload) =>
-      this.#handle(payload, true),
+    this.#bulk = new BulkSyncer(
+      state,
+      link,
+      { timeoutMs: opts.bulkSyncTimeoutMs, retryMs: opts.bulkSyncRetryMs },
+      this.stats,
+      (payload) => this.#applyBulk(payload),
     )
   }
 
@@ -133,9 +154,13 @@ export class Cluster implements StateSink {
   // ---- StateSink: what the state machine wants sent --------------------------------------
 
   table(ev: TableEvent, raw?: Uint8Array): void {
-    const msg = raw ?? envelope(MessageType.TableEvent, encodeTableEvent(ev))
-    if (ev.nodeName === this.#state.self) this.#push(ev.networkId, msg)
-    else this.#relayQueue(ev.networkId).queue(`${ev.tableName}/${ev.key}`, msg)
+    if (ev.nodeName === this.#state.self) {
+      this.#push(ev.networkId, raw ?? encodeTableEventEnveloped(ev))
+      return
+    }
+    // a copy: `raw` may be a view into a whole received packet or bulk sync
+    const msg = raw ? raw.slice() : encodeTableEventEnveloped(ev)
+    this.#relayQueue(ev.networkId).queue(`${ev.tableName}/${ev.key}`, msg)
   }
 
   node(ev: NodeEvent, raw?: Uint8Array): void {
@@ -310,9 +335,7 @@ export class Cluster implements StateSink {
           seen.network = seen.network === undefined || seen.network === networkId ? networkId : null
         }
         if (!fromBulkSync) this.stats.tableEventsReceived++
-        if (this.#state.handleTableEvent(msg.message, fromBulkSync)) {
-          if (fromBulkSync || this.#opts.relay === 'gossip') this.table(msg.message, buf)
-        }
+        this.#tableEvent(msg.message, fromBulkSync, buf)
         return
       case 'compound':
         for (const part of msg.message) {
@@ -324,12 +347,55 @@ export class Cluster implements StateSink {
         }
         return
       case 'bulk-sync':
-        this.#bulk.handle(msg.message)
+        void this.#bulk.handle(msg.message).catch(() => {
+          // a malformed payload or a failed answer: the initiator retries or times out
+        })
         return
       case 'push-pull':
         this.#state.mergePushPull(msg.message)
         return
     }
+  }
+
+  /** Apply a remote table event; relay it when it changed our state and should travel on. */
+  #tableEvent(ev: TableEvent, fromBulkSync: boolean, raw: Uint8Array): void {
+    if (!this.#state.handleTableEvent(ev, fromBulkSync)) return
+    if (fromBulkSync || this.#opts.relay === 'gossip' || !this.#forwards(ev.nodeName)) {
+      this.table(ev, raw)
+    }
+  }
+
+  #forwards(node: string): boolean {
+    return this.#link.forwards?.(node) ?? true
+  }
+
+  /** Apply a bulk sync's payload (a compound of table events) in time slices. */
+  async #applyBulk(payload: Uint8Array): Promise<void> {
+    const env = envelopeAt(payload, 0, payload.length)
+    if (env.type !== MessageType.Compound) {
+      this.#handle(payload, true)
+      return
+    }
+    const r = compoundRanges(payload, env.start, env.end)
+    const slicer = new TimeSlicer()
+    for (let i = 0; i < r.length; i += 2) {
+      await slicer.maybePause(i / 2 + 1)
+      try {
+        const part = envelopeAt(payload, r[i]!, r[i + 1]!)
+        if (part.type === MessageType.TableEvent) {
+          const ev = decodeTableEventAt(payload, part.start, part.end)
+          this.#tableEvent(ev, true, payload.subarray(r[i], r[i + 1]))
+        } else this.#handle(payload.subarray(r[i], r[i + 1]), true)
+      } catch {
+        // one bad part does not spoil the others
+      }
+    }
+    this.stats.bulkSlices += slicer.slices
+  }
+
+  /** A node left or failed: the next sync with it carries every tombstone. */
+  forget(node: string): void {
+    this.#bulk.forget(node)
   }
 
   // ---- bulk sync -----------------------------------------------------------------------

@@ -1,14 +1,5 @@
-/** Pure helpers of the cluster layer: who forwards a packet, random picks, the bulk-sync body. */
+/** Pure helpers of the cluster layer: who forwards a packet, random picks. */
 import { randomInt } from 'node:crypto'
-import {
-  MessageType,
-  encodeBulkSync,
-  encodeCompound,
-  encodeTableEvent,
-  envelope,
-  type BulkSyncMessage,
-} from './proto.js'
-import type { State } from './state.js'
 
 /** Owner and network of the table events in one packet (null when mixed). */
 export interface Seen {
@@ -56,29 +47,4 @@ export function pick<T>(items: readonly T[], k: number): T[] {
     ;[a[i], a[j]] = [a[j]!, a[i]!]
   }
   return a.slice(0, k)
-}
-
-/** A BulkSyncMessage (enveloped) carrying every entry of the networks, tombstones included. */
-export function bulkSyncMessage(
-  state: State,
-  networks: string[],
-  unsolicited: boolean,
-): Uint8Array {
-  const parts: Uint8Array[] = []
-  for (const network of networks) {
-    for (const [table, keys] of state.entries.get(network) ?? []) {
-      for (const [key, e] of keys) {
-        const ev = state.toTableEvent(network, table, key, e)
-        parts.push(envelope(MessageType.TableEvent, encodeTableEvent(ev)))
-      }
-    }
-  }
-  const bsm: BulkSyncMessage = {
-    ltime: state.tableClock.time,
-    unsolicited,
-    nodeName: state.self,
-    networks,
-    payload: envelope(MessageType.Compound, encodeCompound(parts)),
-  }
-  return envelope(MessageType.BulkSync, encodeBulkSync(bsm))
 }

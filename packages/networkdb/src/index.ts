@@ -12,6 +12,37 @@ export type { Membership, MembershipHooks, ClusterDBOptions } from './networkdb.
 export type { ClusterOptions, Link } from './cluster.js'
 export { LamportClock } from './clock.js'
 export type { WatchEvent, WatchOptions } from './watch.js'
-export * from './proto.js'
+export {
+  MessageType,
+  encodeGossip,
+  decodeGossip,
+  envelope,
+  openEnvelope,
+  encodeNodeEvent,
+  decodeNodeEvent,
+  encodeNetworkEvent,
+  decodeNetworkEvent,
+  encodeTableEvent,
+  decodeTableEvent,
+  encodeBulkSync,
+  decodeBulkSync,
+  encodeCompound,
+  decodeCompound,
+  encodeNetworkPushPull,
+  decodeNetworkPushPull,
+} from './proto.js'
+export type {
+  MessageTypeNumber,
+  NodeEventType,
+  NetworkEventType,
+  TableEventType,
+  NodeEvent,
+  NetworkEvent,
+  TableEvent,
+  NetworkEntry,
+  NetworkPushPull,
+  BulkSyncMessage,
+  GossipMessage,
+} from './proto.js'
 export { startDiagnosticServer } from './diagnostic.js'
 export type { DiagnosticOptions, DiagnosticServer } from './diagnostic.js'

@@ -61,6 +61,7 @@ export class NetworkDB extends LocalDB {
       gossipIntervalMs: opts.gossipIntervalMs ?? 200,
       bulkSyncIntervalMs: opts.bulkSyncIntervalMs ?? 30_000,
       bulkSyncTimeoutMs: opts.bulkSyncTimeoutMs ?? 30_000,
+      bulkSyncRetryMs: opts.bulkSyncRetryMs ?? 1_000,
       packetSize: opts.packetSize ?? 1400,
       relay: opts.relay ?? 'direct',
       gossipNodes: opts.gossipNodes ?? 3,
@@ -92,6 +93,7 @@ export class NetworkDB extends LocalDB {
       },
       memberLeft: (name) => {
         s.memberLeft(name)
+        c.forget(name)
       },
     })
     this.#running = true

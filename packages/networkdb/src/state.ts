@@ -14,6 +14,8 @@ export interface Entry {
   deleting: boolean
   /** Wall time (ms) at which a deleted entry is removed; 0 when not deleting. */
   reapAt: number
+  /** Local change number (set by State.setEntry): which bulk syncs must carry a tombstone. */
+  seq?: number
 }
 
 export interface NetworkAttachment {
@@ -67,6 +69,8 @@ export class State {
   /** network → nodes attached (not leaving) */
   readonly networkNodes = new Map<string, Set<string>>()
   sink: StateSink | undefined
+  /** Number of the last local change to an entry (see Entry.seq). */
+  changeSeq = 0
 
   constructor(cfg: StateConfig) {
     this.cfg = cfg
@@ -91,6 +95,7 @@ export class State {
     if (!tables) this.entries.set(network, (tables = new Map<string, Map<string, Entry>>()))
     let keys = tables.get(table)
     if (!keys) tables.set(table, (keys = new Map<string, Entry>()))
+    e.seq = ++this.changeSeq
     keys.set(key, e)
     if (op) this.#notify(op, network, table, key, e)
   }
