@@ -14,6 +14,7 @@ declare -A APT=(
   [etcd]=etcd-server
   [dnsperf]=dnsperf
   [iperf3]=iperf3
+  [ping]=iputils-ping
 )
 missing=()
 for cmd in "${!APT[@]}"; do
