@@ -1,53 +1,5 @@
-import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+import type { IP, InterfaceAddress } from '@libnetwork/types'
 import type { StaticRoute } from '@libnetwork/driverapi'
-
-/** A pool handed out by an IPAM driver. */
-export interface IpamPool {
-  poolId: string
-  pool: IPNet
-}
-
-export interface IpamPoolRequest {
-  /** The wanted pool; absent means "pick a free predefined one". */
-  pool?: IPNet
-  /** Allocate addresses only from this part of the pool (upstream's ip-range). */
-  subPool?: IPNet
-  v6: boolean
-  options?: Record<string, string>
-}
-
-export interface IpamAddressRequest {
-  /** The wanted address; absent means "the next free one". */
-  preferred?: IP
-}
-
-/**
- * The IPAM contract the controller needs (upstream's ipamapi). Allocations live in memory: the
- * controller re-reserves every pool and address from its own records on restart, so an IPAM
- * needs no persistence of its own and nothing is handed out twice.
- */
-export interface Ipam {
-  readonly type: string
-  requestPool(req: IpamPoolRequest): Promise<IpamPool>
-  releasePool(poolId: string): Promise<void>
-  /**
-   * The address with the pool's prefix length (`undefined` from IPAMs that manage none).
-   * Throws a ConflictError if taken, UnavailableError if exhausted.
-   */
-  requestAddress(poolId: string, req?: IpamAddressRequest): Promise<InterfaceAddress | undefined>
-  releaseAddress(poolId: string, ip: IP): Promise<void>
-}
-
-export type IpamFactory = () => Ipam
-
-/** The persistence the controller needs: a JSON-document store with key prefixes. */
-export interface ControllerStore {
-  get(key: string): Promise<unknown>
-  put(key: string, value: unknown): Promise<void>
-  delete(key: string): Promise<void>
-  list(prefix: string): Promise<Array<{ key: string; value: unknown }>>
-  close?(): Promise<void>
-}
 
 /** An interface to move into a sandbox and configure there. */
 export interface SandboxInterfaceSpec {

@@ -1,72 +1,70 @@
-import type { Driver, DriverComponents, DriverFactory, RestoreReport } from '@libnetwork/driverapi'
-import type { ControllerStore, IpamFactory, SandboxOS } from './contracts.js'
+import type {
+  ClusterTables,
+  DriverFactory,
+  DriverResolver,
+  OperationOptions,
+} from '@libnetwork/driverapi'
+import { memoryStore, type KVStore } from '@libnetwork/datastore'
+import type { IpamFactory, IpamResolver } from '@libnetwork/ipam'
+import { noopLogger, type Logger } from '@libnetwork/types'
+import type { SandboxOS } from './contracts.js'
 import { TypedEmitter, type ControllerEventName, type Listener } from './events.js'
-import { memoryStore } from './memory-store.js'
-import {
-  createEndpoint,
-  deleteEndpoint,
-  findEndpoint,
-  findEndpointOf,
-  restoreEndpointAddresses,
-} from './endpoints.js'
-import {
-  createNetwork,
-  DELETING,
-  deleteNetwork,
-  findNetwork,
-  finishNetworkDelete,
-  restoreNetworkPools,
-} from './networks.js'
-import {
-  endpointFromRecord,
-  networkFromRecord,
-  sandboxFromRecord,
-  type CreateEndpointOptions,
-  type CreateNetworkOptions,
-  type CreateSandboxOptions,
-  type EndpointInfo,
-  type JoinOptions,
-  type NetworkInfo,
-  type SandboxInfo,
+import { createEndpoint, deleteEndpoint, findEndpoint, findEndpointOf } from './endpoints.js'
+import { createNetwork, deleteNetwork, findNetwork } from './networks.js'
+import type {
+  CreateEndpointOptions,
+  CreateNetworkOptions,
+  CreateSandboxOptions,
+  EndpointInfo,
+  JoinOptions,
+  NetworkInfo,
+  SandboxInfo,
 } from './model.js'
-import {
-  createSandbox,
-  deleteSandbox,
-  findSandbox,
-  join,
-  leave,
-  restoreJoined,
-} from './sandboxes.js'
-import { keys, save, snapshot, type DiscoveryHooks, type NetRuntime, type State } from './state.js'
+import { Records } from './records.js'
+import { Drivers, Ipams } from './registry.js'
+import { restoreAll, type RestoreSummary } from './restore.js'
+import { createSandbox, deleteSandbox, findSandbox, join, leave } from './sandboxes.js'
+import { snapshot, type DiscoveryHooks, type State } from './state.js'
 import { Teardowns } from './teardown.js'
 import { Mutex } from './undo.js'
 
 export interface ControllerOptions {
-  /** Network drivers by type name, e.g. `{ bridge: bridge(), host: host(), null: nullDriver() }`. */
+  /** Network drivers by type name, e.g. `{ bridge: bridge(), host: hostDriver() }`. */
   drivers: Record<string, DriverFactory>
-  /** IPAM drivers by name; networks use `default` unless they name another (`null` is built in). */
+  /** Finds drivers not in `drivers` by type name on first use (plugins). */
+  driverResolver?: DriverResolver
+  /**
+   * IPAM drivers by name; a network uses `default` unless it names another, or `null` (built
+   * in: no addresses) when its driver's capability says it needs no IPAM.
+   */
   ipams?: Record<string, IpamFactory>
-  /** Where networks, endpoints and sandboxes are kept; in memory when absent. */
-  store?: ControllerStore
+  /** Finds IPAMs not in `ipams` by name on first use (plugins). */
+  ipamResolver?: IpamResolver
+  /**
+   * This host's store: networks, endpoints and sandboxes (JSON records under `storePrefix`);
+   * an in-memory store when absent. The controller closes it at `stop()`.
+   */
+  store?: KVStore
+  /**
+   * The cluster's store (etcd): records of `global`-scope networks. Without it they are kept in
+   * `store`. Shared, so the controller never closes it.
+   */
+  globalStore?: KVStore
+  /** Key prefix of the records (default `libnetwork/controller/v1/`). */
+  storePrefix?: string
+  /**
+   * The cluster's gossip tables: drivers get them as a component, and the controller feeds
+   * each driver the events of the tables its capability names (`onTableEvent`).
+   */
+  cluster?: ClusterTables
+  /** Where the controller and the drivers and IPAMs it builds log; silent when absent. */
+  logger?: Logger
   /** The sandbox (network namespace) layer. */
   os: SandboxOS
   /** Prefix of sandbox namespace names (default `lnsb-`); restore removes unknown ones with it. */
   namespacePrefix?: string
-  /** Components handed to every driver factory. */
-  driverComponents?: DriverComponents
   /** Service discovery hooks (hosts files, resolv.conf, resolver). */
   discovery?: DiscoveryHooks
-}
-
-/** What a restart found and repaired. */
-export interface RestoreSummary {
-  networks: number
-  endpoints: number
-  sandboxes: number
-  /** Stale things removed or records repaired by the controller. */
-  repaired: string[]
-  /** Per driver, what it removed and re-created in the kernel. */
-  drivers: Record<string, RestoreReport>
 }
 
 const noDiscovery: DiscoveryHooks = {
@@ -103,10 +101,20 @@ export class Controller {
 
   /** Build a controller, load the store and reconcile the kernel with it. */
   static async start(o: ControllerOptions): Promise<Controller> {
-    const drivers = new Map<string, Driver>()
-    for (const [name, factory] of Object.entries(o.drivers))
-      drivers.set(name, factory(o.driverComponents ?? {}))
-    const ipams = new Map(Object.entries(o.ipams ?? {}).map(([k, f]) => [k, f()]))
+    const logger = o.logger ?? noopLogger
+    const localStore = o.store ?? memoryStore()
+    const { globalStore, cluster } = o
+    const drivers = new Drivers(o.drivers, o.driverResolver, {
+      logger,
+      localStore,
+      ...(globalStore ? { globalStore } : {}),
+      ...(cluster ? { cluster } : {}),
+    })
+    const ipams = new Ipams(o.ipams ?? {}, o.ipamResolver, {
+      logger,
+      localStore,
+      ...(globalStore ? { globalStore } : {}),
+    })
     const lock = new Mutex()
     const c = new Controller(
       {
@@ -115,7 +123,8 @@ export class Controller {
         sandboxes: new Map(),
         drivers,
         ipams,
-        store: o.store ?? memoryStore(),
+        records: new Records(localStore, globalStore, o.storePrefix ?? 'libnetwork/controller/v1/'),
+        logger,
         os: o.os,
         emitter: new TypedEmitter(),
         namespacePrefix: o.namespacePrefix ?? 'lnsb-',
@@ -124,7 +133,15 @@ export class Controller {
       },
       lock,
     )
-    c.#restore = await c.#restoreAll()
+    try {
+      // Every statically given driver is built now: its restore reconciles the kernel even
+      // when no record names it. Resolved ones are built when a record or a create names them.
+      await drivers.loadStatic()
+      c.#restore = await restoreAll(c.#s)
+    } catch (err) {
+      drivers.closeWatches()
+      throw err
+    }
     return c
   }
 
@@ -137,8 +154,12 @@ export class Controller {
     return this.#s.emitter.on(name, listener)
   }
 
-  createNetwork(o: CreateNetworkOptions): Promise<NetworkInfo> {
-    return this.#run(() => createNetwork(this.#s, o))
+  /**
+   * Create a network. `opts.signal` is passed to the driver and IPAM calls (an aborted create
+   * is undone like a failed one).
+   */
+  createNetwork(o: CreateNetworkOptions, opts?: OperationOptions): Promise<NetworkInfo> {
+    return this.#run(() => createNetwork(this.#s, o, opts))
   }
   /**
    * Delete a network by id, name or id prefix; it must have no endpoints. Resolves once the
@@ -157,11 +178,15 @@ export class Controller {
     return [...this.#s.networks.values()].map((n) => snapshot(n.info))
   }
 
-  createEndpoint(network: string, o: CreateEndpointOptions): Promise<EndpointInfo> {
-    return this.#run(() => createEndpoint(this.#s, network, o))
+  createEndpoint(
+    network: string,
+    o: CreateEndpointOptions,
+    opts?: OperationOptions,
+  ): Promise<EndpointInfo> {
+    return this.#run(() => createEndpoint(this.#s, network, o, opts))
   }
-  deleteEndpoint(ref: string): Promise<void> {
-    return this.#run(() => deleteEndpoint(this.#s, ref))
+  deleteEndpoint(ref: string, opts?: OperationOptions): Promise<void> {
+    return this.#run(() => deleteEndpoint(this.#s, ref, opts))
   }
   endpoint(ref: string): EndpointInfo {
     return snapshot(findEndpoint(this.#s, ref))
@@ -180,9 +205,7 @@ export class Controller {
   async endpointOperInfo(ref: string): Promise<Record<string, unknown>> {
     const ep = findEndpoint(this.#s, ref)
     const n = this.#s.networks.get(ep.networkId)!
-    return this.#s.drivers
-      .get(n.info.driver)!
-      .endpointOperInfo({ networkId: n.info.id, endpointId: ep.id })
+    return n.driver.endpointOperInfo({ networkId: n.info.id, endpointId: ep.id })
   }
 
   createSandbox(o: CreateSandboxOptions): Promise<SandboxInfo> {
@@ -199,13 +222,13 @@ export class Controller {
     return [...this.#s.sandboxes.values()].map((s) => snapshot(s))
   }
 
-  /** Attach an endpoint to a sandbox (network connect). */
-  join(endpoint: string, sandbox: string, o?: JoinOptions): Promise<void> {
-    return this.#run(() => join(this.#s, endpoint, sandbox, o))
+  /** Attach an endpoint to a sandbox (network connect), with join-time `aliases`. */
+  join(endpoint: string, sandbox: string, o?: JoinOptions, opts?: OperationOptions): Promise<void> {
+    return this.#run(() => join(this.#s, endpoint, sandbox, o, opts))
   }
   /** Detach an endpoint from its sandbox (network disconnect). */
-  leave(endpoint: string, sandbox: string): Promise<void> {
-    return this.#run(() => leave(this.#s, endpoint, sandbox))
+  leave(endpoint: string, sandbox: string, opts?: OperationOptions): Promise<void> {
+    return this.#run(() => leave(this.#s, endpoint, sandbox, opts))
   }
 
   /**
@@ -217,7 +240,7 @@ export class Controller {
    */
   async settled(): Promise<void> {
     await this.#s.teardowns.settled()
-    for (const d of this.#s.drivers.values()) await d.settled?.()
+    for (const [, d] of this.#s.drivers.entries()) await d.settled?.()
     await this.#s.discovery.settled?.()
     await this.#s.os.settled?.()
   }
@@ -230,148 +253,11 @@ export class Controller {
     await this.#run(async () => {
       await this.#s.teardowns.finishAll()
       await this.#s.teardowns.finishNetworks()
-      for (const d of this.#s.drivers.values()) await d.stop()
+      this.#s.drivers.closeWatches()
+      for (const [, d] of this.#s.drivers.entries()) await d.stop()
       await this.#s.discovery.stop?.()
       await this.#s.os.close?.()
-      await this.#s.store.close?.()
+      await this.#s.records.close()
     })
-  }
-
-  async #restoreAll(): Promise<RestoreSummary> {
-    const s = this.#s
-    const repaired: string[] = []
-    // Networks whose deletion was answered but not finished: the drivers get them back (so
-    // they know what to delete), then the deletion is redone.
-    const deleting: NetRuntime[] = []
-    for (const { value } of await s.store.list('network/')) {
-      const info = networkFromRecord(value as Record<string, unknown>)
-      if (!s.drivers.has(info.driver)) {
-        repaired.push(`network ${info.name}: driver ${info.driver} missing, not loaded`)
-        continue
-      }
-      const rt = await restoreNetworkPools(s, info)
-      if ((value as Record<string, unknown>)[DELETING] === true) deleting.push(rt)
-      else s.networks.set(info.id, rt)
-    }
-    for (const { value } of await s.store.list('endpoint/')) {
-      const ep = endpointFromRecord(value as Record<string, unknown>)
-      if (!s.networks.has(ep.networkId)) {
-        repaired.push(`endpoint ${ep.name}: network gone, record removed`)
-        await s.store.delete(keys.endpoint(ep.id))
-        continue
-      }
-      await restoreEndpointAddresses(s, ep)
-      s.endpoints.set(ep.id, ep)
-    }
-    const live = new Set(await s.os.list(s.namespacePrefix))
-    for (const { value } of await s.store.list('sandbox/')) {
-      const sb = sandboxFromRecord(value as Record<string, unknown>)
-      if (sb.key && !live.has(sb.key)) {
-        repaired.push(`sandbox ${sb.containerId}: namespace gone, removed`)
-        await s.store.delete(keys.sandbox(sb.id))
-        continue
-      }
-      if (sb.key) live.delete(sb.key)
-      s.sandboxes.set(sb.id, sb)
-    }
-    for (const key of live) {
-      repaired.push(`namespace ${key}: no sandbox record, removed`)
-      await s.os.destroy(key)
-    }
-    // Joined state: an endpoint is joined when its record says so, its sandbox exists and the
-    // interface is in the sandbox (or the sandbox uses the host network).
-    const deletions: Promise<void>[] = []
-    for (const sb of s.sandboxes.values()) {
-      const ifaces = sb.key ? new Set(await s.os.interfaces(sb.key)) : new Set<string>()
-      const members = [...s.endpoints.values()].filter((e) => e.sandboxId === sb.id)
-      const ok = members.filter((e) => !sb.key || (e.ifName !== undefined && ifaces.has(e.ifName)))
-      const okIds = new Set(ok.map((e) => e.id))
-      for (const e of members) if (!okIds.has(e.id)) e.sandboxId = undefined
-      const order = [
-        ...sb.endpoints.filter((id) => okIds.has(id)),
-        ...ok.map((e) => e.id).filter((id) => !sb.endpoints.includes(id)),
-      ]
-      if (order.join() !== sb.endpoints.join())
-        repaired.push(`sandbox ${sb.containerId}: endpoint list repaired`)
-      sb.endpoints = order
-      for (const name of ifaces) {
-        if (!ok.some((e) => e.ifName === name)) {
-          repaired.push(`sandbox ${sb.containerId}: stray interface ${name} removed`)
-          deletions.push((await s.os.removeInterface(sb.key!, name)).deleted)
-        }
-      }
-      if (sb.gatewayEndpoint && !okIds.has(sb.gatewayEndpoint)) sb.gatewayEndpoint = undefined
-      order.forEach((eid, i) => restoreJoined(s, sb, s.endpoints.get(eid)!, i))
-      await save.sandbox(s, sb)
-    }
-    for (const e of s.endpoints.values()) {
-      if (e.sandboxId && !s.sandboxes.has(e.sandboxId)) e.sandboxId = undefined
-      if (!e.sandboxId && (e.ifName || e.boundPorts.length > 0)) {
-        repaired.push(`endpoint ${e.name}: half-joined state cleared`)
-        e.ifName = undefined
-        e.boundPorts = []
-        await save.endpoint(s, e)
-      }
-    }
-    // The kernel has deleted the strays before the drivers look at their links.
-    for (const r of await Promise.allSettled(deletions))
-      if (r.status === 'rejected') repaired.push(`stray interface not deleted: ${String(r.reason)}`)
-    const drivers: Record<string, RestoreReport> = {}
-    for (const [type, driver] of s.drivers) {
-      const nets = [...s.networks.values(), ...deleting].filter((n) => n.info.driver === type)
-      const ids = new Set(nets.map((n) => n.info.id))
-      drivers[type] = await driver.restore({
-        networks: nets.map((n) => ({
-          networkId: n.info.id,
-          name: n.info.name,
-          options: n.parsed,
-          ipv4: n.info.ipv4.map((sub, i) => ({
-            pool: sub.subnet,
-            gateway: n.v4[i]?.gateway,
-            auxAddresses: sub.auxAddresses,
-          })),
-          ipv6: n.info.ipv6.map((sub, i) => ({
-            pool: sub.subnet,
-            gateway: n.v6[i]?.gateway,
-            auxAddresses: sub.auxAddresses,
-          })),
-          enableIPv6: n.info.enableIPv6,
-          internal: n.info.internal,
-          labels: n.info.labels,
-        })),
-        endpoints: [...s.endpoints.values()]
-          .filter((e) => ids.has(e.networkId))
-          .map((e) => ({
-            networkId: e.networkId,
-            endpointId: e.id,
-            iface: { address: e.address, addressIPv6: e.addressIPv6, mac: e.mac },
-            options: { exposedPorts: e.exposedPorts, portBindings: e.portBindings },
-            sandboxKey: e.sandboxId ? s.sandboxes.get(e.sandboxId)!.path : undefined,
-            boundPorts: e.boundPorts,
-          })),
-      })
-    }
-    for (const n of deleting) {
-      try {
-        await finishNetworkDelete(s, n)
-        repaired.push(`network ${n.info.name}: deletion finished`)
-      } catch (err) {
-        repaired.push(`network ${n.info.name}: deletion failed again: ${String(err)}`)
-      }
-    }
-    for (const sb of s.sandboxes.values()) {
-      Object.assign(sb, await s.discovery.sandboxCreated(sb))
-      for (const eid of sb.endpoints) {
-        const ep = s.endpoints.get(eid)!
-        await s.discovery.joined(sb, ep, s.networks.get(ep.networkId)!.info)
-      }
-    }
-    return {
-      networks: s.networks.size,
-      endpoints: s.endpoints.size,
-      sandboxes: s.sandboxes.size,
-      repaired,
-      drivers,
-    }
   }
 }

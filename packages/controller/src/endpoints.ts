@@ -1,8 +1,8 @@
-import { checkPortBinding } from '@libnetwork/driverapi'
+import { checkPortBinding, type OperationOptions } from '@libnetwork/driverapi'
 import type { InterfaceAddress } from '@libnetwork/types'
 import { InUseError, InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
 import type { CreateEndpointOptions, EndpointInfo } from './model.js'
-import { NULL_IPAM, checkId, checkName, findNetwork } from './networks.js'
+import { checkId, checkName, findNetwork } from './networks.js'
 import { keys, save, snapshot, type NetRuntime, type State } from './state.js'
 import { Undo } from './undo.js'
 
@@ -29,25 +29,25 @@ export function findEndpointOf(s: State, networkId: string, ref: string): Endpoi
 }
 
 async function allocate(
-  s: State,
   n: NetRuntime,
   v6: boolean,
   preferred: CreateEndpointOptions['ipv4Address'],
   undo: Undo,
+  signal: AbortSignal | undefined,
 ): Promise<InterfaceAddress | undefined> {
   const refs = v6 ? n.v6 : n.v4
-  if (n.info.ipamDriver === NULL_IPAM || refs.length === 0) {
+  const ipam = n.ipam
+  if (!ipam || refs.length === 0) {
     if (preferred)
       throw new InvalidConfigError(v6 ? 'ipv6Address' : 'ipv4Address', 'network has no IPAM pools')
     return undefined
   }
-  const ipam = s.ipams.get(n.info.ipamDriver)!
   let lastErr: unknown
   for (const [i, ref] of refs.entries()) {
     const sub = (v6 ? n.info.ipv6 : n.info.ipv4)[i]!
     if (preferred && !sub.subnet.contains(preferred)) continue
     try {
-      const a = await ipam.requestAddress(ref.poolId, { preferred })
+      const a = await ipam.requestAddress(ref.poolId, { preferred, signal })
       if (a) undo.push(() => ipam.releaseAddress(ref.poolId, a.ip))
       return a
     } catch (err) {
@@ -67,6 +67,7 @@ export async function createEndpoint(
   s: State,
   netRef: string,
   o: CreateEndpointOptions,
+  opts: OperationOptions = {},
 ): Promise<EndpointInfo> {
   const n = findNetwork(s, netRef)
   const name = checkName(o.name, 'name')
@@ -80,20 +81,23 @@ export async function createEndpoint(
     if (e.networkId === n.info.id && e.name === name)
       throw new NameConflictError('endpoint', name, `network ${n.info.name}`)
   }
-  const driver = s.drivers.get(n.info.driver)!
+  const driver = n.driver
   const undo = new Undo()
   try {
-    const address = await allocate(s, n, false, o.ipv4Address, undo)
+    const address = await allocate(n, false, o.ipv4Address, undo, opts.signal)
     const addressIPv6 = n.info.enableIPv6
-      ? await allocate(s, n, true, o.ipv6Address, undo)
+      ? await allocate(n, true, o.ipv6Address, undo, opts.signal)
       : undefined
     const options = { exposedPorts: o.exposedPorts ?? [], portBindings: o.portBindings ?? [] }
-    const { iface } = await driver.createEndpoint({
-      networkId: n.info.id,
-      endpointId: id,
-      iface: { address, addressIPv6, mac: o.mac },
-      options,
-    })
+    const { iface } = await driver.createEndpoint(
+      {
+        networkId: n.info.id,
+        endpointId: id,
+        iface: { address, addressIPv6, mac: o.mac },
+        options,
+      },
+      opts,
+    )
     undo.push(() => driver.deleteEndpoint({ networkId: n.info.id, endpointId: id }))
     const ep: EndpointInfo = {
       id,
@@ -118,9 +122,9 @@ export async function createEndpoint(
   }
 }
 
-async function releaseAddresses(s: State, n: NetRuntime, ep: EndpointInfo): Promise<void> {
-  if (n.info.ipamDriver === NULL_IPAM) return
-  const ipam = s.ipams.get(n.info.ipamDriver)!
+async function releaseAddresses(n: NetRuntime, ep: EndpointInfo): Promise<void> {
+  const ipam = n.ipam
+  if (!ipam) return
   for (const [a, v6] of [
     [ep.address, false],
     [ep.addressIPv6, true],
@@ -133,7 +137,11 @@ async function releaseAddresses(s: State, n: NetRuntime, ep: EndpointInfo): Prom
   }
 }
 
-export async function deleteEndpoint(s: State, ref: string): Promise<void> {
+export async function deleteEndpoint(
+  s: State,
+  ref: string,
+  opts: OperationOptions = {},
+): Promise<void> {
   const ep = findEndpoint(s, ref)
   if (ep.sandboxId) {
     throw new InUseError('endpoint', ep.name, `is joined to sandbox ${ep.sandboxId}`, {
@@ -141,22 +149,31 @@ export async function deleteEndpoint(s: State, ref: string): Promise<void> {
     })
   }
   const n = s.networks.get(ep.networkId)!
-  const driver = s.drivers.get(n.info.driver)!
+  const driver = n.driver
   const epRef = { networkId: n.info.id, endpointId: ep.id }
+  // The record goes first: a concurrent writer's change stops the delete before the driver
+  // (and a driver failure puts the record back).
+  await s.records.delete(keys.endpoint(ep.id))
   // Just left: the driver forgets the endpoint after its leave, once the kernel is done.
   if (s.teardowns.has(ep.id)) s.teardowns.then(ep.id, () => driver.deleteEndpoint(epRef))
-  else await driver.deleteEndpoint(epRef)
+  else {
+    try {
+      await driver.deleteEndpoint(epRef, opts)
+    } catch (err) {
+      await save.endpoint(s, ep).catch(() => undefined)
+      throw err
+    }
+  }
   s.endpoints.delete(ep.id)
-  await s.store.delete(keys.endpoint(ep.id))
-  await releaseAddresses(s, n, ep)
+  await releaseAddresses(n, ep)
   if (s.emitter.has('endpoint:delete')) s.emitter.emit('endpoint:delete', snapshot(ep))
 }
 
 /** Re-reserve a stored endpoint's addresses after a restart. */
 export async function restoreEndpointAddresses(s: State, ep: EndpointInfo): Promise<void> {
   const n = s.networks.get(ep.networkId)
-  if (!n || n.info.ipamDriver === NULL_IPAM) return
-  const ipam = s.ipams.get(n.info.ipamDriver)!
+  const ipam = n?.ipam
+  if (!n || !ipam) return
   for (const [a, v6] of [
     [ep.address, false],
     [ep.addressIPv6, true],

@@ -39,6 +39,11 @@ export interface NetworkInfo {
   id: string
   name: string
   driver: string
+  /**
+   * The driver's data scope: a `global` network is kept in the global store (when the
+   * controller has one) and its pools come from the IPAM's global address space.
+   */
+  scope: 'local' | 'global'
   ipamDriver: string
   ipv4: NetworkSubnet[]
   ipv6: NetworkSubnet[]
@@ -48,6 +53,8 @@ export interface NetworkInfo {
   labels: Record<string, string>
   /** The driver options as given (before parsing). */
   options: unknown
+  /** What the driver's `allocateNetwork` reserved cluster-wide (global drivers only). */
+  driverData?: Record<string, string>
   created: string
 }
 
@@ -80,6 +87,8 @@ export interface EndpointInfo {
   boundPorts: BoundPort[]
   /** The join's `gwPriority` while joined (kept across restarts). */
   gwPriority?: number
+  /** The aliases given at join (also in `aliases` while joined; dropped by leave). */
+  joinAliases?: string[]
 }
 
 export interface ExtraHost {
@@ -130,6 +139,11 @@ export interface JoinOptions {
    * an integer, default 0. Persisted, so the choice survives a restart.
    */
   gwPriority?: number
+  /**
+   * More names for the endpoint on its network while joined (`dnet service attach --alias`):
+   * the embedded DNS answers them like the endpoint's own; leave drops them.
+   */
+  aliases?: string[]
 }
 
 // ---- JSON records in the store ----------------------------------------------------------
@@ -164,6 +178,8 @@ function subnetFrom(r: Rec): NetworkSubnet {
 export function networkFromRecord(r: Rec): NetworkInfo {
   return {
     ...(r as unknown as NetworkInfo),
+    // Records from before scopes were kept are local.
+    scope: r.scope === 'global' ? 'global' : 'local',
     ipv4: (r.ipv4 as Rec[]).map(subnetFrom),
     ipv6: (r.ipv6 as Rec[]).map(subnetFrom),
   }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { IpamData } from '@libnetwork/driverapi'
-import type { Ipam } from './contracts.js'
+import type { Driver, IpamData, OperationOptions } from '@libnetwork/driverapi'
+import { DEFAULT_IPAM, NULL_IPAM, type IpamDriver } from '@libnetwork/ipam'
 import {
   InUseError,
   InvalidConfigError,
@@ -18,7 +18,6 @@ import {
 import { keys, save, snapshot, type NetRuntime, type PoolRef, type State } from './state.js'
 import { Undo } from './undo.js'
 
-export const NULL_IPAM = 'null'
 const ID_RE = /^[0-9a-f]{64}$/
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/
 
@@ -50,10 +49,9 @@ export function findNetwork(s: State, ref: string): NetRuntime {
   throw new ObjectNotFoundError('network', ref)
 }
 
-function ipamOf(s: State, name: string): Ipam {
-  const ipam = s.ipams.get(name)
-  if (!ipam) throw new ObjectNotFoundError('ipam driver', name)
-  return ipam
+/** The IPAM address space of a network of `scope` (the IPAM names its local and global ones). */
+async function addressSpace(ipam: IpamDriver, scope: NetworkInfo['scope']): Promise<string> {
+  return (await ipam.getDefaultAddressSpaces())[scope]
 }
 
 function checkConfig(c: IpamConfig, v6: boolean): void {
@@ -75,26 +73,30 @@ function checkConfig(c: IpamConfig, v6: boolean): void {
 
 /** Reserve pools and gateways of one family; undo registers releases. */
 async function reserve(
-  ipam: Ipam,
+  ipam: IpamDriver,
+  space: string,
   cfgs: IpamConfig[],
   v6: boolean,
   options: Record<string, string>,
   undo: Undo,
+  signal: AbortSignal | undefined,
 ) {
   const refs: PoolRef[] = []
   const subnets: NetworkSubnet[] = []
   for (const c of cfgs) {
     const { poolId, pool } = await ipam.requestPool({
+      addressSpace: space,
       pool: c.subnet,
       subPool: c.ipRange,
       v6,
       options,
+      signal,
     })
     undo.push(() => ipam.releasePool(poolId))
-    const gateway = await ipam.requestAddress(poolId, { preferred: c.gateway })
+    const gateway = await ipam.requestAddress(poolId, { preferred: c.gateway, signal })
     if (gateway) undo.push(() => ipam.releaseAddress(poolId, gateway.ip))
     for (const ip of Object.values(c.auxAddresses ?? {})) {
-      await ipam.requestAddress(poolId, { preferred: ip })
+      await ipam.requestAddress(poolId, { preferred: ip, signal })
       undo.push(() => ipam.releaseAddress(poolId, ip))
     }
     refs.push({ poolId, gateway })
@@ -118,17 +120,23 @@ export function ipamData(n: NetRuntime, v6: boolean): IpamData[] {
   }))
 }
 
-export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<NetworkInfo> {
+export async function createNetwork(
+  s: State,
+  o: CreateNetworkOptions,
+  opts: OperationOptions = {},
+): Promise<NetworkInfo> {
   const name = checkName(o.name, 'name')
   const id = checkId(o.id, 'id')
-  const driver = s.drivers.get(o.driver)
-  if (!driver) throw new ObjectNotFoundError('driver', String(o.driver))
+  if (typeof o.driver !== 'string' || o.driver === '')
+    throw new InvalidConfigError('driver', 'must name a driver')
   for (const n of s.networks.values()) {
     if (n.info.name === name) throw new NameConflictError('network', name)
     if (n.info.id === id) throw new NameConflictError('network', id)
   }
-  const ipamDriver =
-    o.ipam?.driver ?? (o.driver === 'host' || o.driver === 'null' ? NULL_IPAM : 'default')
+  const driver = await s.drivers.get(o.driver, opts)
+  const { dataScope: scope, needsIpam } = driver.capability
+  const ipamDriver = o.ipam?.driver ?? (needsIpam ? DEFAULT_IPAM : NULL_IPAM)
+  const ipam = ipamDriver === NULL_IPAM ? undefined : await s.ipams.get(ipamDriver, opts)
   const cfg = o.ipam?.config ?? []
   const v4cfg = cfg.filter((c) => !c.subnet || c.subnet.version === 4)
   const v6cfg = cfg.filter((c) => c.subnet?.version === 6)
@@ -165,19 +173,21 @@ export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<
       .map((p) => p.id),
   )
   const undo = new Undo()
+  const signal = opts.signal
   try {
     let v4: { refs: PoolRef[]; subnets: NetworkSubnet[] } = { refs: [], subnets: [] }
     let v6: { refs: PoolRef[]; subnets: NetworkSubnet[] } = { refs: [], subnets: [] }
-    if (ipamDriver !== NULL_IPAM) {
-      const ipam = ipamOf(s, ipamDriver)
-      const opts = o.ipam?.options ?? {}
-      v4 = await reserve(ipam, v4cfg.length > 0 ? v4cfg : [{}], false, opts, undo)
-      if (o.enableIPv6) v6 = await reserve(ipam, v6cfg, true, opts, undo)
+    if (ipam) {
+      const space = await addressSpace(ipam, scope)
+      const po = o.ipam?.options ?? {}
+      v4 = await reserve(ipam, space, v4cfg.length > 0 ? v4cfg : [{}], false, po, undo, signal)
+      if (o.enableIPv6) v6 = await reserve(ipam, space, v6cfg, true, po, undo, signal)
     }
     const info: NetworkInfo = {
       id,
       name,
       driver: o.driver,
+      scope,
       ipamDriver,
       ipv4: v4.subnets,
       ipv6: v6.subnets,
@@ -188,17 +198,18 @@ export async function createNetwork(s: State, o: CreateNetworkOptions): Promise<
       options: o.options ?? {},
       created: new Date().toISOString(),
     }
-    const rt: NetRuntime = { info, parsed, v4: v4.refs, v6: v6.refs }
-    await driver.createNetwork({
-      networkId: id,
-      name,
-      options: parsed,
-      ipv4: ipamData(rt, false),
-      ipv6: ipamData(rt, true),
-      enableIPv6: info.enableIPv6,
-      internal: info.internal,
-      labels: info.labels,
-    })
+    const rt: NetRuntime = { info, driver, ipam, parsed, v4: v4.refs, v6: v6.refs }
+    // A global driver reserves its cluster-wide resources (a VNI, say) once, here; every host
+    // gets them back in createNetwork and restore.
+    if (scope === 'global' && driver.allocateNetwork) {
+      const data = await driver.allocateNetwork(
+        { networkId: id, options: parsed, ipv4: ipamData(rt, false), ipv6: ipamData(rt, true) },
+        opts,
+      )
+      info.driverData = { ...data }
+      undo.push(() => driver.freeNetwork?.({ networkId: id, driverData: data }))
+    }
+    await driver.createNetwork(createRequest(rt), opts)
     undo.push(() => driver.deleteNetwork({ networkId: id }))
     await save.network(s, rt)
     s.networks.set(id, rt)
@@ -225,10 +236,11 @@ export async function deleteNetwork(s: State, ref: string): Promise<void> {
       endpoints: eps.map((e) => e.name),
     })
   }
-  await s.store.put(keys.network(n.info.id), {
-    ...(toRecord(n.info) as Record<string, unknown>),
-    [DELETING]: true,
-  })
+  await s.records.put(
+    keys.network(n.info.id),
+    { ...(toRecord(n.info) as Record<string, unknown>), [DELETING]: true },
+    n.info.scope,
+  )
   s.networks.delete(n.info.id)
   s.teardowns.addNetwork(n.info.id, () => finishNetworkDelete(s, n), {
     driver: n.info.driver,
@@ -247,14 +259,31 @@ export const DELETING = 'deleting'
  */
 export async function finishNetworkDelete(s: State, n: NetRuntime): Promise<void> {
   await s.teardowns.finishAll(n.info.id)
-  await s.drivers.get(n.info.driver)!.deleteNetwork({ networkId: n.info.id })
-  await releaseNetworkPools(s, n)
-  await s.store.delete(keys.network(n.info.id))
+  await n.driver.deleteNetwork({ networkId: n.info.id })
+  if (n.info.driverData)
+    await n.driver.freeNetwork?.({ networkId: n.info.id, driverData: n.info.driverData })
+  await releaseNetworkPools(n)
+  await s.records.delete(keys.network(n.info.id), n.info.scope)
 }
 
-export async function releaseNetworkPools(s: State, n: NetRuntime): Promise<void> {
-  if (n.info.ipamDriver === NULL_IPAM) return
-  const ipam = ipamOf(s, n.info.ipamDriver)
+/** What the driver's createNetwork (and restore) gets for a network. */
+export function createRequest(n: NetRuntime): Parameters<Driver['createNetwork']>[0] {
+  return {
+    networkId: n.info.id,
+    name: n.info.name,
+    options: n.parsed,
+    ipv4: ipamData(n, false),
+    ipv6: ipamData(n, true),
+    enableIPv6: n.info.enableIPv6,
+    internal: n.info.internal,
+    labels: n.info.labels,
+    ...(n.info.driverData ? { driverData: { ...n.info.driverData } } : {}),
+  }
+}
+
+export async function releaseNetworkPools(n: NetRuntime): Promise<void> {
+  const ipam = n.ipam
+  if (!ipam) return
   for (const [refs, subs] of [
     [n.v4, n.info.ipv4],
     [n.v6, n.info.ipv6],
@@ -268,16 +297,25 @@ export async function releaseNetworkPools(s: State, n: NetRuntime): Promise<void
   }
 }
 
-/** Re-reserve a stored network's pools, gateway and aux addresses in IPAM after a restart. */
+/**
+ * Re-reserve a stored network's pools, gateway and aux addresses in IPAM after a restart; the
+ * driver and IPAM the record names are resolved (built on first use).
+ */
 export async function restoreNetworkPools(s: State, info: NetworkInfo): Promise<NetRuntime> {
-  const driver = s.drivers.get(info.driver)
-  if (!driver) throw new ObjectNotFoundError('driver', info.driver)
-  const rt: NetRuntime = { info, parsed: driver.parseNetworkOptions(info.options), v4: [], v6: [] }
-  if (info.ipamDriver === NULL_IPAM) return rt
-  const ipam = ipamOf(s, info.ipamDriver)
+  const driver = await s.drivers.get(info.driver)
+  const ipam = info.ipamDriver === NULL_IPAM ? undefined : await s.ipams.get(info.ipamDriver)
+  const parsed = driver.parseNetworkOptions(info.options)
+  const rt: NetRuntime = { info, driver, ipam, parsed, v4: [], v6: [] }
+  if (!ipam) return rt
+  const space = await addressSpace(ipam, info.scope)
   for (const v6 of [false, true]) {
     for (const sub of v6 ? info.ipv6 : info.ipv4) {
-      const { poolId } = await ipam.requestPool({ pool: sub.subnet, subPool: sub.ipRange, v6 })
+      const { poolId } = await ipam.requestPool({
+        addressSpace: space,
+        pool: sub.subnet,
+        subPool: sub.ipRange,
+        v6,
+      })
       const gateway = sub.gateway
         ? await ipam.requestAddress(poolId, { preferred: sub.gateway })
         : undefined

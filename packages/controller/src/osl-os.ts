@@ -77,10 +77,7 @@ export function oslSandboxOS(o: OslSandboxOSOptions = {}): SandboxOS {
         dstName: spec.dstName,
         ...(spec.mac ? { mac: spec.mac } : {}),
         addresses: [spec.address, spec.addressIPv6].filter((a) => a !== undefined),
-        routes: spec.routes.map((r) => ({
-          dst: r.destination,
-          ...(r.routeType === 'nexthop' && r.nextHop ? { gateway: r.nextHop } : {}),
-        })),
+        routes: spec.routes,
       })
     },
     async removeInterface(key, name) {

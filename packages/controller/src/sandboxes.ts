@@ -1,8 +1,9 @@
+import type { OperationOptions } from '@libnetwork/driverapi'
 import { ForbiddenError, ConflictError } from '@libnetwork/types'
 import { InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
 import { findEndpoint } from './endpoints.js'
 import type { CreateSandboxOptions, EndpointInfo, JoinOptions, SandboxInfo } from './model.js'
-import { checkId, newId } from './networks.js'
+import { checkId, checkName, newId } from './networks.js'
 import { keys, save, snapshot, type State } from './state.js'
 import { Undo } from './undo.js'
 
@@ -77,7 +78,7 @@ export async function deleteSandbox(s: State, ref: string): Promise<void> {
   for (const eid of [...sb.endpoints].reverse()) await leave(s, eid, sb.id)
   if (sb.key) await s.os.destroy(sb.key)
   s.sandboxes.delete(sb.id)
-  await s.store.delete(keys.sandbox(sb.id))
+  await s.records.delete(keys.sandbox(sb.id))
   await s.discovery.sandboxDeleted(sb)
   if (s.emitter.has('sandbox:delete')) s.emitter.emit('sandbox:delete', snapshot(sb))
 }
@@ -128,6 +129,7 @@ export async function join(
   epRef: string,
   sbRef: string,
   o: JoinOptions = {},
+  opts: OperationOptions = {},
 ): Promise<void> {
   const ep = findEndpoint(s, epRef)
   const sb = findSandbox(s, sbRef)
@@ -138,10 +140,11 @@ export async function join(
       { details: { endpointId: ep.id, sandboxId: ep.sandboxId } },
     )
   const n = s.networks.get(ep.networkId)!
-  if (sb.useHostNetwork !== (n.info.driver === 'host')) {
+  const sharesHost = n.driver.capability.sharesHostNetwork
+  if (sb.useHostNetwork !== sharesHost) {
     throw new ForbiddenError(
       'host-network-mismatch',
-      `sandbox ${sb.containerId} ${sb.useHostNetwork ? 'uses' : 'does not use'} the host network; network ${n.info.name} is a ${n.info.driver} network`,
+      `sandbox ${sb.containerId} ${sb.useHostNetwork ? 'uses' : 'does not use'} the host network; network ${n.info.name} (driver ${n.info.driver}) ${sharesHost ? 'shares' : 'does not share'} it`,
       { details: { sandboxId: sb.id, networkId: n.info.id } },
     )
   }
@@ -156,7 +159,11 @@ export async function join(
   const gwPriority = o.gwPriority ?? 0
   if (!Number.isSafeInteger(gwPriority))
     throw new InvalidConfigError('gwPriority', `must be an integer, not ${String(o.gwPriority)}`)
-  const driver = s.drivers.get(n.info.driver)!
+  if (o.aliases !== undefined && !Array.isArray(o.aliases))
+    throw new InvalidConfigError('aliases', 'must be a list of names')
+  const aliases = [...new Set(o.aliases ?? [])]
+  for (const a of aliases) checkName(a, 'aliases')
+  const driver = n.driver
   const ref = { networkId: n.info.id, endpointId: ep.id }
   const options = { exposedPorts: ep.exposedPorts, portBindings: ep.portBindings }
   // A re-join waits for the kernel and the driver to finish its last leave.
@@ -164,7 +171,7 @@ export async function join(
   const undo = new Undo()
   const prevGw = sb.gatewayEndpoint
   try {
-    const res = await driver.join({ ...ref, sandboxKey: sb.path, options })
+    const res = await driver.join({ ...ref, sandboxKey: sb.path, options }, opts)
     undo.push(() => driver.leave(ref))
     let ifName: string | undefined
     if (sb.key) {
@@ -186,14 +193,21 @@ export async function join(
         ifName ??= dst
       }
     }
+    const prevAliases = ep.aliases
     ep.ifName = ifName
     ep.sandboxId = sb.id
     ep.gwPriority = gwPriority
+    if (aliases.length > 0) {
+      ep.joinAliases = aliases.filter((a) => !prevAliases.includes(a))
+      ep.aliases = [...prevAliases, ...ep.joinAliases]
+    }
     sb.endpoints.push(ep.id)
     undo.push(() => {
       ep.ifName = undefined
       ep.sandboxId = undefined
       ep.gwPriority = undefined
+      ep.aliases = prevAliases
+      ep.joinAliases = undefined
       sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
     })
     const hasGateway =
@@ -209,7 +223,7 @@ export async function join(
     await applyGateway(s, sb, pickGateway(sb))
     undo.push(() => applyGateway(s, sb, prevGw))
     if (!n.info.internal && (ep.portBindings.length > 0 || ep.exposedPorts.length > 0)) {
-      ep.boundPorts = await driver.programExternalConnectivity({ ...ref, options })
+      ep.boundPorts = await driver.programExternalConnectivity({ ...ref, options }, opts)
       undo.push(async () => {
         await driver.revokeExternalConnectivity(ref)
         ep.boundPorts = []
@@ -217,8 +231,8 @@ export async function join(
     }
     await s.discovery.joined(sb, ep, n.info)
     undo.push(() => s.discovery.left(sb, ep, n.info))
-    await save.endpoint(s, ep)
-    await save.sandbox(s, sb)
+    // Both records in one conditional batch: a concurrent writer fails the join, undone.
+    await save.joined(s, ep, sb)
     if (s.emitter.has('endpoint:join'))
       s.emitter.emit('endpoint:join', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
   } catch (err) {
@@ -227,7 +241,12 @@ export async function join(
   }
 }
 
-export async function leave(s: State, epRef: string, sbRef: string): Promise<void> {
+export async function leave(
+  s: State,
+  epRef: string,
+  sbRef: string,
+  opts: OperationOptions = {},
+): Promise<void> {
   const ep = findEndpoint(s, epRef)
   const sb = findSandbox(s, sbRef)
   if (ep.sandboxId !== sb.id)
@@ -237,11 +256,11 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
       { details: { endpointId: ep.id, sandboxId: sb.id } },
     )
   const n = s.networks.get(ep.networkId)!
-  const driver = s.drivers.get(n.info.driver)!
+  const driver = n.driver
   const ref = { networkId: n.info.id, endpointId: ep.id }
   await s.discovery.left(sb, ep, n.info)
   if (ep.boundPorts.length > 0 || ep.portBindings.length > 0 || ep.exposedPorts.length > 0)
-    await driver.revokeExternalConnectivity(ref)
+    await driver.revokeExternalConnectivity(ref, opts)
   ep.boundPorts = []
   joinedOf(sb).delete(ep.id)
   if (sb.gatewayEndpoint === ep.id) await applyGateway(s, sb, pickGateway(sb))
@@ -256,9 +275,13 @@ export async function leave(s: State, epRef: string, sbRef: string): Promise<voi
   ep.sandboxId = undefined
   ep.ifName = undefined
   ep.gwPriority = undefined
+  if (ep.joinAliases) {
+    const drop = new Set(ep.joinAliases)
+    ep.aliases = ep.aliases.filter((a) => !drop.has(a))
+    ep.joinAliases = undefined
+  }
   sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
-  await save.endpoint(s, ep)
-  await save.sandbox(s, sb)
+  await save.joined(s, ep, sb)
   if (s.emitter.has('endpoint:leave'))
     s.emitter.emit('endpoint:leave', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
 }

@@ -1,7 +1,10 @@
 import type { Driver } from '@libnetwork/driverapi'
-import type { InterfaceAddress } from '@libnetwork/types'
-import type { ControllerStore, Ipam, SandboxOS } from './contracts.js'
+import type { IpamDriver } from '@libnetwork/ipam'
+import type { InterfaceAddress, Logger } from '@libnetwork/types'
+import type { SandboxOS } from './contracts.js'
 import type { TypedEmitter } from './events.js'
+import type { Records } from './records.js'
+import type { Drivers, Ipams } from './registry.js'
 import type { Teardowns } from './teardown.js'
 import type { EndpointInfo, NetworkInfo, SandboxInfo } from './model.js'
 import { toRecord } from './model.js'
@@ -13,6 +16,9 @@ export interface PoolRef {
 
 export interface NetRuntime {
   info: NetworkInfo
+  /** The network's driver and IPAM (null IPAM: undefined), resolved when it was made. */
+  driver: Driver
+  ipam: IpamDriver | undefined
   parsed: unknown
   v4: PoolRef[]
   v6: PoolRef[]
@@ -37,9 +43,10 @@ export interface State {
   networks: Map<string, NetRuntime>
   endpoints: Map<string, EndpointInfo>
   sandboxes: Map<string, SandboxInfo>
-  drivers: Map<string, Driver>
-  ipams: Map<string, Ipam>
-  store: ControllerStore
+  drivers: Drivers
+  ipams: Ipams
+  records: Records
+  logger: Logger
   os: SandboxOS
   emitter: TypedEmitter
   namespacePrefix: string
@@ -55,9 +62,16 @@ export const keys = {
 }
 
 export const save = {
-  network: (s: State, n: NetRuntime) => s.store.put(keys.network(n.info.id), toRecord(n.info)),
-  endpoint: (s: State, e: EndpointInfo) => s.store.put(keys.endpoint(e.id), toRecord(e)),
-  sandbox: (s: State, sb: SandboxInfo) => s.store.put(keys.sandbox(sb.id), toRecord(sb)),
+  network: (s: State, n: NetRuntime) =>
+    s.records.put(keys.network(n.info.id), toRecord(n.info), n.info.scope),
+  endpoint: (s: State, e: EndpointInfo) => s.records.put(keys.endpoint(e.id), toRecord(e)),
+  sandbox: (s: State, sb: SandboxInfo) => s.records.put(keys.sandbox(sb.id), toRecord(sb)),
+  /** An endpoint's and its sandbox's records in one conditional batch (join, leave). */
+  joined: (s: State, e: EndpointInfo, sb: SandboxInfo) =>
+    s.records.batch([
+      { key: keys.endpoint(e.id), value: toRecord(e) },
+      { key: keys.sandbox(sb.id), value: toRecord(sb) },
+    ]),
 }
 
 /** Deep-enough copy so callers cannot mutate the controller's state. */

@@ -1,7 +1,7 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { IP, IPNet, LibnetworkError } from '@libnetwork/types'
-import { kvStore, memoryStore } from '../src/index.js'
+import { memoryStore } from '@libnetwork/datastore'
 import { fakeOS, startFake } from './fakes.js'
 
 async function rejects(t: Test, p: Promise<unknown>, name: string, category: string) {
@@ -23,8 +23,6 @@ t.test('export surface', async (t) => {
     'NameConflictError',
     'ObjectNotFoundError',
     'OverlapError',
-    'kvStore',
-    'memoryStore',
     'oslSandboxOS',
     'serviceDiscovery',
   ])
@@ -320,30 +318,36 @@ t.test('restore removes stale namespaces and half-joined state', async (t) => {
   t.equal(c.ipam.used.size, 0)
 })
 
-t.test('kvStore keeps JSON records under a prefix of a key-value store', async (t) => {
-  const m = new Map<string, Uint8Array>()
-  const kv = {
-    get: async (k: string) => (m.has(k) ? { value: m.get(k)! } : undefined),
-    put: async (k: string, v: Uint8Array) => m.set(k, v),
-    delete: async (k: string) => m.delete(k),
-    list: async (p: string) =>
-      [...m].filter(([k]) => k.startsWith(p)).map(([key, value]) => ({ key, value })),
-  }
-  const store = kvStore(kv, { prefix: 'x/' })
-  const a = await startFake(store)
-  await a.c.createNetwork({
+t.test('records are JSON documents under a prefix of the key-value store', async (t) => {
+  const kv = memoryStore()
+  const os = fakeOS()
+  const { Controller } = await import('../src/index.js')
+  const { fakeDriver, fakeIpam, shared } = await import('./fakes.js')
+  const start = () =>
+    Controller.start({
+      drivers: { fake: fakeDriver().factory },
+      ipams: { default: fakeIpam },
+      store: shared(kv),
+      storePrefix: 'x/',
+      os,
+    })
+  const a = await start()
+  await a.createNetwork({
     name: 'n',
     driver: 'fake',
     ipam: { config: [{ subnet: IPNet.parse('10.8.0.0/24') }] },
   })
-  t.ok([...m.keys()].every((k) => k.startsWith('x/network/')))
-  t.equal(await store.get('missing'), undefined)
-  const b = await startFake(store)
-  t.equal(b.c.network('n').ipv4[0]!.subnet.toString(), '10.8.0.0/24')
-  await b.c.deleteNetwork('n')
-  await b.c.settled()
-  t.equal(m.size, 0)
-  await store.close!()
+  const keys = (await kv.list('')).map((e) => e.key)
+  t.equal(keys.length, 1)
+  t.match(keys[0], /^x\/network\/[0-9a-f]{64}$/)
+  t.equal(a.network('n').scope, 'local', 'the fake driver is local-scope')
+  await a.stop()
+  const b = await start()
+  t.equal(b.network('n').ipv4[0]!.subnet.toString(), '10.8.0.0/24')
+  await b.deleteNetwork('n')
+  await b.settled()
+  t.same(await kv.list(''), [])
+  await b.stop()
 })
 
 t.test('endpointOf finds an endpoint of one network by id, name or prefix', async (t) => {

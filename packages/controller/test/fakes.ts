@@ -1,23 +1,35 @@
 // Fakes for unit tests of the controller: an in-memory IPAM, sandbox layer and driver.
 import { ConflictError, IP, IPNet, InterfaceAddress } from '@libnetwork/types'
-import type { Driver, DriverFactory, JoinResult } from '@libnetwork/driverapi'
-import {
-  Controller,
-  memoryStore,
-  type ControllerStore,
-  type Ipam,
-  type SandboxOS,
-} from '../src/index.js'
+import type { Capability, Driver, DriverFactory, JoinResult } from '@libnetwork/driverapi'
+import { memoryStore, type KVStore } from '@libnetwork/datastore'
+import type { IpamDriver } from '@libnetwork/ipam'
+import { Controller, type SandboxOS } from '../src/index.js'
 
-export function fakeIpam(): Ipam & { used: Map<string, Set<string>> } {
+export interface FakeIpam extends IpamDriver {
+  used: Map<string, Set<string>>
+  /** The address space of every pool requested, in order. */
+  spaces: string[]
+}
+
+export function fakeIpam(): FakeIpam {
   const pools = new Map<string, { pool: IPNet; used: Set<string> }>()
   let next = 0
   const used = new Map<string, Set<string>>()
+  const spaces: string[] = []
   return {
     type: 'fake',
     used,
+    spaces,
+    async getDefaultAddressSpaces() {
+      return { local: 'fake-local', global: 'fake-global' }
+    },
+    capabilities: () => ({ requiresMACAddress: false, requiresRequestReplay: false }),
     async requestPool(req) {
-      const pool = req.pool ?? IPNet.parse(`172.${18 + next}.0.0/16`)
+      spaces.push(req.addressSpace ?? '')
+      const pool =
+        typeof req.pool === 'string'
+          ? IPNet.parse(req.pool)
+          : (req.pool ?? IPNet.parse(`172.${18 + next}.0.0/16`))
       for (const p of pools.values()) {
         if (p.pool.overlaps(pool))
           throw new ConflictError('pool-overlap', `pool ${pool.toString()} in use`)
@@ -26,7 +38,7 @@ export function fakeIpam(): Ipam & { used: Map<string, Set<string>> } {
       const u = new Set<string>()
       pools.set(poolId, { pool, used: u })
       used.set(poolId, u)
-      return { poolId, pool }
+      return { poolId, pool, meta: {} }
     },
     async releasePool(poolId) {
       pools.delete(poolId)
@@ -35,11 +47,12 @@ export function fakeIpam(): Ipam & { used: Map<string, Set<string>> } {
     async requestAddress(poolId, req) {
       const p = pools.get(poolId)!
       if (req?.preferred) {
-        if (p.used.has(req.preferred.toString())) {
-          throw new ConflictError('address-in-use', `${req.preferred.toString()} in use`)
+        const preferred = IP.parse(req.preferred.toString())
+        if (p.used.has(preferred.toString())) {
+          throw new ConflictError('address-in-use', `${preferred.toString()} in use`)
         }
-        p.used.add(req.preferred.toString())
-        return InterfaceAddress.of(req.preferred, p.pool.prefix)
+        p.used.add(preferred.toString())
+        return InterfaceAddress.of(preferred, p.pool.prefix)
       }
       for (let i = 1n; i < p.pool.size - 1n; i++) {
         const ip = p.pool.at(i)
@@ -126,6 +139,7 @@ export interface FakeDriverState {
 export function fakeDriver(
   type = 'fake',
   st?: FakeDriverState,
+  capability: Partial<Capability> = {},
 ): { factory: DriverFactory; state: FakeDriverState } {
   const state = st ?? fakeDriverState()
   const step = (name: string) => {
@@ -134,7 +148,13 @@ export function fakeDriver(
   }
   const driver: Driver = {
     type,
-    capability: { dataScope: 'local', connectivityScope: 'local' },
+    capability: {
+      dataScope: 'local',
+      connectivityScope: 'local',
+      needsIpam: true,
+      sharesHostNetwork: false,
+      ...capability,
+    },
     parseNetworkOptions: (raw) => raw,
     async createNetwork(req) {
       step('createNetwork')
@@ -207,9 +227,32 @@ export function fakeDriverState(failOn: string[] = []): FakeDriverState {
   }
 }
 
+/**
+ * A view of `store` whose `close` does nothing: controllers stopped and started again in a test
+ * share one store (a controller closes its store at stop).
+ */
+export function shared(store: KVStore): KVStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'close') return async () => {}
+      const v = Reflect.get(target, prop, target) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+}
+
+/** The controller's JSON record at `key` (e.g. `network/<id>`), or undefined. */
+export async function readRecord(
+  store: KVStore,
+  key: string,
+): Promise<Record<string, unknown> | undefined> {
+  const kv = await store.get(`libnetwork/controller/v1/${key}`)
+  return kv && (JSON.parse(new TextDecoder().decode(kv.value)) as Record<string, unknown>)
+}
+
 /** A controller with the fake driver (`st`, or a fresh state) and a fake IPAM. */
 export async function startFake(
-  store: ControllerStore = memoryStore(),
+  store: KVStore = memoryStore(),
   os: FakeOS = fakeOS(),
   st?: FakeDriverState,
 ) {
@@ -218,7 +261,7 @@ export async function startFake(
   const c = await Controller.start({
     drivers: { fake: fake.factory },
     ipams: { default: () => ipam },
-    store,
+    store: shared(store),
     os,
   })
   return { c, fake: fake.state, ipam, os, store }

@@ -4,8 +4,17 @@
 import t from 'tap'
 import type { Test } from 'tap'
 import { IPNet, LibnetworkError } from '@libnetwork/types'
-import { Controller, memoryStore, type ControllerStore } from '../src/index.js'
-import { fakeDriver, fakeIpam, fakeOS, fakeDriverState, startFake, tick } from './fakes.js'
+import { memoryStore, type KVStore } from '@libnetwork/datastore'
+import { Controller } from '../src/index.js'
+import {
+  fakeDriver,
+  fakeIpam,
+  fakeOS,
+  fakeDriverState,
+  readRecord,
+  startFake,
+  tick,
+} from './fakes.js'
 
 const subnet = () => ({ config: [{ subnet: IPNet.parse('10.9.0.0/24') }] })
 
@@ -32,8 +41,7 @@ async function caught(p: Promise<unknown>): Promise<LibnetworkError> {
   return err
 }
 
-const record = async (store: ControllerStore, id: string) =>
-  (await store.get(`network/${id}`)) as Record<string, unknown> | undefined
+const record = (store: KVStore, id: string) => readRecord(store, `network/${id}`)
 
 t.test(
   'delete answers before the driver; a create of the same name and subnet waits',
@@ -131,7 +139,7 @@ t.test('bad deletes are typed errors and change nothing', async (t) => {
   await s.c.settled()
 })
 
-async function restartFinishes(t: Test, store: ControllerStore, id: string) {
+async function restartFinishes(t: Test, store: KVStore, id: string) {
   const b = await startFake(store)
   t.same(b.c.restoreSummary.repaired, ['network n: deletion finished'])
   t.same(b.c.networks(), [], 'not listed after the restart')

@@ -3,7 +3,8 @@
 // Also: gwPriority survives a restart.
 import t from 'tap'
 import { IPNet, LibnetworkError } from '@libnetwork/types'
-import { Controller, memoryStore } from '../src/index.js'
+import { memoryStore } from '@libnetwork/datastore'
+import { Controller } from '../src/index.js'
 import { fakeDriver, fakeIpam, fakeOS, startFake, tick } from './fakes.js'
 
 t.test('leave, delete endpoint and sandbox return before the kernel is done', async (t) => {

@@ -11,6 +11,7 @@ import type {
   EndpointCreate,
   EndpointView,
   IpamPoolConfig,
+  JoinOptions,
   NetworkBackend,
   NetworkCreate,
   NetworkView,
@@ -50,7 +51,7 @@ export class ControllerBackend implements NetworkBackend {
       id: n.id,
       name: n.name,
       driver: n.driver,
-      scope: 'local',
+      scope: n.scope,
       internal: n.internal,
       ipv6: n.enableIPv6,
       ipam: { driver: n.ipamDriver, config: [...n.ipv4, ...n.ipv6].map(poolView) },
@@ -214,9 +215,19 @@ export class ControllerBackend implements NetworkBackend {
     await this.c.deleteSandbox(ref)
   }
 
-  async join(network: string, endpoint: string, sandbox: string): Promise<EndpointView> {
+  async join(
+    network: string,
+    endpoint: string,
+    sandbox: string,
+    options: JoinOptions = {},
+  ): Promise<EndpointView> {
     const e = this.findEndpoint(network, endpoint)
-    await this.c.join(e.id, this.c.sandbox(sandbox).id)
+    // Join-time aliases: the embedded DNS answers them on this network while joined.
+    await this.c.join(
+      e.id,
+      this.c.sandbox(sandbox).id,
+      options.aliases ? { aliases: options.aliases } : {},
+    )
     return this.endpointView(this.c.endpoint(e.id))
   }
   async leave(network: string, endpoint: string, sandbox: string): Promise<EndpointView> {

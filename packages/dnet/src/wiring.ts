@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { Controller, kvStore, oslSandboxOS, serviceDiscovery } from '@libnetwork/controller'
+import { Controller, oslSandboxOS, serviceDiscovery } from '@libnetwork/controller'
 import { localStore } from '@libnetwork/datastore'
 import { bridge } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
@@ -23,9 +23,9 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
         host: hostDriver(),
         null: nullDriver(),
       },
-      driverComponents: { logger },
       ipams: { default: () => new DefaultIpam() },
-      store: kvStore(kv),
+      store: kv,
+      logger,
       os: oslSandboxOS(),
       namespacePrefix: cfg.sandboxPrefix,
       discovery: serviceDiscovery({

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { LibnetworkError, IPNet } from '@libnetwork/types'
-import { memoryStore } from '@libnetwork/controller'
+import { memoryStore } from '@libnetwork/datastore'
 import { hostEnv, kernelState, listNetns, startController } from './helpers.js'
 
 t.test('200 create/join/leave/delete cycles leave nothing behind', async (t) => {

@@ -1,7 +1,7 @@
 // Child process of restart.test.ts: start a controller on a file store, create a network, an
 // endpoint with a published port and a sandbox, then join (and for `after-leave` leave) and
 // freeze at `stage`, printing "paused <endpoint> <sandbox>" so the parent can kill -9 it there.
-import { Controller, kvStore, oslSandboxOS, type SandboxOS } from '@libnetwork/controller'
+import { Controller, oslSandboxOS, type SandboxOS } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { DefaultIpam } from '@libnetwork/ipam'
 import { IPNet } from '@libnetwork/types'
@@ -45,7 +45,7 @@ const c = await Controller.start({
     },
   },
   ipams: { default: () => new DefaultIpam() },
-  store: kvStore(fileKV(file)),
+  store: fileKV(file),
   os,
   namespacePrefix: prefix,
 })

@@ -9,18 +9,12 @@ import type { Test } from 'tap'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  Controller,
-  oslSandboxOS,
-  memoryStore,
-  serviceDiscovery,
-  type ControllerStore,
-  type IpamFactory,
-} from '@libnetwork/controller'
+import { Controller, oslSandboxOS, serviceDiscovery } from '@libnetwork/controller'
+import { memoryStore, type KVStore } from '@libnetwork/datastore'
 import { bridge, type BridgeDriverConfig } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
 import { nullDriver } from '@libnetwork/driver-null'
-import { DefaultIpam } from '@libnetwork/ipam'
+import { DefaultIpam, type IpamFactory } from '@libnetwork/ipam'
 
 const pexec = promisify(execFile)
 const TOOL = fileURLToPath(new URL('./net-tool.mjs', import.meta.url))
@@ -86,9 +80,23 @@ export async function outside(env: Env): Promise<{ ns: string; ip: string; hostI
   return { ns, ip: '10.99.0.2', hostIP: '10.99.0.1' }
 }
 
+/**
+ * A view of `store` whose `close` does nothing: a test restarts controllers on one store (a
+ * controller closes its store at stop); the test closes a real store itself.
+ */
+export function shared(store: KVStore): KVStore {
+  return new Proxy(store, {
+    get(target, prop) {
+      if (prop === 'close') return async () => {}
+      const v = Reflect.get(target, prop, target) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+}
+
 export async function startController(
   env: Env,
-  store: ControllerStore = memoryStore(),
+  store: KVStore = memoryStore(),
   ipam: IpamFactory = () => new DefaultIpam(),
   bridgeConfig: BridgeDriverConfig = {},
 ): Promise<Controller> {
@@ -99,7 +107,7 @@ export async function startController(
       null: nullDriver(),
     },
     ipams: { default: ipam },
-    store,
+    store: shared(store),
     os: oslSandboxOS({ hostNetns: env.ns }),
     namespacePrefix: env.sandboxPrefix,
     discovery: serviceDiscovery({

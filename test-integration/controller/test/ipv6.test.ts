@@ -3,7 +3,8 @@
 // IPv6 too, networks are isolated, and deleting them takes their ip6tables rules away.
 import t from 'tap'
 import { IPNet } from '@libnetwork/types'
-import { memoryStore, type Controller, type NetworkInfo } from '@libnetwork/controller'
+import { memoryStore } from '@libnetwork/datastore'
+import type { Controller, NetworkInfo } from '@libnetwork/controller'
 import { get, hostEnv, outside, serve, sh, startController } from './helpers.js'
 
 const ip6tables = async (ns: string) =>

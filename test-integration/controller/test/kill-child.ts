@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { Controller, kvStore, oslSandboxOS } from '@libnetwork/controller'
+import { Controller, oslSandboxOS } from '@libnetwork/controller'
 import { bridge } from '@libnetwork/driver-bridge'
 import { DefaultIpam } from '@libnetwork/ipam'
 import { fileKV } from './file-kv.js'
@@ -16,7 +16,7 @@ export function childController(): Promise<Controller> {
   return Controller.start({
     drivers: { bridge: bridge({}, { netns: ns }) },
     ipams: { default: () => new DefaultIpam() },
-    store: kvStore(fileKV(file)),
+    store: fileKV(file),
     os: oslSandboxOS({ hostNetns: ns }),
     namespacePrefix: prefix,
   })

@@ -3,7 +3,7 @@
 // test in its own host namespace.
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
-import { kvStore, type Controller } from '@libnetwork/controller'
+import type { Controller } from '@libnetwork/controller'
 import { IPNet } from '@libnetwork/types'
 import { fileKV } from './file-kv.js'
 import { runKilledChild } from './kill-child.js'
@@ -66,11 +66,12 @@ t.test('kill -9 right after a network delete: the restart finishes it', async (t
   t.comment(`the bridge was ${left ? 'still there (deletion pending)' : 'already gone'}`)
 
   const kv = fileKV(file)
-  const c = await startController(env, kvStore(kv))
+  t.teardown(() => kv.close())
+  const c = await startController(env, kv)
   t.same(c.restoreSummary.repaired, ['network doomed: deletion finished'])
   t.same(c.networks(), [], 'not listed')
   t.same(
-    kv.keys().filter((k) => k.includes('/network/')),
+    (await kv.list('')).map((e) => e.key).filter((k) => k.includes('/network/')),
     [],
     'no network record',
   )

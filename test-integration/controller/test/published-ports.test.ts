@@ -2,7 +2,8 @@
 // userland proxy (the default) and without it (kernel DNAT for 127.0.0.1 too), the network's
 // host binding address, conflicts, and nothing left behind.
 import t, { type Test } from 'tap'
-import { memoryStore, type Controller, type ControllerStore } from '@libnetwork/controller'
+import { memoryStore, type KVStore } from '@libnetwork/datastore'
+import type { Controller } from '@libnetwork/controller'
 import type { BridgeDriverConfig } from '@libnetwork/driver-bridge'
 import { IPNet, LibnetworkError } from '@libnetwork/types'
 import {
@@ -19,7 +20,7 @@ import {
 const subnet = (s: string) => ({ config: [{ subnet: IPNet.parse(s) }] })
 
 /** A controller whose bridge driver gets `config`. */
-const start = (env: Env, config: BridgeDriverConfig, store: ControllerStore = memoryStore()) =>
+const start = (env: Env, config: BridgeDriverConfig, store: KVStore = memoryStore()) =>
   startController(env, store, undefined, config)
 
 /** TCP ports listening in the host namespace. */

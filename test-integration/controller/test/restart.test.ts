@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { kvStore, memoryStore } from '@libnetwork/controller'
+import { memoryStore } from '@libnetwork/datastore'
 import { IPNet } from '@libnetwork/types'
 import { fileKV } from './file-kv.js'
 import {
@@ -135,7 +135,9 @@ t.test('kill -9 in the middle of a join or leave leaves no half-made state', asy
     child.kill('SIGKILL')
     await new Promise((r) => child.once('exit', r))
 
-    const c = await startController(env, kvStore(fileKV(file)))
+    const kv = fileKV(file)
+    t.teardown(() => kv.close())
+    const c = await startController(env, kv)
     const ep = c.endpoint(ids.ep)
     t.equal(ep.sandboxId, undefined, `${stage}: the endpoint is not joined`)
     t.same(ep.boundPorts, [])

@@ -2,7 +2,7 @@
 // between leaves a plain file that is no namespace; the next start must finish that delete,
 // whether or not the sandbox's record was already gone. Real kernel, own host namespace.
 import t from 'tap'
-import { memoryStore } from '@libnetwork/controller'
+import { memoryStore } from '@libnetwork/datastore'
 import { hostEnv, listNetns, sh, startController } from './helpers.js'
 
 t.test('half-deleted sandbox namespaces do not stop the next start', async (t) => {
@@ -14,7 +14,7 @@ t.test('half-deleted sandbox namespaces do not stop the next start', async (t) =
   const healthy = await c1.createSandbox({ containerId: 'healthy' })
   await c1.stop()
   // The kill: both namespaces unmounted, their files left; one record already deleted.
-  await store.delete(`sandbox/${unrecorded.id}`)
+  await store.delete(`libnetwork/controller/v1/sandbox/${unrecorded.id}`)
   for (const sb of [recorded, unrecorded]) await sh(['umount', sb.path])
   t.same(
     (await listNetns(env.sandboxPrefix)).sort(),

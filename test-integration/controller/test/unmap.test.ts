@@ -2,7 +2,6 @@
 // listener and host port in the background. Real kernel, each test in its own host namespace.
 import t from 'tap'
 import { fileURLToPath } from 'node:url'
-import { kvStore } from '@libnetwork/controller'
 import { IPNet } from '@libnetwork/types'
 import { fileKV } from './file-kv.js'
 import { runKilledChild } from './kill-child.js'
@@ -60,7 +59,9 @@ t.test('kill -9 right after a leave: the restart removes the port rules', async 
     await new Promise((r) => setTimeout(r, 100))
   t.same(await listening(env.ns), [], 'the proxy died with the daemon')
 
-  const c = await startController(env, kvStore(fileKV(file)))
+  const kv = fileKV(file)
+  t.teardown(() => kv.close())
+  const c = await startController(env, kv)
   const ep = c.endpoint(m![1]!)
   t.equal(ep.sandboxId, undefined, 'the store says the endpoint left')
   t.same(ep.boundPorts, [])
