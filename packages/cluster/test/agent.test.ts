@@ -27,7 +27,7 @@ t.test('bad configuration is a typed error from the constructor', async (t) => {
   for (const [cfg, field] of cases) {
     let err: unknown
     try {
-      new ClusterAgent({ bindAddress: LOOPBACK, ...(cfg) })
+      new ClusterAgent({ bindAddress: LOOPBACK, ...cfg })
     } catch (e) {
       err = e
     }
