@@ -1,16 +1,16 @@
-// Benchmarks S1–S3 of issue 8, against the built package. Writes bench-results/datastore.json.
+// Benchmarks S1–S2 of issue 8, against the built package. Writes bench-results/datastore.json.
 //   S1: 10,000 sequential durable puts / gets of 1 KiB values on the local (lmdb) store; the
 //       same puts in batches of 100.
 //   S2: the same sequential puts / gets against a real etcd on loopback (started here).
-//   S3: @libnetwork/ipam exhausting a /16 with its state persisted in the local store.
+//   S3 (@libnetwork/ipam with its state in the local store) lives in ipam's bench since
+//       ipam depends on this package (a dev dependency back would be a cycle).
 // Rates are wall-clock ops/s of one run (S1: median of BENCH_RUNS runs, default 1);
-// BENCH_SCALE=0.1 shrinks the work (S3 then exhausts a /20).
+// BENCH_SCALE=0.1 shrinks the work.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DefaultIpam } from '@libnetwork/ipam'
 import { etcdStore, localStore } from '../dist/index.js'
-import type { KVStore, LocalStoreOptions } from '../dist/index.js'
+import type { KVStore } from '../dist/index.js'
 import { startEtcd } from '../dist/testing/index.js'
 import { median, now, writeResults } from '../../../tools/bench.mjs'
 import type { BenchResult } from '../../../tools/bench.mjs'
@@ -127,44 +127,9 @@ async function s2(): Promise<void> {
   }
 }
 
-async function s3(id: string, label: string, opts: Partial<LocalStoreOptions>): Promise<void> {
-  const store = localStore({ path: join(tempDir(), 'db'), ...opts })
-  const ipam = new DefaultIpam({ store })
-  const prefix = scale >= 1 ? 16 : 20
-  const { poolId } = await ipam.requestPool({ pool: `10.128.0.0/${prefix}` })
-  let n = 0
-  const r = await rate(2 ** (32 - prefix) - 2, async () => {
-    for (;;) {
-      try {
-        await ipam.requestAddress(poolId)
-        n++
-      } catch (err) {
-        if ((err as { code?: string }).code === 'no-available-address') break
-        throw err
-      }
-    }
-  })
-  if (n !== 2 ** (32 - prefix) - 2) throw new Error(`allocated ${n}`)
-  await store.close()
-  results.push({
-    id,
-    name: `ipam exhausts a /${prefix} (${n} addresses), ${label}`,
-    value: r,
-    unit: 'addr/s',
-  })
-}
-
 try {
   await s1()
   await s2()
-  await s3('S3', "state in the local store, durability 'sync' (fsync per write, the default)", {})
-  await s3(
-    'S3.commit',
-    "state in the local store, durability 'commit' (kill -9 safe, synced within 200 ms)",
-    {
-      durability: 'commit',
-    },
-  )
   writeResults('datastore', results)
 } finally {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })

@@ -1,10 +1,10 @@
-import { Bitmap } from '@libnetwork/bitseq'
+import { Bitmap, MAX_BITS } from '@libnetwork/bitseq'
 import { BadRequestError, ConflictError, NotFoundError, UnavailableError } from '@libnetwork/types'
 
 export interface IdmOptions {
   /** Smallest id handed out (inclusive), a safe integer >= 0. */
   start: number
-  /** Largest id handed out (inclusive), >= start. */
+  /** Largest id handed out (inclusive), >= start; the range holds at most 2^53 - 1 ids. */
   end: number
 }
 
@@ -31,6 +31,13 @@ export class Idm {
         'invalid-range',
         `invalid id range [${String(start)}, ${String(end)}]: need whole numbers 0 <= start <= end`,
         { details: { start: String(start), end: String(end) } },
+      )
+    }
+    if (end - start + 1 > MAX_BITS) {
+      throw new BadRequestError(
+        'invalid-range',
+        `invalid id range [${start}, ${end}]: it holds ${end - start + 1} ids, at most ${MAX_BITS} (2^53 - 1) fit`,
+        { details: { start: String(start), end: String(end), max: MAX_BITS } },
       )
     }
     this.start = start

@@ -84,6 +84,23 @@ t.test('bad input: typed errors, state unchanged', (t) => {
   t.end()
 })
 
+t.test('the widest ranges: 2^53 - 1 ids fit, the whole [0, 2^53 - 1] does not', (t) => {
+  const max = 2 ** 53 - 1
+  const low = new Idm({ start: 0, end: max - 1 })
+  t.equal(low.available, max)
+  t.equal(low.getId(), 0)
+  low.getSpecificId(max - 1)
+  const high = new Idm({ start: 1, end: max })
+  t.equal(high.getId(), 1)
+  high.getSpecificId(max)
+  t.equal(high.isAllocated(max), true)
+  const err = thrown(() => new Idm({ start: 0, end: max }))
+  t.equal(err.code, 'invalid-range', 'a typed error of idm, not bitseq invalid-size')
+  t.equal(err.category, 'bad-request')
+  t.match(err.message, /at most 9007199254740991/)
+  t.end()
+})
+
 t.test('serialised form round-trips and rejects garbage', (t) => {
   const idm = new Idm({ start: 4096, end: 2 ** 24 - 1 })
   idm.getId(true)

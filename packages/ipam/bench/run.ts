@@ -1,11 +1,12 @@
-// Benchmarks B5 and B6 (see issue 2) through the public DefaultIpam API, in memory.
-// Writes bench-results/ipam.json. Rates are wall-clock ops/s (median of 5 runs after one
+// Benchmarks B5 and B6 (see issue 2) through the public DefaultIpam API, in memory, then the
+// store benchmarks of bench/store.ts (I1.concurrent, S3). Writes bench-results/ipam.json. Rates are wall-clock ops/s (median of 5 runs after one
 // warm-up run); the `.cpu` variants divide by this process's CPU time instead, which stays
 // meaningful when the machine is shared.
 import { DefaultIpam } from '../dist/index.js'
 import type { IP } from '@libnetwork/types'
 import { median, now, rng, rssMiB, writeResults } from '../../../tools/bench.mjs'
 import type { BenchResult } from '../../../tools/bench.mjs'
+import { storeBenches } from './store.js'
 
 const RUNS = 5
 const results: BenchResult[] = []
@@ -101,4 +102,5 @@ results.push({ id: 'B5.rss', name: 'RSS after B5', value: rssMiB(), unit: 'MiB' 
 await run(b6)
 results.push({ id: 'B6.rss', name: 'RSS after B6', value: rssMiB(), unit: 'MiB' })
 await run(pools)
+results.push(...(await storeBenches()))
 writeResults('ipam', results)

@@ -1,10 +1,10 @@
 /**
  * The allocation state of one pool: which address offsets are taken.
  *
- * Offsets are bigints (an IPv6 /64 has 2^64 of them). The space is cut into segments of 2^32
+ * Offsets are bigints (an IPv6 /48 has 2^80 of them). The space is cut into segments of 2^32
  * offsets, each a bitseq Bitmap created only when something in it is taken: a /64 with a
- * hundred thousand addresses is one small bitmap, never a 2^64-bit array. Pools larger than
- * 2^64 addresses are used up to 2^64, as upstream.
+ * hundred thousand addresses is one small bitmap, never a 2^64-bit array, and a sub-pool deep
+ * inside a /48 costs only the segments it touches.
  */
 import { Bitmap } from '@libnetwork/bitseq'
 import { BadRequestError } from '@libnetwork/types'
@@ -12,24 +12,36 @@ import { BadRequestError } from '@libnetwork/types'
 const SEG = 4294967296
 const SEG_N = 4294967296n
 const LOW = 0xffffffffn
-import { MAX_POOL_SIZE } from './space.js'
+/** Largest set: every address of IPv6 (a ::/0 pool). */
+const MAX_SIZE = 1n << 128n
+/** Sets up to 2^85 offsets index their segments by number (fast); larger ones by bigint. */
+const NUMBER_KEYS = 1n << 85n
 
 const MAGIC = 0x61
 const FORMAT = 1
 
+type SegKey = number | bigint
+
 export class AddressSet {
   /** Number of offsets, `0 … size-1`. */
   readonly size: bigint
-  private readonly segs = new Map<number, Bitmap>()
+  private readonly segs = new Map<SegKey, Bitmap>()
   /** Where a serial search starts: one past the last offset handed out by allocate(). */
   private curr = 0n
   /** Only segment 0 exists (size <= 2^32): offsets fit a number. */
   private readonly small: boolean
+  private readonly numKeys: boolean
   private used = 0n
 
   constructor(size: bigint) {
-    this.size = size > MAX_POOL_SIZE ? MAX_POOL_SIZE : size
-    this.small = this.size <= SEG_N
+    if (size < 1n || size > MAX_SIZE) {
+      throw new BadRequestError('invalid-address-set', `an address set holds 1 to 2^128 offsets`, {
+        details: { size: size.toString() },
+      })
+    }
+    this.size = size
+    this.small = size <= SEG_N
+    this.numKeys = size <= NUMBER_KEYS
   }
 
   get count(): bigint {
@@ -40,17 +52,23 @@ export class AddressSet {
     return this.curr
   }
 
-  private segBits(hi: number): number {
+  /** The map key of segment `hi` (offset >> 32). */
+  private key(hi: bigint): SegKey {
+    return this.numKeys ? Number(hi) : hi
+  }
+
+  private segBits(hi: bigint): number {
     if (this.small) return Number(this.size)
-    const rest = this.size - BigInt(hi) * SEG_N
+    const rest = this.size - hi * SEG_N
     return rest >= SEG_N ? SEG : Number(rest)
   }
 
-  private seg(hi: number): Bitmap {
-    let bm = this.segs.get(hi)
+  private seg(hi: bigint): Bitmap {
+    const k = this.key(hi)
+    let bm = this.segs.get(k)
     if (bm === undefined) {
       bm = new Bitmap(this.segBits(hi))
-      this.segs.set(hi, bm)
+      this.segs.set(k, bm)
     }
     return bm
   }
@@ -60,13 +78,13 @@ export class AddressSet {
       const bm = this.segs.get(0)
       return bm !== undefined && bm.isSet(Number(o))
     }
-    const bm = this.segs.get(Number(o >> 32n))
+    const bm = this.segs.get(this.key(o >> 32n))
     return bm !== undefined && bm.isSet(Number(o & LOW))
   }
 
   /** Take offset `o`; false if it was already taken. */
   add(o: bigint): boolean {
-    const bm = this.small ? this.seg(0) : this.seg(Number(o >> 32n))
+    const bm = this.seg(this.small ? 0n : o >> 32n)
     const lo = this.small ? Number(o) : Number(o & LOW)
     if (bm.isSet(lo)) return false
     bm.set(lo)
@@ -76,7 +94,7 @@ export class AddressSet {
 
   /** Free offset `o`; false if it was not taken. */
   delete(o: bigint): boolean {
-    const hi = this.small ? 0 : Number(o >> 32n)
+    const hi = this.small ? 0 : this.key(o >> 32n)
     const bm = this.segs.get(hi)
     if (bm === undefined) return false
     if (!bm.unset(this.small ? Number(o) : Number(o & LOW))) return false
@@ -93,15 +111,15 @@ export class AddressSet {
       const p = bm.nextClear(Number(a), Number(b))
       return p < 0 ? -1n : BigInt(p)
     }
-    const hiA = Number(a >> 32n)
-    const hiB = Number(b >> 32n)
+    const hiA = a >> 32n
+    const hiB = b >> 32n
     for (let hi = hiA; hi <= hiB; hi++) {
       const from = hi === hiA ? Number(a & LOW) : 0
-      const bm = this.segs.get(hi)
-      if (bm === undefined) return BigInt(hi) * SEG_N + BigInt(from)
+      const bm = this.segs.get(this.key(hi))
+      if (bm === undefined) return hi * SEG_N + BigInt(from)
       const to = hi === hiB ? Number(b & LOW) : bm.bits - 1
       const p = bm.nextClear(from, to)
-      if (p >= 0) return BigInt(hi) * SEG_N + BigInt(p)
+      if (p >= 0) return hi * SEG_N + BigInt(p)
     }
     return -1n
   }
@@ -124,18 +142,18 @@ export class AddressSet {
   /** Find and set the first free offset in [a, b]; -1n if none. */
   private take(a: bigint, b: bigint): bigint {
     if (this.small) {
-      const p = this.seg(0).trySetAnyInRange(Number(a), Number(b))
+      const p = this.seg(0n).trySetAnyInRange(Number(a), Number(b))
       return p < 0 ? -1n : BigInt(p)
     }
-    const hiA = Number(a >> 32n)
-    const hiB = Number(b >> 32n)
+    const hiA = a >> 32n
+    const hiB = b >> 32n
     for (let hi = hiA; hi <= hiB; hi++) {
       const from = hi === hiA ? Number(a & LOW) : 0
       const bm = this.seg(hi)
       const to = hi === hiB ? Number(b & LOW) : bm.bits - 1
       const p = bm.trySetAnyInRange(from, to)
-      if (p >= 0) return BigInt(hi) * SEG_N + BigInt(p)
-      if (bm.unselected() === bm.bits) this.segs.delete(hi)
+      if (p >= 0) return hi * SEG_N + BigInt(p)
+      if (bm.unselected() === bm.bits) this.segs.delete(this.key(hi))
     }
     return -1n
   }
@@ -148,7 +166,8 @@ export class AddressSet {
     varint(head, this.curr)
     varint(head, BigInt(this.segs.size))
     parts.push(Uint8Array.from(head))
-    for (const [hi, bm] of [...this.segs].sort((x, y) => x[0] - y[0])) {
+    const ordered = [...this.segs].sort((x, y) => (BigInt(x[0]) < BigInt(y[0]) ? -1 : 1))
+    for (const [hi, bm] of ordered) {
       const bytes = bm.toBytes()
       const h: number[] = []
       varint(h, BigInt(hi))
@@ -179,14 +198,14 @@ export class AddressSet {
     const size = readVarint(bytes, r, bad)
     const curr = readVarint(bytes, r, bad)
     const n = readVarint(bytes, r, bad)
-    if (size < 1n || size > MAX_POOL_SIZE || curr > size) bad('bad size or cursor')
+    if (size < 1n || size > MAX_SIZE || curr > size) bad('bad size or cursor')
     const out = new AddressSet(size)
     out.curr = curr
-    let prev = -1
+    let prev = -1n
     for (let i = 0n; i < n; i++) {
-      const hi = Number(readVarint(bytes, r, bad))
+      const hi = readVarint(bytes, r, bad)
       const len = Number(readVarint(bytes, r, bad))
-      if (hi <= prev || BigInt(hi) * SEG_N >= size) bad(`bad segment ${hi}`)
+      if (hi <= prev || hi * SEG_N >= size) bad(`bad segment ${hi}`)
       if (r.pos + len > bytes.length) bad('truncated')
       let bm: Bitmap | undefined
       try {
@@ -196,7 +215,7 @@ export class AddressSet {
       }
       if (bm!.bits !== out.segBits(hi)) bad(`segment ${hi} has ${bm!.bits} bits`)
       r.pos += len
-      out.segs.set(hi, bm!)
+      out.segs.set(out.key(hi), bm!)
       out.used += BigInt(bm!.selected())
       prev = hi
     }
@@ -218,7 +237,7 @@ function readVarint(b: Uint8Array, r: { pos: number }, bad: (why: string) => nev
   let shift = 0n
   for (;;) {
     if (r.pos >= b.length) bad('truncated')
-    if (shift > 70n) bad('varint too long')
+    if (shift > 133n) bad('varint too long')
     const x = b[r.pos++]!
     n |= BigInt(x & 127) << shift
     if (x < 128) return n

@@ -33,7 +33,7 @@ import type {
 } from './contract.js'
 import { DEFAULT_GLOBAL_POOLS, DEFAULT_LOCAL_POOLS, resolveSpecs, toIP, toNet } from './pools.js'
 import type { PoolSpec, ResolvedPoolSpec } from './pools.js'
-import { MAX_POOL_SIZE, parsePoolId, poolIdOf } from './space.js'
+import { parsePoolId, poolIdOf } from './space.js'
 import type { MasterRecord, ParsedPoolId, SpaceState } from './space.js'
 
 export interface DefaultIpamOptions {
@@ -167,15 +167,32 @@ export class DefaultIpam implements IpamDriver {
       (s) => {
         const net = pool ?? this.pick(s, space, version)
         this.addPool(s, space, net, sub)
+        if (!pool) s.last.set(version, net)
         return { value: { poolId: poolIdOf(space, net, sub), pool: net, meta: {} }, changed: true }
       },
       req.signal,
     )
   }
 
+  /**
+   * The first free predefined pool of `version`, searching after the last one handed out and
+   * then from the start, as upstream does: a released pool comes back only once the later ones
+   * are taken.
+   */
   private pick(s: SpaceState, space: string, version: 4 | 6): IPNet {
-    for (const spec of this.pools[space]!) {
-      if (spec.base.version !== version) continue
+    const specs = this.pools[space]!.filter((p) => p.base.version === version)
+    const last = s.last.get(version)
+    const at = last
+      ? specs.findIndex((p) => p.size === last.prefix && p.base.containsNet(last))
+      : -1
+    if (at >= 0) {
+      for (let i = at; i < specs.length; i++) {
+        const from = i === at ? last!.base + last!.size : undefined
+        const free = s.firstFree(specs[i]!.base, specs[i]!.size, from)
+        if (free) return free
+      }
+    }
+    for (const spec of specs) {
       const free = s.firstFree(spec.base, spec.size)
       if (free) return free
     }
@@ -254,15 +271,14 @@ export class DefaultIpam implements IpamDriver {
   }
 
   private offsetIn(net: IPNet, ip: IP, poolId: string): bigint {
-    const off = ip.value - net.base
-    if (!net.contains(ip) || off >= MAX_POOL_SIZE) {
+    if (!net.contains(ip)) {
       throw new BadRequestError(
         IpamErrorCode.addressOutOfRange,
         `address ${ip.toString()} is outside pool ${net.toString()}`,
         { details: { poolId, address: ip.toString() } },
       )
     }
-    return off
+    return ip.value - net.base
   }
 
   /**
@@ -287,6 +303,7 @@ export class DefaultIpam implements IpamDriver {
     const mem = this.backend
     if (!preferred && mem instanceof MemoryBackend && id.space in this.pools) {
       // Fast path: memory state read directly, no step closures.
+      r.signal?.throwIfAborted()
       const m = checkPool(mem.state(id.space), id, poolId)
       const net = m.pool
       const o = mem.set(m, () => freshSet(net)).allocate(id.lo, id.hi, serial)

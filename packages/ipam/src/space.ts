@@ -35,7 +35,10 @@ export interface ParsedPoolId {
   hi: bigint
 }
 
-/** Most offsets a pool uses: pools larger than 2^64 addresses use their first 2^64. */
+/**
+ * Most offsets a request without a preferred address draws from: a pool (or sub-pool) larger
+ * than 2^64 addresses hands out its first 2^64. Preferred addresses may lie anywhere in it.
+ */
 export const MAX_POOL_SIZE = 1n << 64n
 
 export function poolIdOf(space: string, pool: IPNet, sub?: IPNet): string {
@@ -65,7 +68,7 @@ export function parsePoolId(id: string, cache?: Map<string, ParsedPoolId>): Pars
     let hi = (pool.size > MAX_POOL_SIZE ? MAX_POOL_SIZE : pool.size) - 1n
     if (sub) {
       lo = sub.base - pool.base
-      if (lo + sub.size - 1n < hi) hi = lo + sub.size - 1n
+      hi = lo + (sub.size > MAX_POOL_SIZE ? MAX_POOL_SIZE : sub.size) - 1n
     }
     parsed = { space, pool, sub, key: pool.toString(), id: poolIdOf(space, pool, sub), lo, hi }
   } catch (cause) {
@@ -81,6 +84,8 @@ export function parsePoolId(id: string, cache?: Map<string, ParsedPoolId>): Pars
 interface SpaceJSON {
   masters: Array<{ pool: string; own: boolean; subs: number; gen: string }>
   subs: Array<{ id: string; pool: string; sub: string }>
+  /** The last predefined pool handed out, per IP version (absent in older records). */
+  last?: string[]
 }
 
 function lastOf(net: IPNet): bigint {
@@ -91,6 +96,11 @@ export class SpaceState {
   /** Read-only view; change through addMaster / deleteMaster. */
   readonly masters = new Map<string, MasterRecord>()
   readonly subs = new Map<string, SubRecord>()
+  /**
+   * The last predefined pool handed out, per IP version: the next search starts after it, so a
+   * released pool is not handed out again at once (upstream's predefinedStartIndex).
+   */
+  readonly last = new Map<number, IPNet>()
   /** Master pools ordered by (version, base). They never overlap, so their ends are ordered too. */
   private readonly ordered: MasterRecord[] = []
 
@@ -131,15 +141,16 @@ export class SpaceState {
   }
 
   /**
-   * The first subnet of `base` with prefix `size` that overlaps no master pool, or undefined.
-   * Jumps past each master in its way, so the cost follows the pools in `base`, not its subnets.
+   * The first subnet of `base` with prefix `size`, at or after address `from`, that overlaps no
+   * master pool, or undefined. Jumps past each master in its way, so the cost follows the pools
+   * in `base`, not its subnets.
    */
-  firstFree(base: IPNet, size: number): IPNet | undefined {
+  firstFree(base: IPNet, size: number, from?: bigint): IPNet | undefined {
     const v = base.version
     const step = 1n << BigInt(base.bits - size)
     const end = lastOf(base)
     const align = (x: bigint) => base.base + ((x - base.base + step - 1n) / step) * step
-    let pos = base.base
+    let pos = from !== undefined && from > base.base ? align(from) : base.base
     let i = this.lowerBound(v, pos)
     const prev = this.ordered[i - 1]
     if (prev && prev.pool.version === v && lastOf(prev.pool) >= pos)
@@ -170,6 +181,7 @@ export class SpaceState {
         sub: s.sub.toString(),
       })),
     }
+    if (this.last.size > 0) json.last = [...this.last.values()].map((n) => n.toString())
     return new TextEncoder().encode(JSON.stringify(json))
   }
 
@@ -185,6 +197,10 @@ export class SpaceState {
       }
       for (const s of json.subs) {
         out.subs.set(String(s.id), { pool: IPNet.parse(s.pool), sub: IPNet.parse(s.sub) })
+      }
+      for (const l of json.last ?? []) {
+        const net = IPNet.parse(l)
+        out.last.set(net.version, net)
       }
     } catch (cause) {
       throw new BadRequestError('invalid-space-state', 'invalid stored address space state', {

@@ -133,10 +133,43 @@ t.test('IPv6 /64: 2^64 addresses, handled lazily', async (t) => {
   })
   t.equal((await ipam.requestAddress(sub.poolId)).ip.toString(), 'fd00:2:0:0:1::')
   t.equal(
-    (await rejection(ipam.requestAddress(sub.poolId, { preferred: 'fd00:2:0:1::1' }))).code,
-    'address-out-of-range',
-    'a pool larger than 2^64 is used up to 2^64 addresses, as upstream',
+    (await ipam.requestAddress(sub.poolId, { preferred: 'fd00:2:0:ffff::1' })).ip.toString(),
+    'fd00:2:0:ffff::1',
+    'a preferred address anywhere in a pool larger than 2^64 addresses',
   )
+})
+
+t.test('IPv6 sub-pool past the first 2^64 addresses of its pool', async (t) => {
+  const ipam = new DefaultIpam()
+  const sub = await ipam.requestPool({ pool: 'fd00:2::/48', subPool: 'fd00:2:0:1::/64' })
+  const a = await ipam.requestAddress(sub.poolId)
+  t.equal(
+    a.toString(),
+    'fd00:2:0:1::/48',
+    'the first address of the sub-pool, with the pool prefix',
+  )
+  t.equal((await ipam.requestAddress(sub.poolId)).ip.toString(), 'fd00:2:0:1::1')
+  const p = await ipam.requestAddress(sub.poolId, { preferred: 'fd00:2:0:1::99' })
+  t.equal(p.ip.toString(), 'fd00:2:0:1::99', 'a preferred address inside the sub-pool')
+  t.equal(
+    (await rejection(ipam.requestAddress(sub.poolId, { preferred: 'fd00:2:0:1::99' }))).code,
+    'address-in-use',
+  )
+  await ipam.releaseAddress(sub.poolId, a.ip)
+  t.equal((await ipam.requestAddress(sub.poolId)).ip.toString(), 'fd00:2:0:1::')
+  const last = await ipam.requestPool({
+    pool: 'fd00:3::/32',
+    subPool: 'fd00:3:ffff:ffff::/64',
+  })
+  t.equal(
+    (await ipam.requestAddress(last.poolId)).ip.toString(),
+    'fd00:3:ffff:ffff::',
+    'the last /64 of a /32 (2^96 addresses)',
+  )
+  const tiny = await ipam.requestPool({ pool: 'fd00:4::/48', subPool: 'fd00:4:0:9::/127' })
+  await ipam.requestAddress(tiny.poolId)
+  await ipam.requestAddress(tiny.poolId)
+  t.equal((await rejection(ipam.requestAddress(tiny.poolId))).code, 'no-available-address')
 })
 
 t.test('IPv6 sub-pool crossing a 2^32 segment boundary', async (t) => {

@@ -20,6 +20,12 @@ async function setup() {
   return { ipam, main, probe }
 }
 
+/**
+ * What the second probe shows when nothing changed in between: the first probe's pool was
+ * released, and the next predefined pool is searched after it (upstream's round robin).
+ */
+const unchanged = (first: string) => first.replace('172.17.0.0/16', '172.18.0.0/16')
+
 t.test('requestPool bad input: typed errors, state unchanged', async (t) => {
   const { ipam, probe } = await setup()
   const before = await probe()
@@ -76,7 +82,7 @@ t.test('requestPool bad input: typed errors, state unchanged', async (t) => {
   const err = await rejection(ipam.requestPool({ pool: '10.40.0.0/24', subPool: '10.40.0.0/25' }))
   t.equal(err.code, 'pool-overlap', 'the same sub-pool twice')
   await ipam.releasePool(dup.poolId)
-  t.equal(await probe(), before)
+  t.equal(await probe(), unchanged(before))
   const ov = await rejection(ipam.requestPool({ pool: IPNet.parse('10.20.0.0/16') }))
   t.same(ov.details, { addressSpace: 'local', pool: '10.20.0.0/16', existing: '10.20.0.0/24' })
 })
@@ -204,7 +210,7 @@ t.test('requestAddress / releaseAddress bad input: typed errors, state unchanged
     t.equal(err.code, code, what)
     t.equal(err.category, category, what)
   }
-  t.equal(await probe(), before)
+  t.equal(await probe(), unchanged(before))
   await ipam.releaseAddress(main.poolId, '10.20.0.2')
   t.equal(
     (await rejection(ipam.releaseAddress(main.poolId, '10.20.0.2'))).code,

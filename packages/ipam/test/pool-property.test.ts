@@ -36,6 +36,7 @@ t.test('pool selection and overlap detection match a naive model', async (t) => 
         new DefaultIpam({ defaultPools: { local: defaults }, store: new MemoryStore() }),
       ]
       const held: IPNet[] = []
+      let last: IPNet | undefined
       for (const o of ops) {
         let want: string
         let run: (ipam: DefaultIpam) => Promise<string>
@@ -46,11 +47,16 @@ t.test('pool selection and overlap detection match a naive model', async (t) => 
           for (const ipam of ipams) await ipam.releasePool(`local/${net.toString()}`)
           continue
         } else if (o.t === 'pick') {
-          const free = [...IPNet.parse('10.0.1.0/24').subnets(28)].find(
-            (c) => !held.some((h) => h.overlaps(c)),
-          )
+          // Upstream's round robin: after the last pool picked, then from the start.
+          const all = [...IPNet.parse('10.0.1.0/24').subnets(28)]
+          const from = last ? all.findIndex((c) => c.base > last!.base) : 0
+          const order = [...all.slice(from < 0 ? all.length : from), ...all]
+          const free = order.find((c) => !held.some((h) => h.overlaps(c)))
           want = free ? free.toString() : 'no-available-pool'
-          if (free) held.push(free)
+          if (free) {
+            held.push(free)
+            last = free
+          }
           run = (ipam) => outcome(ipam.requestPool({}))
         } else {
           const net = IPNet.of(IP.fromBigInt(base.base + BigInt(o.at), 4), o.prefix)

@@ -86,3 +86,40 @@ t.test('bad default pool lists are rejected at construction', async (t) => {
     t.equal(code, 'invalid-pool', JSON.stringify(local))
   }
 })
+
+t.test('a released predefined pool is not handed out again at once (as upstream)', async (t) => {
+  const ipam = new DefaultIpam()
+  const three = []
+  for (let i = 0; i < 3; i++) three.push(await ipam.requestPool({}))
+  t.same(
+    three.map((p) => p.pool.toString()),
+    ['172.17.0.0/16', '172.18.0.0/16', '172.19.0.0/16'],
+  )
+  await ipam.releasePool(three[0]!.poolId)
+  t.equal(
+    (await ipam.requestPool({})).pool.toString(),
+    '172.20.0.0/16',
+    'the next unused pool, after the last one handed out',
+  )
+  await ipam.requestPool({ pool: '172.22.0.0/16' })
+  t.equal(
+    (await ipam.requestPool({})).pool.toString(),
+    '172.21.0.0/16',
+    'explicit pools do not move the search',
+  )
+  t.equal((await ipam.requestPool({})).pool.toString(), '172.23.0.0/16', 'and are skipped')
+  const v6 = new DefaultIpam({ defaultPools: { local: [{ base: 'fd10::/60', size: 62 }] } })
+  const a = await v6.requestPool({ v6: true })
+  const b = await v6.requestPool({ v6: true })
+  await v6.releasePool(a.poolId)
+  t.equal((await v6.requestPool({ v6: true })).pool.toString(), 'fd10:0:0:8::/62')
+  t.equal((await v6.requestPool({ v6: true })).pool.toString(), 'fd10:0:0:c::/62')
+  t.equal(
+    (await v6.requestPool({ v6: true })).pool.toString(),
+    'fd10::/62',
+    'after the last pool of the list the search starts again from the first',
+  )
+  t.equal((await rejection(v6.requestPool({ v6: true }))).code, 'no-available-pool')
+  await v6.releasePool(b.poolId)
+  t.equal((await v6.requestPool({ v6: true })).pool.toString(), b.pool.toString())
+})

@@ -112,15 +112,55 @@ t.test('store failures: retries run out, errors propagate, corrupt data is rejec
   t.equal((await rejection(ipam.requestPool({}))).code, 'invalid-space-state')
 })
 
-t.test('an aborted signal stops a store operation', async (t) => {
-  const ipam = new DefaultIpam({ store: new MemoryStore() })
-  const ac = new AbortController()
-  ac.abort()
-  await t.rejects(ipam.requestPool({ signal: ac.signal }), { name: 'AbortError' })
-  const { poolId } = await ipam.requestPool({})
-  await t.rejects(ipam.requestAddress(poolId, { signal: ac.signal }), { name: 'AbortError' })
-  t.equal((await ipam.requestAddress(poolId)).ip.toString(), '172.17.0.1', 'nothing was taken')
-})
+for (const backend of ['memory', 'store'] as const) {
+  t.test(`an aborted signal rejects and changes nothing (${backend})`, async (t) => {
+    const ipam = new DefaultIpam(backend === 'store' ? { store: new MemoryStore() } : {})
+    const signal = AbortSignal.abort()
+    await t.rejects(ipam.requestPool({ signal }), { name: 'AbortError' })
+    const { poolId } = await ipam.requestPool({})
+    t.equal(poolId, 'local/172.17.0.0/16', 'the aborted pool request took no pool')
+    await t.rejects(ipam.requestAddress(poolId, { signal }), { name: 'AbortError' })
+    await t.rejects(ipam.requestAddress(poolId, { signal, preferred: '172.17.0.9' }), {
+      name: 'AbortError',
+    })
+    t.equal((await ipam.requestAddress(poolId)).ip.toString(), '172.17.0.1', 'nothing was taken')
+    await ipam.requestAddress(poolId, { preferred: '172.17.0.9' })
+    await t.rejects(ipam.releaseAddress(poolId, '172.17.0.1', { signal }), { name: 'AbortError' })
+    await t.rejects(ipam.releasePool(poolId, { signal }), { name: 'AbortError' })
+    t.equal(
+      (await rejection(ipam.requestAddress(poolId, { preferred: '172.17.0.1' }))).code,
+      'address-in-use',
+      'the aborted release freed nothing',
+    )
+    t.equal(
+      (await ipam.requestAddress(poolId)).ip.toString(),
+      '172.17.0.2',
+      'the pool is still there',
+    )
+  })
+}
+
+t.test(
+  'a caller aborted while queued behind others leaves at once, with nothing taken',
+  async (t) => {
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const store = new MemoryStore(() => gate)
+    const ipam = new DefaultIpam({ store })
+    const pool = ipam.requestPool({ pool: '10.62.0.0/24' })
+    const ac = new AbortController()
+    const queued = ipam.requestPool({ pool: '10.63.0.0/24', signal: ac.signal })
+    ac.abort()
+    await t.rejects(queued, { name: 'AbortError' }, 'rejected while the first call still waits')
+    release()
+    await pool
+    t.equal(
+      (await ipam.requestPool({ pool: '10.63.0.0/24' })).poolId,
+      'local/10.63.0.0/24',
+      'the aborted request took nothing',
+    )
+  },
+)
 
 t.test('IPv6 address sets spread over many 2^32 segments survive the store', async (t) => {
   const store = new MemoryStore()
