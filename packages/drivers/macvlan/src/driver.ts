@@ -191,7 +191,14 @@ class MacvlanDriver implements Driver {
           TYPE,
           `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
         )
-      if (net.owned) await this.#kernel.deleteLink(net.parent)
+      if (net.owned) {
+        // a parent this network made may serve others (same `parent` option): it passes on
+        const heir = [...this.#nets.values()].find((o) => o !== net && o.parent === net.parent)
+        if (heir) {
+          await this.#kernel.setAlias(net.parent, `${ALIAS}${heir.id}`)
+          heir.owned = net.owned
+        } else await this.#kernel.deleteLink(net.parent)
+      }
       this.#nets.delete(net.id)
     })
   }

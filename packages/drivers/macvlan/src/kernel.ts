@@ -37,6 +37,8 @@ export interface MacvlanKernel {
   /** A dummy link, with an alias, up. All or nothing. */
   createDummy(spec: { name: string; alias: string }): Promise<void>
   createMacvlan(spec: MacvlanSpec): Promise<void>
+  /** Relabel a host link (an owned parent passing to another network). */
+  setAlias(name: string, alias: string): Promise<void>
   /** Delete a link of the host namespace, or of `netns`; absent links and namespaces are fine. */
   deleteLink(name: string, netns?: string): Promise<void>
   close(): void
@@ -101,6 +103,9 @@ export function netlinkMacvlanKernel(opts: { netns?: string } = {}): MacvlanKern
         ...(s.mac ? { mac: s.mac } : {}),
         netns: s.netns,
       })
+    },
+    async setAlias(name, alias) {
+      nl().setLink(name, { alias })
     },
     async deleteLink(name, netns) {
       if (netns === undefined) {
