@@ -12,10 +12,14 @@ import {
   type Driver,
   type DriverFactory,
   type JoinResult,
+  type OperationOptions,
 } from '@libnetwork/driverapi'
 
 /** Options of the null driver: there are none. */
 export type NullDriverOptions = Record<string, never>
+
+/** Reject before any change when the caller gave up already. */
+const check = (opts: OperationOptions | undefined) => opts?.signal?.throwIfAborted()
 
 /** A factory for the null driver. */
 export function nullDriver(): DriverFactory {
@@ -58,24 +62,28 @@ export function singleNetworkDriver(
           throw new InvalidOptionError(keys[0]!, `the ${type} driver takes no options`)
         return {}
       },
-      async createNetwork(req) {
+      async createNetwork(req, opts) {
+        check(opts)
         if (network === req.networkId) throw new AlreadyExistsError('network', req.networkId)
         if (network !== undefined)
           throw new DriverForbiddenError(type, `only one ${type} network may exist`)
         network = req.networkId
       },
-      async deleteNetwork(req) {
+      async deleteNetwork(req, opts) {
+        check(opts)
         mustHave(req.networkId)
         if (endpoints.size > 0) throw new DriverForbiddenError(type, 'network still has endpoints')
         network = undefined
       },
-      async createEndpoint(req) {
+      async createEndpoint(req, opts) {
+        check(opts)
         mustHave(req.networkId)
         if (endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
         endpoints.set(req.endpointId, false)
         return { iface: { ...req.iface } }
       },
-      async deleteEndpoint(req) {
+      async deleteEndpoint(req, opts) {
+        check(opts)
         mustHaveEp(req.networkId, req.endpointId)
         endpoints.delete(req.endpointId)
       },
@@ -83,23 +91,28 @@ export function singleNetworkDriver(
         mustHaveEp(req.networkId, req.endpointId)
         return { portBindings: [], exposedPorts: [], joined: endpoints.get(req.endpointId) }
       },
-      async join(req): Promise<JoinResult> {
+      async join(req, opts): Promise<JoinResult> {
+        check(opts)
         mustHaveEp(req.networkId, req.endpointId)
         endpoints.set(req.endpointId, true)
         return { interfaces: [], staticRoutes: [], disableGatewayService: true }
       },
-      async leave(req) {
+      async leave(req, opts) {
+        check(opts)
         mustHaveEp(req.networkId, req.endpointId)
         endpoints.set(req.endpointId, false)
       },
-      async programExternalConnectivity(req) {
+      async programExternalConnectivity(req, opts) {
+        check(opts)
         mustHaveEp(req.networkId, req.endpointId)
         return []
       },
-      async revokeExternalConnectivity(req) {
+      async revokeExternalConnectivity(req, opts) {
+        check(opts)
         mustHaveEp(req.networkId, req.endpointId)
       },
-      async restore(state) {
+      async restore(state, opts) {
+        check(opts)
         network = state.networks[0]?.networkId
         endpoints.clear()
         for (const e of state.endpoints) endpoints.set(e.endpointId, e.sandboxKey !== undefined)

@@ -1,94 +1,55 @@
+// What is particular to the null driver; the contract itself is checked by the driver
+// compliance suite (compliance.test.ts).
 import t from 'tap'
-import { LibnetworkError } from '@libnetwork/types'
-import type { Test } from 'tap'
-import { nullDriver } from '../src/index.js'
-
-const net = (networkId: string) => ({
-  networkId,
-  name: networkId,
-  options: {},
-  ipv4: [],
-  ipv6: [],
-  enableIPv6: false,
-  internal: false,
-  labels: {},
-})
-const opts = { exposedPorts: [], portBindings: [] }
-
-async function rejects(t: Test, p: Promise<unknown>, name: string) {
-  const err: unknown = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  )
-  t.ok(LibnetworkError.isInstance(err), `rejects with a typed error (${name})`)
-  t.equal((err as Error).name, name)
-}
+import { noopLogger } from '@libnetwork/types'
+import { nullDriver, singleNetworkDriver } from '../src/index.js'
 
 t.test('export surface', async (t) => {
   t.same(Object.keys(await import('../src/index.js')).sort(), ['nullDriver', 'singleNetworkDriver'])
 })
 
-t.test('one network, endpoints without interfaces', async (t) => {
-  const d = nullDriver()({})
+t.test('type and capability: local, no IPAM, its own namespace', async (t) => {
+  const d = nullDriver()({ logger: noopLogger })
   t.equal(d.type, 'null')
-  t.same(d.parseNetworkOptions({}), {})
-  t.throws(() => d.parseNetworkOptions({ mtu: 1500 }), { name: 'InvalidOptionError' })
-  t.throws(() => d.parseNetworkOptions('x'), { name: 'InvalidOptionError' })
-  await d.createNetwork(net('n1'))
-  await rejects(t, d.createNetwork(net('n1')), 'AlreadyExistsError')
-  await rejects(t, d.createNetwork(net('n2')), 'DriverForbiddenError')
-  await rejects(
-    t,
-    d.createEndpoint({ networkId: 'n2', endpointId: 'e1', iface: {}, options: opts }),
-    'NetworkNotFoundError',
-  )
-  const { iface } = await d.createEndpoint({
-    networkId: 'n1',
-    endpointId: 'e1',
-    iface: {},
-    options: opts,
+  t.same(d.capability, {
+    dataScope: 'local',
+    connectivityScope: 'local',
+    needsIpam: false,
+    sharesHostNetwork: false,
   })
-  t.same(iface, {})
-  await rejects(
-    t,
-    d.createEndpoint({ networkId: 'n1', endpointId: 'e1', iface: {}, options: opts }),
-    'AlreadyExistsError',
+  t.equal(singleNetworkDriver('x', { sharesHostNetwork: true })({ logger: noopLogger }).type, 'x')
+  t.equal(
+    singleNetworkDriver('x', { sharesHostNetwork: true })({ logger: noopLogger }).capability
+      .sharesHostNetwork,
+    true,
   )
-  const res = await d.join({
-    networkId: 'n1',
-    endpointId: 'e1',
-    sandboxKey: '/run/netns/x',
-    options: opts,
-  })
-  t.same(res, { interfaces: [], staticRoutes: [], disableGatewayService: true })
-  t.same(
-    await d.programExternalConnectivity({ networkId: 'n1', endpointId: 'e1', options: opts }),
-    [],
-  )
-  t.equal((await d.endpointOperInfo({ networkId: 'n1', endpointId: 'e1' })).joined, true)
-  await d.revokeExternalConnectivity({ networkId: 'n1', endpointId: 'e1' })
-  await d.leave({ networkId: 'n1', endpointId: 'e1' })
-  await rejects(t, d.deleteNetwork({ networkId: 'n1' }), 'DriverForbiddenError')
-  await d.deleteEndpoint({ networkId: 'n1', endpointId: 'e1' })
-  await rejects(t, d.deleteEndpoint({ networkId: 'n1', endpointId: 'e1' }), 'EndpointNotFoundError')
-  await rejects(
-    t,
-    d.join({ networkId: 'n1', endpointId: 'e1', sandboxKey: 'x', options: opts }),
-    'EndpointNotFoundError',
-  )
-  await d.deleteNetwork({ networkId: 'n1' })
-  await rejects(t, d.deleteNetwork({ networkId: 'n1' }), 'NetworkNotFoundError')
-  await d.createNetwork(net('n2'))
 })
 
-t.test('restore rebuilds state from records', async (t) => {
-  const d = nullDriver()({})
-  const report = await d.restore({
-    networks: [net('n1')],
-    endpoints: [{ networkId: 'n1', endpointId: 'e1', iface: {}, options: opts, sandboxKey: '/x' }],
+t.test('join gives no interface and no gateway service; a joined endpoint says so', async (t) => {
+  const d = nullDriver()({ logger: noopLogger })
+  const net = {
+    networkId: 'n1',
+    name: 'none',
+    options: {},
+    ipv4: [],
+    ipv6: [],
+    enableIPv6: false,
+    internal: false,
+    labels: {},
+  }
+  await d.createNetwork(net)
+  await d.createEndpoint({ networkId: 'n1', endpointId: 'e1', iface: {}, options: {} })
+  const ep = { networkId: 'n1', endpointId: 'e1' }
+  t.equal((await d.endpointOperInfo(ep)).joined, false)
+  t.same(await d.join({ ...ep, sandboxKey: '/run/netns/x', options: {} }), {
+    interfaces: [],
+    staticRoutes: [],
+    disableGatewayService: true,
   })
-  t.same(report, { removed: [], recreated: [] })
-  t.equal((await d.endpointOperInfo({ networkId: 'n1', endpointId: 'e1' })).joined, true)
-  await rejects(t, d.createNetwork(net('n2')), 'DriverForbiddenError')
-  await d.stop()
+  t.equal((await d.endpointOperInfo(ep)).joined, true)
+  t.same(await d.programExternalConnectivity({ ...ep, options: {} }), [], 'no ports, ever')
+  t.throws(() => d.parseNetworkOptions({ mtu: 1500 }), {
+    name: 'InvalidOptionError',
+    message: /takes no options/,
+  })
 })
