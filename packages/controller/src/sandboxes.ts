@@ -76,9 +76,10 @@ export async function createSandbox(s: State, o: CreateSandboxOptions): Promise<
 export async function deleteSandbox(s: State, ref: string): Promise<void> {
   const sb = findSandbox(s, ref)
   for (const eid of [...sb.endpoints].reverse()) await leave(s, eid, sb.id)
+  // The record first: a concurrent writer's change stops the delete before the kernel.
+  await s.records.delete(keys.sandbox(sb.id))
   if (sb.key) await s.os.destroy(sb.key)
   s.sandboxes.delete(sb.id)
-  await s.records.delete(keys.sandbox(sb.id))
   await s.discovery.sandboxDeleted(sb)
   if (s.emitter.has('sandbox:delete')) s.emitter.emit('sandbox:delete', snapshot(sb))
 }
