@@ -2,6 +2,7 @@
  * What the REST API needs from the network controller. The daemon adapts the real
  * @libnetwork/controller to this; API tests use a small in-memory implementation.
  */
+import type { ExposedPort, PortBinding as TypedPortBinding } from '@libnetwork/types'
 
 export interface IpamPoolConfig {
   subnet?: string
@@ -34,17 +35,12 @@ export interface NetworkView {
   endpoints: string[]
 }
 
-export interface PortBinding {
-  protocol: 'tcp' | 'udp' | 'sctp'
-  port: number
-  hostIp?: string
-  hostPort?: number
-  hostPortEnd?: number
-}
+/** A port binding as JSON: the shared `PortBinding` with its host address as text. */
+export type PortBinding = Omit<TypedPortBinding, 'hostIP'> & { hostIp?: string }
 
 export interface EndpointCreate {
   name: string
-  exposedPorts?: { protocol: 'tcp' | 'udp' | 'sctp'; port: number }[]
+  exposedPorts?: ExposedPort[]
   portBindings?: PortBinding[]
   aliases?: string[]
   ipv4Address?: string

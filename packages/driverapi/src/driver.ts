@@ -1,4 +1,13 @@
-import type { IP, IPNet, InterfaceAddress, Logger } from '@libnetwork/types'
+import type {
+  ExposedPort,
+  IP,
+  IPNet,
+  InterfaceAddress,
+  Logger,
+  PortBinding,
+  Protocol,
+  StaticRoute,
+} from '@libnetwork/types'
 import type { KVStore } from '@libnetwork/datastore'
 import type { ClusterTables, TableEvent } from './cluster.js'
 
@@ -36,28 +45,6 @@ export interface IpamData {
   gateway?: InterfaceAddress
   /** Addresses reserved for the driver, by name (upstream's AuxAddresses). */
   auxAddresses?: Record<string, IP>
-}
-
-/** A transport protocol of an exposed or published port. */
-export type Protocol = 'tcp' | 'udp' | 'sctp'
-
-/** A container port other containers may reach. */
-export interface ExposedPort {
-  protocol: Protocol
-  port: number
-}
-
-/** A published port: traffic to `hostIP:hostPort` (or range) goes to the container's `port`. */
-export interface PortBinding {
-  protocol: Protocol
-  /** The container port. */
-  port: number
-  /** The host address to bind; unspecified means every address. */
-  hostIP?: IP
-  /** The host port, or the first of a range; 0 or absent means "pick one". */
-  hostPort?: number
-  /** The last host port of a range (inclusive). */
-  hostPortEnd?: number
 }
 
 /** A port binding as the driver actually programmed it (hostPort resolved). */
@@ -137,14 +124,6 @@ export interface JoinInterface {
    * sandbox layer only renames and configures it.
    */
   inSandbox?: boolean
-}
-
-export type RouteType = 'nexthop' | 'connected'
-
-export interface StaticRoute {
-  destination: IPNet
-  routeType: RouteType
-  nextHop?: IP
 }
 
 /** What the driver tells the sandbox on join (upstream's JoinInfo, as a return value). */

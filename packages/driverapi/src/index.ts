@@ -7,9 +7,6 @@ export type {
   DataScope,
   Capability,
   IpamData,
-  Protocol,
-  ExposedPort,
-  PortBinding,
   BoundPort,
   CreateNetworkRequest,
   NetworkRef,
@@ -20,8 +17,6 @@ export type {
   EndpointRef,
   JoinRequest,
   JoinInterface,
-  RouteType,
-  StaticRoute,
   JoinResult,
   ExternalConnectivityRequest,
   EndpointOperInfo,
@@ -35,6 +30,8 @@ export type {
   AllocateNetworkRequest,
   FreeNetworkRequest,
 } from './driver.js'
+// Shared values, declared in @libnetwork/types; re-exported as part of the contract.
+export type { Protocol, ExposedPort, PortBinding, RouteType, StaticRoute } from '@libnetwork/types'
 export type { ClusterTables, TableEvent, TableWatch, TableWatchOptions } from './cluster.js'
 export {
   NetworkNotFoundError,

@@ -1,7 +1,6 @@
-import { BadRequestError } from '@libnetwork/types'
-import type { PortBinding } from './driver.js'
+import { BadRequestError, PROTOCOLS as PROTOCOL_LIST, type PortBinding } from '@libnetwork/types'
 
-const PROTOCOLS = new Set(['tcp', 'udp', 'sctp'])
+const PROTOCOLS = new Set<string>(PROTOCOL_LIST)
 
 function checkPort(value: unknown, field: string, allowZero: boolean): void {
   if (

@@ -13,6 +13,7 @@ export type { Anchor, VerifyResult } from './ruleset.js'
 export { ruleArgs, checkChain, TABLES } from './rule.js'
 export type {
   Rule,
+  PlacedRule,
   Target,
   Table,
   Family,

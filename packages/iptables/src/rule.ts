@@ -48,6 +48,13 @@ export interface Rule {
   target: Target
 }
 
+/** A rule and the table and chain it sits in. */
+export interface PlacedRule {
+  table: Table
+  chain: string
+  rule: Rule
+}
+
 const CHAIN = /^[A-Za-z0-9_.-]{1,28}$/
 const IFACE = /^[A-Za-z0-9_.@+-]{1,15}$/
 const COMMENT = /^[A-Za-z0-9 _.,:;/=+@#-]{1,256}$/

@@ -1,12 +1,9 @@
 import { NotFoundError } from '@libnetwork/types'
 import type { Iptables } from './iptables.js'
-import { checkChain, checkTable, ruleArgs, type Rule, type Table } from './rule.js'
+import { checkChain, checkTable, ruleArgs, type PlacedRule, type Rule, type Table } from './rule.js'
 
 /** A jump (or any rule) that must sit at a position of a chain we do not own. */
-export interface Anchor {
-  table: Table
-  chain: string
-  rule: Rule
+export interface Anchor extends PlacedRule {
   /** 1-based position; default 1. */
   position?: number
 }
@@ -103,17 +100,11 @@ export class RuleSet {
    * accepted the batch; on failure the owned chains are rewritten from the unchanged model,
    * so nothing of the failed update stays behind.
    */
-  async update(change: {
-    add?: { table: Table; chain: string; rule: Rule }[]
-    remove?: { table: Table; chain: string; rule: Rule }[]
-  }): Promise<void> {
+  async update(change: { add?: PlacedRule[]; remove?: PlacedRule[] }): Promise<void> {
     return this.#serial(() => this.#update(change))
   }
 
-  async #update(change: {
-    add?: { table: Table; chain: string; rule: Rule }[]
-    remove?: { table: Table; chain: string; rule: Rule }[]
-  }): Promise<void> {
+  async #update(change: { add?: PlacedRule[]; remove?: PlacedRule[] }): Promise<void> {
     const add = change.add ?? []
     const remove = change.remove ?? []
     const family = this.ipt.family

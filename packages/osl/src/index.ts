@@ -11,7 +11,7 @@ export type {
   JoinOptions,
   VethJoinOptions,
   SandboxInterface,
-  StaticRoute,
+  SandboxRoute,
   NeighborEntry,
   SandboxInfo,
 } from './types.js'

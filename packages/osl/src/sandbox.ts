@@ -26,7 +26,7 @@ import type {
   NeighborEntry,
   SandboxInfo,
   SandboxInterface,
-  StaticRoute,
+  SandboxRoute,
   VethJoinOptions,
 } from './types.js'
 import { Undo } from './undo.js'
@@ -49,7 +49,7 @@ export class Sandbox {
   /** The interfaces the default routes go out of (when given). */
   private gwIf4: string | undefined
   private gwIf6: string | undefined
-  private readonly staticRoutes: StaticRoute[] = []
+  private readonly staticRoutes: SandboxRoute[] = []
   private readonly neighbors: NeighborEntry[] = []
   private destroyed = false
 
@@ -343,27 +343,27 @@ export class Sandbox {
     else [this.gw6, this.gwIf6] = [undefined, undefined]
   }
 
-  addStaticRoute(route: StaticRoute): void {
+  addStaticRoute(route: SandboxRoute): void {
     this.alive()
-    if (typeof route !== 'object' || route === null)
-      throw new BadRequestError('invalid-route', 'a route is required')
+    const gateway = routeGateway(route)
     this.nl.addRoute({
-      dst: route.dst,
-      ...(route.gateway ? { gateway: route.gateway } : {}),
+      dst: route.destination,
+      ...(gateway ? { gateway } : {}),
       ...(route.interface ? { oif: route.interface } : {}),
       ...(route.onLink ? { onLink: true } : {}),
     })
     this.staticRoutes.push({ ...route })
   }
 
-  removeStaticRoute(route: StaticRoute): void {
+  removeStaticRoute(route: SandboxRoute): void {
     this.alive()
+    const gateway = routeGateway(route)
     this.nl.deleteRoute({
-      dst: route.dst,
-      ...(route.gateway ? { gateway: route.gateway } : {}),
+      dst: route.destination,
+      ...(gateway ? { gateway } : {}),
       ...(route.interface ? { oif: route.interface } : {}),
     })
-    const i = this.staticRoutes.findIndex((r) => r.dst.equals(route.dst))
+    const i = this.staticRoutes.findIndex((r) => r.destination.equals(route.destination))
     if (i >= 0) this.staticRoutes.splice(i, 1)
   }
 
@@ -445,4 +445,22 @@ export class Sandbox {
     this.destroyed = true
     this.nl.close()
   }
+}
+
+/** The gateway of a route: its `nextHop` when it is a `nexthop` route, else none. */
+function routeGateway(route: SandboxRoute): IP | undefined {
+  if (typeof route !== 'object' || route === null)
+    throw new BadRequestError('invalid-route', 'a route is required')
+  if (route.routeType !== 'nexthop' && route.routeType !== 'connected') {
+    throw new BadRequestError('invalid-route', `unknown route type ${String(route.routeType)}`, {
+      details: { routeType: String(route.routeType) },
+    })
+  }
+  if (route.routeType === 'connected') return undefined
+  if (route.nextHop === undefined) {
+    throw new BadRequestError('invalid-route', 'a nexthop route needs a nextHop', {
+      details: { destination: String(route.destination) },
+    })
+  }
+  return route.nextHop
 }

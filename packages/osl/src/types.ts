@@ -1,5 +1,5 @@
 /** Option and result types of sandboxes. */
-import type { IP, IPNet, InterfaceAddress } from '@libnetwork/types'
+import type { IP, InterfaceAddress, StaticRoute } from '@libnetwork/types'
 
 export interface InterfaceOptions {
   /** The interface in the host namespace to move in (e.g. the container end of a veth pair). */
@@ -26,7 +26,7 @@ export interface JoinOptions extends InterfaceOptions {
   gateway?: IP
   gatewayV6?: IP
   /** Static routes; without `interface` they use the joined one. */
-  routes?: StaticRoute[]
+  routes?: SandboxRoute[]
 }
 
 export interface SandboxInterface {
@@ -40,11 +40,15 @@ export interface SandboxInterface {
   addresses: InterfaceAddress[]
 }
 
-export interface StaticRoute {
-  dst: IPNet
-  gateway?: IP
+/**
+ * A static route in the sandbox: the shared `StaticRoute` of `@libnetwork/types` (a `nexthop`
+ * route goes through `nextHop`, a `connected` one straight out of the interface), optionally
+ * pinned to an interface.
+ */
+export interface SandboxRoute extends StaticRoute {
   /** Output interface name inside the sandbox. */
   interface?: string
+  /** Take `nextHop` as directly reachable on the interface. */
   onLink?: boolean
 }
 
@@ -60,7 +64,7 @@ export interface SandboxInfo {
   interfaces: SandboxInterface[]
   gateway?: IP
   gatewayV6?: IP
-  routes: StaticRoute[]
+  routes: SandboxRoute[]
   neighbors: NeighborEntry[]
 }
 

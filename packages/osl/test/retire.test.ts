@@ -30,7 +30,13 @@ t.test('inSandbox: an interface born in the sandbox is renamed and configured in
     dstName: 'eth0',
     mac: '02:42:ac:19:00:02',
     addresses: [InterfaceAddress.parse('172.25.0.2/16')],
-    routes: [{ dst: IPNet.parse('10.25.0.0/16'), gateway: IP.parse('172.25.0.1') }],
+    routes: [
+      {
+        destination: IPNet.parse('10.25.0.0/16'),
+        routeType: 'nexthop',
+        nextHop: IP.parse('172.25.0.1'),
+      },
+    ],
   })
   t.match(eth0, { name: 'eth0', mac: '02:42:ac:19:00:02', up: true })
   t.notOk('srcName' in eth0, 'no host name to go back to')

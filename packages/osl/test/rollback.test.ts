@@ -2,7 +2,7 @@
 // is back in the host under its old name and settings, with no address or route.
 import t from 'tap'
 import { BadRequestError, IP, IPNet, InterfaceAddress, InternalError } from '@libnetwork/types'
-import { type NetlinkFactory, realNetlink } from '../src/index.js'
+import { type JoinOptions, type NetlinkFactory, realNetlink } from '../src/index.js'
 import { type IpAddrLink, ipJson, linkNames, rand, testOsl } from './helpers.js'
 
 const MUTATING = new Set([
@@ -40,14 +40,20 @@ function faulty() {
   return { state, factory }
 }
 
-const JOIN = {
+const JOIN: JoinOptions = {
   srcName: 'vc0',
   mac: '02:42:ac:16:00:02',
   mtu: 1400,
   addresses: [InterfaceAddress.parse('172.22.0.2/16'), InterfaceAddress.parse('fd00:22::2/64')],
   gateway: IP.parse('172.22.0.1'),
   gatewayV6: IP.parse('fd00:22::1'),
-  routes: [{ dst: IPNet.parse('192.168.60.0/24'), gateway: IP.parse('172.22.0.254') }],
+  routes: [
+    {
+      destination: IPNet.parse('192.168.60.0/24'),
+      routeType: 'nexthop',
+      nextHop: IP.parse('172.22.0.254'),
+    },
+  ],
 }
 // move, mac, mtu, 2 addresses, up, 2 gateways, 1 route
 const STEPS = 9
@@ -107,7 +113,13 @@ t.test('a kernel refusal half-way (unreachable gateway) is undone as well', (t) 
       sb.join({
         srcName: 'vc0',
         addresses: [InterfaceAddress.parse('172.23.0.2/16')],
-        routes: [{ dst: IPNet.parse('192.168.70.0/24'), gateway: IP.parse('10.250.0.1') }],
+        routes: [
+          {
+            destination: IPNet.parse('192.168.70.0/24'),
+            routeType: 'nexthop',
+            nextHop: IP.parse('10.250.0.1'),
+          },
+        ],
       }),
     BadRequestError,
   )

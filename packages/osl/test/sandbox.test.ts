@@ -56,8 +56,9 @@ t.test(
     sb.setGateway(IP.parse('fd00:21::1'))
     t.throws(() => sb.setGateway(IP.parse('172.21.0.254')), ConflictError)
     sb.addStaticRoute({
-      dst: IPNet.parse('192.168.50.0/24'),
-      gateway: IP.parse('10.1.0.1'),
+      destination: IPNet.parse('192.168.50.0/24'),
+      routeType: 'nexthop',
+      nextHop: IP.parse('10.1.0.1'),
       interface: 'eth1',
     })
     sb.addNeighbor({ ip: IP.parse('172.21.0.9'), mac: '02:42:ac:15:00:09', interface: 'eth0' })
@@ -72,6 +73,14 @@ t.test(
     ])
     t.equal(getSysctl('net.ipv4.conf.eth0.arp_ignore', { netns: sb.path }), '1')
 
+    t.throws(
+      () =>
+        sb.addStaticRoute({ destination: IPNet.parse('192.168.51.0/24'), routeType: 'nexthop' }),
+      { name: 'BadRequestError', code: 'invalid-route' },
+      'a nexthop route without its next hop',
+    )
+    t.same(ipJson(sb.path, 'route', 'show', '192.168.51.0/24'), [], 'nothing programmed')
+
     const info = sb.info()
     t.match(info, { key, gateway: IP.parse('172.21.0.1'), gatewayV6: IP.parse('fd00:21::1') })
     t.same(
@@ -84,8 +93,9 @@ t.test(
     sb.unsetGateway(4)
     t.same(ipJson(sb.path, 'route', 'show', 'default'), [])
     sb.removeStaticRoute({
-      dst: IPNet.parse('192.168.50.0/24'),
-      gateway: IP.parse('10.1.0.1'),
+      destination: IPNet.parse('192.168.50.0/24'),
+      routeType: 'nexthop',
+      nextHop: IP.parse('10.1.0.1'),
       interface: 'eth1',
     })
     sb.deleteNeighbor({ ip: IP.parse('172.21.0.9'), interface: 'eth0' })

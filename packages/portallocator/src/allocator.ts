@@ -4,19 +4,11 @@ import {
   ConflictError,
   IP,
   NotFoundError,
+  PROTOCOLS,
   UnavailableError,
+  type PortRange,
+  type Protocol,
 } from '@libnetwork/types'
-
-/** Transport protocols a host port can be allocated for. */
-export type Protocol = 'tcp' | 'udp' | 'sctp'
-
-export const PROTOCOLS: readonly Protocol[] = Object.freeze(['tcp', 'udp', 'sctp'])
-
-/** An inclusive range of ports. */
-export interface PortRange {
-  start: number
-  end: number
-}
 
 /** The range Docker falls back to when the kernel's range cannot be read. */
 export const DEFAULT_DYNAMIC_RANGE: Readonly<PortRange> = Object.freeze({

@@ -8,6 +8,8 @@ export {
   readDynamicRange,
   DEFAULT_DYNAMIC_RANGE,
   PORT_RANGE_FILE,
-  PROTOCOLS,
 } from './allocator.js'
-export type { Protocol, PortRange, PortAllocatorOptions, Allocation } from './allocator.js'
+export type { PortAllocatorOptions, Allocation } from './allocator.js'
+// Declared in @libnetwork/types; re-exported for the allocator's callers.
+export { PROTOCOLS } from '@libnetwork/types'
+export type { Protocol, PortRange } from '@libnetwork/types'

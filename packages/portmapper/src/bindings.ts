@@ -1,10 +1,11 @@
-import { BadRequestError, IP } from '@libnetwork/types'
-import type { PortRange, Protocol } from '@libnetwork/portallocator'
+import { BadRequestError, IP, type PortBinding, type PortRange } from '@libnetwork/types'
 import type { PortMapping } from './rules.js'
 
-/** What to publish. */
-export interface PortBinding {
-  protocol: Protocol
+/**
+ * What to publish: the protocol and host address of a `PortBinding`, the container's address,
+ * and a port or a range on either side.
+ */
+export interface MapRequest extends Pick<PortBinding, 'protocol' | 'hostIP'> {
   /** Host address; default the unspecified address of the container's family. */
   hostIP?: IP
   /** A port, a range to pick one from, or omitted/0 for any port of the dynamic range. */
@@ -24,7 +25,7 @@ export interface PortBinding {
 }
 
 /** A binding after range expansion: one container port. */
-export type SingleBinding = PortBinding & { containerPort: number }
+export type SingleBinding = MapRequest & { containerPort: number }
 
 export const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/
 
@@ -33,7 +34,7 @@ export function isPort(n: unknown): n is number {
 }
 
 /** Split a binding with a container port range into one binding per port. */
-export function expand(b: PortBinding): SingleBinding[] {
+export function expand(b: MapRequest): SingleBinding[] {
   if (typeof b !== 'object' || b === null) {
     throw new BadRequestError('invalid-binding', 'a port binding must be an object')
   }

@@ -4,18 +4,18 @@ import {
   checkChain,
   deleteConntrackEntries,
   type Iptables,
+  type PlacedRule,
   type VerifyResult,
 } from '@libnetwork/iptables'
 import type { PortAllocator } from '@libnetwork/portallocator'
 import type { UserlandProxy } from './proxy.js'
-import { IFNAME, expand, isPort, type PortBinding, type SingleBinding } from './bindings.js'
+import { IFNAME, expand, isPort, type MapRequest, type SingleBinding } from './bindings.js'
 import {
   anchorRules,
   chainNames,
   mappingRules,
   type ChainNames,
   type PortMapping,
-  type PlacedRule,
 } from './rules.js'
 
 export interface PortMapperOptions {
@@ -228,7 +228,7 @@ export class PortMapper {
    * Publish one or more bindings. Either every binding is mapped (ports allocated, rules in
    * one batch per family, proxy serving) or none is and nothing is left behind.
    */
-  async map(bindings: PortBinding | PortBinding[]): Promise<PortMapping[]> {
+  async map(bindings: MapRequest | MapRequest[]): Promise<PortMapping[]> {
     const list = (Array.isArray(bindings) ? bindings : [bindings]).flatMap((b) => expand(b))
     for (const b of list) this.#validate(b)
     return this.#run(() => this.#map(list))

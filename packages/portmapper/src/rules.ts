@@ -1,6 +1,5 @@
-import { IPNet, type IP } from '@libnetwork/types'
-import type { Rule, Table } from '@libnetwork/iptables'
-import type { Protocol } from '@libnetwork/portallocator'
+import { IPNet, type IP, type Protocol } from '@libnetwork/types'
+import type { PlacedRule, Rule } from '@libnetwork/iptables'
 
 /** One published port: host ip:port → container ip:port. */
 export interface PortMapping {
@@ -26,12 +25,6 @@ export interface ChainNames {
 
 export function chainNames(prefix: string): ChainNames {
   return { dnat: prefix, masquerade: `${prefix}-POST`, forward: prefix }
-}
-
-export interface PlacedRule {
-  table: Table
-  chain: string
-  rule: Rule
 }
 
 /**

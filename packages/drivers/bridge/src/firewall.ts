@@ -1,13 +1,15 @@
-import { RuleSet, type Iptables, type Rule, type Table } from '@libnetwork/iptables'
+import {
+  RuleSet,
+  type Iptables,
+  type PlacedRule,
+  type Rule,
+  type Table,
+} from '@libnetwork/iptables'
 import { anchorRules, type ChainNames } from '@libnetwork/portmapper'
 import type { IPNet } from '@libnetwork/types'
 
-/** A rule placed in one of the driver's own chains. */
-export interface PlacedRule {
-  table: Table
-  chain: string
-  rule: Rule
-}
+// Declared in @libnetwork/iptables; the driver's other modules take it from here.
+export type { PlacedRule }
 
 export const CHAINS = {
   forward: 'LN-FORWARD',

@@ -1,11 +1,11 @@
 import { BadRequestError, IP } from '@libnetwork/types'
-import type { BoundPort, PortBinding as DriverPortBinding } from '@libnetwork/driverapi'
+import type { BoundPort, PortBinding } from '@libnetwork/driverapi'
 import type { Iptables } from '@libnetwork/iptables'
 import type { PortAllocator } from '@libnetwork/portallocator'
 import {
   PortMapper,
   UserlandProxy,
-  type PortBinding,
+  type MapRequest,
   type PortMapping,
   type UserlandProxyOptions,
 } from '@libnetwork/portmapper'
@@ -96,10 +96,10 @@ export class Publisher {
    */
   #expand(
     t: PublishTarget,
-    bindings: readonly DriverPortBinding[],
-  ): { v4: PortBinding[]; v6: Array<PortBinding & { pairOf?: number }> } {
-    const v4: PortBinding[] = []
-    const v6: Array<PortBinding & { pairOf?: number }> = []
+    bindings: readonly PortBinding[],
+  ): { v4: MapRequest[]; v6: Array<MapRequest & { pairOf?: number }> } {
+    const v4: MapRequest[] = []
+    const v6: Array<MapRequest & { pairOf?: number }> = []
     for (const b of bindings) {
       const hostPort =
         b.hostPortEnd !== undefined
@@ -130,7 +130,7 @@ export class Publisher {
    * Publish an endpoint's bindings, all or nothing: IPv4 first, then IPv6 (paired `::`
    * bindings take the host port their IPv4 twin got). Returns mappings in binding order.
    */
-  async map(t: PublishTarget, bindings: readonly DriverPortBinding[]): Promise<PortMapping[]> {
+  async map(t: PublishTarget, bindings: readonly PortBinding[]): Promise<PortMapping[]> {
     const { v4, v6 } = this.#expand(t, bindings)
     await this.#ensureProxy()
     const got4 = v4.length > 0 ? await this.mapper.map(v4) : []
