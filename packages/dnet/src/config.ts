@@ -23,15 +23,19 @@
  * [datastore.local]             # the embedded store under data_root
  * durability = "commit"         # or "sync": fsync before each request returns
  *
- * [datastore.global]            # multi-host state (later: overlay networks)
+ * [datastore.global]            # the cluster's store: records of global-scope networks
  * provider = "etcd"
  * endpoints = ["http://127.0.0.1:2379"]
  *
- * [cluster]                     # gossip membership (later: overlay networks)
+ * [cluster]                     # gossip membership: parsed, not wired yet (warned at start)
  * bind_address = "0.0.0.0"
  * bind_port = 7946
  * join = ["10.0.0.2:7946"]
  * encryption_key = "base64 of 16, 24 or 32 bytes"
+ *
+ * [plugins]                     # remote network and IPAM plugins, found by name on first use
+ * socket_dirs = ["/run/docker/plugins"]                        # <name>.sock
+ * spec_dirs = ["/etc/docker/plugins", "/usr/lib/docker/plugins"]  # <name>.spec, <name>.json
  * ```
  */
 import { readFileSync } from 'node:fs'
@@ -67,6 +71,8 @@ export interface DaemonConfig {
   bridge: { iptables: boolean; ip6tables: boolean; userlandProxy: boolean }
   globalStore?: { provider: 'etcd'; endpoints: string[] }
   cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
+  /** Where remote plugins are looked for (Docker's directories when absent). */
+  plugins?: { socketDirs?: string[]; specDirs?: string[] }
 }
 
 export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet'): DaemonConfig {
@@ -150,7 +156,7 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       { cause },
     )
   }
-  known(doc, ['title', 'daemon', 'bridge', 'datastore', 'cluster'], '')
+  known(doc, ['title', 'daemon', 'bridge', 'datastore', 'cluster', 'plugins'], '')
   const cfg: DaemonConfig = { ...base }
   const d = table(doc, 'daemon', '')
   known(
@@ -248,6 +254,14 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       join: strList(c, 'join', 'cluster') ?? [],
       ...(key ? { encryptionKey: key } : {}),
     }
+  }
+
+  const pl = table(doc, 'plugins', '')
+  if (Object.keys(pl).length > 0) {
+    known(pl, ['socket_dirs', 'spec_dirs'], 'plugins.')
+    const socketDirs = strList(pl, 'socket_dirs', 'plugins')
+    const specDirs = strList(pl, 'spec_dirs', 'plugins')
+    cfg.plugins = { ...(socketDirs ? { socketDirs } : {}), ...(specDirs ? { specDirs } : {}) }
   }
   return cfg
 }

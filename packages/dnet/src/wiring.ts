@@ -1,19 +1,29 @@
 import { join } from 'node:path'
 import { Controller, oslSandboxOS, serviceDiscovery } from '@libnetwork/controller'
-import { localStore } from '@libnetwork/datastore'
+import { etcdStore, localStore, type KVStore } from '@libnetwork/datastore'
 import { bridge } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
 import { nullDriver } from '@libnetwork/driver-null'
+import { PluginRegistry } from '@libnetwork/driver-remote'
 import { DefaultIpam } from '@libnetwork/ipam'
 import { ControllerBackend } from './controller-backend.js'
 import type { BackendFactory } from './daemon.js'
 
+/** Namespace of the daemon's keys in a shared etcd (`[datastore.global]`). */
+const GLOBAL_NAMESPACE = 'libnetwork/'
+
 /**
  * The daemon's default set: the null, host and bridge drivers, the default IPAM, the
- * embedded local store under the data root, and service discovery (hosts, resolv.conf, DNS).
+ * embedded local store under the data root, the global store when `[datastore.global]` names
+ * one (etcd: the records of global-scope networks), and service discovery (hosts, resolv.conf,
+ * DNS). Any other driver or IPAM name is looked up as a remote plugin on first use.
  */
 export const controllerBackend: BackendFactory = async (cfg, logger) => {
   const kv = localStore({ path: join(cfg.dataRoot, 'local-kv'), durability: cfg.localDurability })
+  const global: KVStore | undefined = cfg.globalStore
+    ? etcdStore({ endpoints: cfg.globalStore.endpoints, namespace: GLOBAL_NAMESPACE })
+    : undefined
+  const plugins = new PluginRegistry({ ...cfg.plugins, logger })
   let controller: Controller
   try {
     controller = await Controller.start({
@@ -24,7 +34,10 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
         null: nullDriver(),
       },
       ipams: { default: () => new DefaultIpam() },
+      driverResolver: plugins.driverResolver,
+      ipamResolver: plugins.ipamResolver,
       store: kv,
+      ...(global ? { globalStore: global } : {}),
       logger,
       os: oslSandboxOS(),
       namespacePrefix: cfg.sandboxPrefix,
@@ -35,6 +48,8 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     })
   } catch (e) {
     await kv.close()
+    await global?.close()
+    await plugins.stop()
     throw e
   }
   const summary = controller.restoreSummary
@@ -63,6 +78,8 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     backend: new ControllerBackend(controller),
     close: async () => {
       await controller.stop()
+      await global?.close()
+      await plugins.stop()
     },
   }
 }
