@@ -39,6 +39,21 @@ function claimPidFile(path: string): void {
   writeFileSync(path, `${process.pid}\n`, { mode: 0o644 })
 }
 
+/**
+ * Configuration sections the daemon parses but does not act on yet, each with the warning to
+ * log at start (the multi-host work wires `[cluster]`; until then nobody would notice).
+ */
+export function unwiredSections(config: DaemonConfig): Array<{ msg: string; fields: object }> {
+  const out: Array<{ msg: string; fields: object }> = []
+  if (config.cluster) {
+    out.push({
+      msg: 'config [cluster] is not supported yet and is ignored: this daemon joins no cluster',
+      fields: { section: 'cluster', join: config.cluster.join },
+    })
+  }
+  return out
+}
+
 /** A running daemon: the API server over a backend, with a pid file. */
 export class Daemon {
   private api?: ApiServer
@@ -54,6 +69,7 @@ export class Daemon {
 
   async start(): Promise<void> {
     claimPidFile(this.config.pidFile)
+    for (const w of unwiredSections(this.config)) this.logger.warn(w.msg, { ...w.fields })
     try {
       mkdirSync(this.config.dataRoot, { recursive: true })
       this.handle = await this.factory(this.config, this.logger)
