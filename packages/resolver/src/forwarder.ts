@@ -7,12 +7,8 @@ import type { Socket } from 'node:dgram'
 import { isIPv6 } from 'node:net'
 import { randomFillSync } from 'node:crypto'
 import { RCODE_SERVFAIL } from './wire.js'
+import type { Upstream } from './options.js'
 import { bindUDP, connectTCP, type SocketFactory } from './sockets.js'
-
-export interface Upstream {
-  address: string
-  port: number
-}
 
 interface Pending {
   origId: number

@@ -6,7 +6,8 @@
  * factory opened inside the sandbox's network namespace (or runs in a worker thread).
  */
 export { Resolver } from './server.js'
-export type { ResolverOptions, ResolverStats, UpstreamServer } from './server.js'
+export type { ResolverOptions, ResolverStats } from './server.js'
+export type { UpstreamServer } from './options.js'
 export type { SocketFactory, SocketSpec, SocketType } from './sockets.js'
 export { RecordTable } from './records.js'
 export type { RecordSource, RecordUpdate, HostAnswer, SrvAnswer, SrvTarget } from './records.js'

@@ -7,8 +7,22 @@ import {
   IP,
   UnavailableError,
 } from '@libnetwork/types'
-import type { Upstream } from './forwarder.js'
-import type { UpstreamServer } from './server.js'
+
+// The option types live here, the leaf the server, forwarder and sockets modules import, so
+// no module imports back the one that imports it.
+
+/** An upstream DNS server as a caller names it. */
+export interface UpstreamServer {
+  address: IP | string
+  /** Default 53. */
+  port?: number
+}
+
+/** An upstream DNS server after validation: a canonical address and a port. */
+export interface Upstream {
+  address: string
+  port: number
+}
 
 export function toUpstreams(list: (UpstreamServer | IP | string)[]): Upstream[] {
   if (!Array.isArray(list) || list.length > 3) {

@@ -8,7 +8,7 @@ import { isIP, type Server, type Socket as TCPSocket } from 'node:net'
 import { BadRequestError, ConflictError, UnavailableError, type IP } from '@libnetwork/types'
 import { localAnswer } from './answer.js'
 import { Forwarder } from './forwarder.js'
-import { checkInt, toUpstreams } from './options.js'
+import { checkInt, toUpstreams, type UpstreamServer } from './options.js'
 import { bindUDP, listenTCP, type SocketFactory } from './sockets.js'
 import type { RecordSource } from './records.js'
 import {
@@ -25,12 +25,6 @@ import {
   sameQuestion,
   type EncodedAnswer,
 } from './wire.js'
-
-export interface UpstreamServer {
-  address: IP | string
-  /** Default 53. */
-  port?: number
-}
 
 export interface ResolverOptions {
   source: RecordSource

@@ -7,7 +7,8 @@
 import { Worker } from 'node:worker_threads'
 import { BadRequestError, UnavailableError } from '@libnetwork/types'
 import type { RecordTable, RecordUpdate } from './records.js'
-import type { ResolverOptions, ResolverStats, UpstreamServer } from './server.js'
+import type { ResolverOptions, ResolverStats } from './server.js'
+import type { UpstreamServer } from './options.js'
 
 /**
  * A function the worker imports and calls before binding: `await import(module)[name](...args)`.
