@@ -1,13 +1,11 @@
 /** Structured logs: one JSON object per line on stderr, filtered by level. */
+import type { Logger } from '@libnetwork/types'
+
+// The Logger interface is the one of @libnetwork/types, which drivers and IPAMs are given.
+export type { Logger }
+
 export type Level = 'debug' | 'info' | 'warn' | 'error'
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 }
-
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void
-  info(msg: string, fields?: Record<string, unknown>): void
-  warn(msg: string, fields?: Record<string, unknown>): void
-  error(msg: string, fields?: Record<string, unknown>): void
-}
 
 export function createLogger(
   level: Level = 'info',
