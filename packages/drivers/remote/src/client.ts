@@ -28,6 +28,15 @@ export interface CallOptions {
 /** Errors that mean the request never reached a plugin, so it is safe to send again. */
 const NOT_CONNECTED = new Set(['ENOENT', 'ECONNREFUSED', 'EAGAIN'])
 
+/**
+ * Kept-alive connections are dropped after 4 s idle, before a plugin's own idle limit (Node's
+ * servers: 5 s) closes them under a request: a request is never sent twice, so one written to
+ * a connection the plugin was closing would fail.
+ */
+function newAgent(): Agent {
+  return new Agent({ keepAlive: true, timeout: 4000 })
+}
+
 interface RawAnswer {
   status: number
   category?: string
@@ -45,7 +54,7 @@ export class PluginClient {
   readonly #timeout: number
   readonly #retryFor: number
   readonly #logger: Logger
-  #agent = new Agent({ keepAlive: true })
+  #agent = newAgent()
 
   constructor(address: PluginAddress, opts: PluginClientOptions = {}) {
     this.address = address
@@ -87,7 +96,7 @@ export class PluginClient {
       opts.signal?.throwIfAborted()
       let raw: RawAnswer
       try {
-        raw = await this.#exchange(method, payload, opts.signal)
+        raw = await this.#send(method, payload, opts.signal)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? ''
         if (err instanceof TimeoutError || opts.signal?.aborted) throw err
@@ -118,7 +127,7 @@ export class PluginClient {
   /** Drop kept-alive connections (the client stays usable). */
   close(): void {
     this.#agent.destroy()
-    this.#agent = new Agent({ keepAlive: true })
+    this.#agent = newAgent()
   }
 
   #facts(method: string): CallFacts {
@@ -149,18 +158,6 @@ export class PluginClient {
       throw remoteError(facts, raw.status, errText, raw.category, raw.code)
     }
     return json as Record<string, unknown>
-  }
-
-  /** One HTTP exchange; retries once on a kept-alive connection the plugin closed meanwhile. */
-  async #exchange(method: string, payload: string, signal?: AbortSignal): Promise<RawAnswer> {
-    try {
-      return await this.#send(method, payload, signal)
-    } catch (err) {
-      if ((err as { reusedSocket?: boolean }).reusedSocket) {
-        return this.#send(method, payload, signal)
-      }
-      throw err
-    }
   }
 
   #send(method: string, payload: string, signal?: AbortSignal): Promise<RawAnswer> {
@@ -227,14 +224,8 @@ export class PluginClient {
           })
         },
       )
-      const r = req
-      r.on('error', (err: Error) => {
-        if (r.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
-          Object.assign(err, { reusedSocket: true })
-        }
-        fail(err)
-      })
-      r.end(payload)
+      req.on('error', fail)
+      req.end(payload)
     })
   }
 }

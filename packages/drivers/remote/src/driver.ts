@@ -225,7 +225,8 @@ function createRemoteDriver(client: PluginClient, capability: Capability): Remot
     async discoverDelete(node, opts) {
       await call('DiscoverDelete', notification(node), opts)
     },
-    async restore() {
+    async restore(_state, opts) {
+      opts?.signal?.throwIfAborted()
       // The plugin keeps its own state across our restarts, as with upstream.
       return { removed: [], recreated: [] }
     },

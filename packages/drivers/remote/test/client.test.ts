@@ -69,6 +69,7 @@ t.test('the request: POST, content type, JSON body', async (t) => {
 
 t.test('answers that are errors', async (t) => {
   const sock = join(tempDir(t), 'raw.sock')
+  let hangups = 0
   const answers: Record<string, (res: ServerResponse) => void> = {
     '/errIn200': (res) => res.end('{"Err":"no such network"}'),
     '/malformed': (res) => res.end('{"Implements": ['),
@@ -91,7 +92,10 @@ t.test('answers that are errors', async (t) => {
       res.setHeader('x-libnetwork-error-code', 'address-in-use')
       res.end('{"Err":"10.0.0.2 is in use"}')
     },
-    '/hangup': (res) => res.socket?.destroy(),
+    '/hangup': (res) => {
+      hangups++
+      res.socket?.destroy()
+    },
     '/empty': (res) => res.end(''),
   }
   await rawPlugin(t, sock, (req, res) => answers[req.url ?? '']!(res))
@@ -120,6 +124,7 @@ t.test('answers that are errors', async (t) => {
   t.match(e, { name: 'ConflictError', category: 'conflict', code: 'address-in-use' })
   e = await call('/hangup')
   t.match(e, { category: 'unavailable', code: 'plugin-unavailable' })
+  t.equal(hangups, 1, 'a call cut mid-way (on a kept-alive connection) is not sent again')
   t.same(await c.call('empty', null), {}, 'an empty 200 body is an empty answer')
 })
 
