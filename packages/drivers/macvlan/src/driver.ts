@@ -8,6 +8,7 @@ import {
   type DriverComponents,
   type DriverFactory,
   type JoinResult,
+  type OperationOptions,
   type RestoreReport,
   type RestoreState,
 } from '@libnetwork/driverapi'
@@ -38,6 +39,9 @@ export function macvlan(config: MacvlanDriverConfig = {}): DriverFactory {
 }
 
 const TYPE = 'macvlan'
+
+/** Reject before any change when the caller gave up already. */
+const check = (o: OperationOptions | undefined) => o?.signal?.throwIfAborted()
 
 class MacvlanDriver implements Driver {
   readonly type = TYPE
@@ -157,7 +161,8 @@ class MacvlanDriver implements Driver {
     }
   }
 
-  createNetwork(req: CreateNetworkRequest): Promise<void> {
+  async createNetwork(req: CreateNetworkRequest, o?: OperationOptions): Promise<void> {
+    check(o)
     return this.#serial(async () => {
       if (this.#nets.has(req.networkId)) throw new AlreadyExistsError('network', req.networkId)
       const opts = (req.options as MacvlanNetworkOptions | undefined) ?? parseMacvlanOptions({})
@@ -183,7 +188,8 @@ class MacvlanDriver implements Driver {
     })
   }
 
-  deleteNetwork(req: { networkId: string }): Promise<void> {
+  async deleteNetwork(req: { networkId: string }, o?: OperationOptions): Promise<void> {
+    check(o)
     return this.#serial(async () => {
       const net = this.#net(req.networkId)
       if (net.endpoints.size > 0)
@@ -203,7 +209,8 @@ class MacvlanDriver implements Driver {
     })
   }
 
-  async createEndpoint(req: Parameters<Driver['createEndpoint']>[0]) {
+  async createEndpoint(req: Parameters<Driver['createEndpoint']>[0], o?: OperationOptions) {
+    check(o)
     const net = this.#net(req.networkId)
     if (net.endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
     const { address, addressIPv6 } = req.iface
@@ -253,7 +260,11 @@ class MacvlanDriver implements Driver {
     return { iface }
   }
 
-  async deleteEndpoint(req: { networkId: string; endpointId: string }): Promise<void> {
+  async deleteEndpoint(
+    req: { networkId: string; endpointId: string },
+    o?: OperationOptions,
+  ): Promise<void> {
+    check(o)
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
     net.endpoints.delete(ep.id)
   }
@@ -271,7 +282,8 @@ class MacvlanDriver implements Driver {
   }
 
   /** The child is born inside the sandbox (no move); the sandbox layer renames and configures it. */
-  async join(req: Parameters<Driver['join']>[0]): Promise<JoinResult> {
+  async join(req: Parameters<Driver['join']>[0], o?: OperationOptions): Promise<JoinResult> {
+    check(o)
     const [net, ep] = this.#ep(req.networkId, req.endpointId)
     if (ep.sandboxKey !== undefined) throw new AlreadyExistsError('endpoint', `${ep.id} (joined)`)
     const parent = await this.#kernel.link(net.parent)
@@ -299,7 +311,8 @@ class MacvlanDriver implements Driver {
     }
   }
 
-  async leave(req: { networkId: string; endpointId: string }): Promise<void> {
+  async leave(req: { networkId: string; endpointId: string }, o?: OperationOptions): Promise<void> {
+    check(o)
     const [, ep] = this.#ep(req.networkId, req.endpointId)
     // The sandbox layer deleted the (renamed) child unless a join failed before the rename:
     // then the child is still there under its first name.
@@ -307,12 +320,20 @@ class MacvlanDriver implements Driver {
     delete ep.sandboxKey
   }
 
-  async programExternalConnectivity(req: Parameters<Driver['programExternalConnectivity']>[0]) {
+  async programExternalConnectivity(
+    req: Parameters<Driver['programExternalConnectivity']>[0],
+    o?: OperationOptions,
+  ) {
+    check(o)
     this.#ep(req.networkId, req.endpointId)
     return []
   }
 
-  async revokeExternalConnectivity(req: { networkId: string; endpointId: string }) {
+  async revokeExternalConnectivity(
+    req: { networkId: string; endpointId: string },
+    o?: OperationOptions,
+  ) {
+    check(o)
     this.#ep(req.networkId, req.endpointId)
   }
 
@@ -320,7 +341,8 @@ class MacvlanDriver implements Driver {
    * Rebuild networks and endpoints from the records; parents this driver owns (VLAN, dummy)
    * come back if missing, ones no record claims go.
    */
-  restore(state: RestoreState): Promise<RestoreReport> {
+  async restore(state: RestoreState, o?: OperationOptions): Promise<RestoreReport> {
+    check(o)
     return this.#serial(async () => {
       const removed: string[] = []
       const recreated: string[] = []

@@ -2,63 +2,10 @@
 // paths run as on a kernel that has those link kinds (this one has not; the kernel tests check
 // that they are refused here), and where kernel failures are injected.
 import t from 'tap'
-import { InterfaceAddress, noopLogger, UnavailableError } from '@libnetwork/types'
-import { macvlan, type HostLink, type MacvlanKernel, type MacvlanSpec } from '../src/index.js'
+import { InterfaceAddress, noopLogger } from '@libnetwork/types'
+import { macvlan } from '../src/index.js'
+import { FakeKernel } from './fake-kernel.js'
 import { id, netReq } from './helpers.js'
-
-class FakeKernel implements MacvlanKernel {
-  links_ = new Map<string, HostLink>()
-  children: MacvlanSpec[] = []
-  calls: string[] = []
-  fail: string | undefined
-  constructor(public kinds = { vlan: true, dummy: true }) {
-    this.add('lan0')
-  }
-  add(name: string, extra: Partial<HostLink> = {}) {
-    this.links_.set(name, {
-      name,
-      index: this.links_.size + 2,
-      mtu: 1500,
-      enslaved: false,
-      loopback: false,
-      ...extra,
-    })
-  }
-  #maybeFail(op: string) {
-    this.calls.push(op)
-    if (this.fail === op) throw new UnavailableError('injected', `${op} failed`)
-  }
-  async link(name: string) {
-    return this.links_.get(name)
-  }
-  async links() {
-    return [...this.links_.values()]
-  }
-  async supports(kind: 'vlan' | 'dummy') {
-    return this.kinds[kind]
-  }
-  async createVlan(s: { name: string; link: string; vlanId: number; alias: string }) {
-    this.#maybeFail(`vlan ${s.name} ${s.link} ${s.vlanId}`)
-    this.add(s.name, { kind: 'vlan', alias: s.alias, mtu: this.links_.get(s.link)!.mtu })
-  }
-  async createDummy(s: { name: string; alias: string }) {
-    this.#maybeFail(`dummy ${s.name}`)
-    this.add(s.name, { kind: 'dummy', alias: s.alias })
-  }
-  async createMacvlan(s: MacvlanSpec) {
-    this.#maybeFail(`macvlan ${s.name}`)
-    this.children.push(s)
-  }
-  async setAlias(name: string, alias: string) {
-    this.#maybeFail(`alias ${name}`)
-    this.links_.get(name)!.alias = alias
-  }
-  async deleteLink(name: string, netns?: string) {
-    this.#maybeFail(`delete ${name}${netns ? ` in ${netns}` : ''}`)
-    if (netns === undefined) this.links_.delete(name)
-  }
-  close() {}
-}
 
 const driver = (k: FakeKernel) => macvlan({ kernel: k })({ logger: noopLogger })
 

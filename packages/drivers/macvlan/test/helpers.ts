@@ -247,3 +247,19 @@ export async function defaultRoutes(ns: string): Promise<string[]> {
   const r6 = (await sh('ip', '-n', ns, '-6', 'route', 'show', 'default')).trim()
   return [r4, r6].filter((r) => r !== '')
 }
+
+/** The compliance suite's n-th network: parent lan0, its own /24 (they share the parent). */
+export function complianceNetwork(n: number) {
+  return netReq(String(n + 1).repeat(64), { parent: 'lan0' }, { subnet: `192.168.${80 + n}.0/24` })
+}
+
+/** The compliance suite's n-th endpoint of a network: .2 + n of its subnet. */
+export function complianceEndpoint(net: ReturnType<typeof complianceNetwork>, n: number) {
+  const pool = net.ipv4[0]!.pool
+  return {
+    networkId: net.networkId,
+    endpointId: `${String.fromCharCode(97 + n)}${n}`.repeat(32),
+    iface: { address: InterfaceAddress.of(pool.at(2 + n), pool.prefix) },
+    options: {},
+  }
+}
