@@ -1,11 +1,13 @@
 /**
  * The null IPAM driver (upstream `ipams/null`): one pseudo pool, 0.0.0.0/0 in address space
- * `null`, and no addresses. For networks whose driver manages no IP configuration.
+ * `null`, and no addresses. For networks whose driver manages no IP configuration. An aborted
+ * signal rejects every call, as with any IPAM.
  */
 import { BadRequestError, IPNet } from '@libnetwork/types'
 import type { IP } from '@libnetwork/types'
 import { IpamErrorCode, NULL_IPAM } from './contract.js'
 import type {
+  AddressRequest,
   DefaultAddressSpaces,
   IpamCapabilities,
   IpamDriver,
@@ -32,6 +34,7 @@ export class NullIpam implements IpamDriver {
   }
 
   async requestPool(req: PoolRequest = {}): Promise<PoolAllocation> {
+    req.signal?.throwIfAborted()
     const space = req.addressSpace ?? SPACE
     if (space !== SPACE) {
       throw new BadRequestError(
@@ -56,12 +59,21 @@ export class NullIpam implements IpamDriver {
     return { poolId: POOL_ID, pool: IPNet.parse(POOL), meta: {} }
   }
 
-  async releasePool(_poolId: string): Promise<void> {}
+  async releasePool(_poolId: string, opts: { signal?: AbortSignal } = {}): Promise<void> {
+    opts.signal?.throwIfAborted()
+  }
 
   /** Always `undefined`: the null IPAM manages no addresses. */
-  async requestAddress(_poolId: string): Promise<undefined> {
+  async requestAddress(_poolId: string, req: AddressRequest = {}): Promise<undefined> {
+    req.signal?.throwIfAborted()
     return undefined
   }
 
-  async releaseAddress(_poolId: string, _address: IP | string): Promise<void> {}
+  async releaseAddress(
+    _poolId: string,
+    _address: IP | string,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<void> {
+    opts.signal?.throwIfAborted()
+  }
 }

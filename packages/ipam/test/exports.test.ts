@@ -19,3 +19,13 @@ t.test('exact export surface', async (t) => {
   t.equal(mod.LOCAL_ADDRESS_SPACE, 'local')
   t.equal(mod.GLOBAL_ADDRESS_SPACE, 'global')
 })
+
+t.test('exact export surface of @libnetwork/ipam/testing', async (t) => {
+  const mod = await import('../src/testing/index.js')
+  t.same(Object.keys(mod).sort(), [
+    'ComplianceError',
+    'IPAM_COMPLIANCE_CASES',
+    'ipamComplianceCases',
+    'runIpamCompliance',
+  ])
+})
