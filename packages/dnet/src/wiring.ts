@@ -3,9 +3,11 @@ import { Controller, oslSandboxOS, serviceDiscovery } from '@libnetwork/controll
 import { etcdStore, localStore, type KVStore } from '@libnetwork/datastore'
 import { bridge } from '@libnetwork/driver-bridge'
 import { hostDriver } from '@libnetwork/driver-host'
+import { macvlan } from '@libnetwork/driver-macvlan'
 import { nullDriver } from '@libnetwork/driver-null'
 import { PluginRegistry } from '@libnetwork/driver-remote'
 import { DefaultIpam } from '@libnetwork/ipam'
+import { announceEndpoints, clusterAgent } from './cluster-wiring.js'
 import { ControllerBackend } from './controller-backend.js'
 import type { BackendFactory } from './daemon.js'
 
@@ -13,7 +15,7 @@ import type { BackendFactory } from './daemon.js'
 const GLOBAL_NAMESPACE = 'libnetwork/'
 
 /**
- * The daemon's default set: the null, host and bridge drivers, the default IPAM, the
+ * The daemon's default set: the null, host, bridge and macvlan drivers, the default IPAM, the
  * embedded local store under the data root, the global store when `[datastore.global]` names
  * one (etcd: the records of global-scope networks), and service discovery (hosts, resolv.conf,
  * DNS). Any other driver or IPAM name is looked up as a remote plugin on first use.
@@ -24,20 +26,25 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     ? etcdStore({ endpoints: cfg.globalStore.endpoints, namespace: GLOBAL_NAMESPACE })
     : undefined
   const plugins = new PluginRegistry({ ...cfg.plugins, logger })
+  // The cluster agent (`[cluster]`), started first: the controller's drivers watch its tables.
+  const agent = cfg.cluster ? clusterAgent(cfg.cluster, logger) : undefined
   let controller: Controller
   try {
+    await agent?.start()
     controller = await Controller.start({
       drivers: {
         // the bridge's background faults go to the components' logger
         bridge: bridge({ ...cfg.bridge }),
         host: hostDriver(),
         null: nullDriver(),
+        macvlan: macvlan(),
       },
       ipams: { default: () => new DefaultIpam() },
       driverResolver: plugins.driverResolver,
       ipamResolver: plugins.ipamResolver,
       store: kv,
       ...(global ? { globalStore: global } : {}),
+      ...(agent ? { cluster: agent } : {}),
       logger,
       os: oslSandboxOS(),
       namespacePrefix: cfg.sandboxPrefix,
@@ -50,8 +57,10 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     await kv.close()
     await global?.close()
     await plugins.stop()
+    await agent?.stop()
     throw e
   }
+  const stopAnnouncing = agent ? announceEndpoints(controller, agent, logger) : undefined
   const summary = controller.restoreSummary
   logger.info('controller restored', {
     networks: summary.networks,
@@ -77,9 +86,11 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
   return {
     backend: new ControllerBackend(controller),
     close: async () => {
+      await stopAnnouncing?.()
       await controller.stop()
       await global?.close()
       await plugins.stop()
+      await agent?.stop()
     },
   }
 }
