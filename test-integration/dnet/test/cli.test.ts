@@ -33,7 +33,7 @@ t.test(
     await h.ok('service', 'publish', 'client.app')
     await h.ok('service', 'publish', '-p', '8080:80', 'web.app')
     t.match((await h.ok('service', 'attach', 'c1', 'client.app')).trim(), /^10\.77\.0\.\d+\/24$/)
-    await h.ok('service', 'attach', 'c2', 'web.app')
+    await h.ok('service', 'attach', '--alias', 'www', 'c2', 'web.app')
     const ls = await h.ok('service', 'ls', '--net', 'app')
     t.match(ls, /web\s+app\s+\S+\s+10\.77\.0\.\d+\/24\s+0\.0\.0\.0:8080->80\/tcp/)
     const keys = Object.fromEntries(
@@ -41,6 +41,14 @@ t.test(
     )
     await serve(t, keys.c2, 80, 'pong')
     t.equal((await h.inContainer(keys.c1, FETCH, 'web', '80')).trim(), 'pong', 'c1 → web by name')
+    t.equal(
+      (await h.inContainer(keys.c1, FETCH, 'www', '80')).trim(),
+      'pong',
+      'c1 → web by its join-time alias',
+    )
+    const web = JSON.parse(await h.ok('service', 'ls', '--json')).find((e: any) => e.name === 'web')
+    t.same(web.aliases, ['www'], 'service ls lists the alias')
+    t.match(await h.ok('network', 'ls'), /app\s+bridge\s+\S+\s+local/, 'the real scope')
     const hostSide = await h.inContainer(`/var/run/netns/${h.ns}`, FETCH, '10.77.0.1', '8080')
     t.equal(hostSide.trim(), 'pong', 'published port answers from the host namespace')
 
