@@ -168,8 +168,9 @@ export class FakeIptables implements Runner {
   }
 
   /**
-   * Make the next `times` commands that `match` fail (exit 1). Default: every
-   * `iptables-restore`/`ip6tables-restore` batch, as a kernel refusing the change would.
+   * Make the next `times` commands that `match` fail (exit 1; `Infinity` until `heal()`).
+   * Default: every `iptables-restore`/`ip6tables-restore` batch, as a kernel refusing the
+   * change would.
    */
   fail(
     match: (call: FakeCall) => boolean = (c) => /tables-nft-restore$/.test(c.argv[0] ?? ''),
@@ -177,6 +178,11 @@ export class FakeIptables implements Runner {
     stderr = 'iptables-restore: line 2 failed\n',
   ): void {
     this.#failures.push({ match, times, stderr })
+  }
+
+  /** Drop every planned failure still pending. */
+  heal(): void {
+    this.#failures.length = 0
   }
 
   async run(argv: readonly string[], input?: string): Promise<RunResult> {

@@ -75,7 +75,10 @@ export class FakeKernel implements BridgeKernel {
 
   #ns(netns: string): Map<string, FakeLink> {
     let m = this.#links.get(netns)
-    if (!m) this.#links.set(netns, (m = new Map()))
+    if (!m) {
+      m = new Map<string, FakeLink>()
+      this.#links.set(netns, m)
+    }
     return m
   }
 
