@@ -172,6 +172,11 @@ export interface RestoreReport {
 }
 
 export interface OperationOptions {
+  /**
+   * The caller gives up when it aborts. A driver rejects with `signal.reason` when it is
+   * aborted already, before any change (the compliance suite checks it); it may also stop
+   * between steps of a long operation, undoing the steps done.
+   */
   signal?: AbortSignal
 }
 
