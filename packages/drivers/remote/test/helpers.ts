@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Test } from 'tap'
-import { ConflictError, NotFoundError, type Logger } from '@libnetwork/types'
+import { ConflictError, ForbiddenError, NotFoundError, type Logger } from '@libnetwork/types'
 import {
   pluginServer,
   type NetworkDriverHandlers,
@@ -113,7 +113,9 @@ export function memoryNetworkPlugin(): {
     },
     deleteNetwork: (req) => {
       calls.push(['DeleteNetwork', req])
-      net(req.NetworkID)
+      if (net(req.NetworkID).size > 0) {
+        throw new ForbiddenError('driver-forbidden', `network ${req.NetworkID} has endpoints`)
+      }
       networks.delete(req.NetworkID)
     },
     createEndpoint: (req) => {
