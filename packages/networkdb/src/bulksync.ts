@@ -18,11 +18,10 @@ import { NotFoundError } from '@libnetwork/types'
 import {
   MessageType,
   encodeBulkSync,
-  encodeCompound,
   encodeTableEventEnveloped,
-  envelope,
   type BulkSyncMessage,
 } from './proto.js'
+import { PbWriter, fieldSize } from './pb.js'
 import type { State } from './state.js'
 import { TimeSlicer } from './slice.js'
 
@@ -61,6 +60,7 @@ export async function buildBulkSync(
   const parts: Uint8Array[] = []
   const slicer = new TimeSlicer()
   let i = 0
+  let body = 0
   for (const network of networks) {
     const cut = after(network)
     for (const [table, keys] of state.entries.get(network) ?? []) {
@@ -72,18 +72,37 @@ export async function buildBulkSync(
           if (stats) stats.tombstonesSkipped++
           continue
         }
-        parts.push(encodeTableEventEnveloped(state.toTableEvent(network, table, key, e)))
+        const part = encodeTableEventEnveloped(state.toTableEvent(network, table, key, e))
+        parts.push(part)
+        body += fieldSize(fieldSize(part.length))
       }
     }
   }
-  const bsm: BulkSyncMessage = {
+  const head = {
     ltime: state.tableClock.time,
     unsolicited,
     nodeName: state.self,
     networks: [...networks],
-    payload: envelope(MessageType.Compound, encodeCompound(parts)),
   }
-  return { msg: envelope(MessageType.BulkSync, encodeBulkSync(bsm)), seq }
+  // COMPOUND envelope = [type][body length] + body; BulkSync = fields + payload; outer envelope
+  const compoundLen = 2 + (body === 0 ? 0 : fieldSize(body))
+  const bulkHead = encodeBulkSync({ ...head, payload: new Uint8Array(0) })
+  const bulkLen = bulkHead.length + fieldSize(compoundLen)
+  const w = new PbWriter(2 + fieldSize(bulkLen))
+  w.tag(1, 0).varint(MessageType.BulkSync)
+  w.tag(2, 2).varint(bulkLen)
+  w.raw(bulkHead)
+  w.tag(5, 2).varint(compoundLen)
+  w.tag(1, 0).varint(MessageType.Compound)
+  if (body !== 0) w.tag(2, 2).varint(body)
+  // copy the parts in slices too: one pass over megabytes is itself tens of ms under load
+  for (let k = 0; k < parts.length; k++) {
+    await slicer.maybePause(++i)
+    const part = parts[k]!
+    w.tag(1, 2).varint(fieldSize(part.length))
+    w.tag(1, 2).bytes(part)
+  }
+  return { msg: w.finish(), seq }
 }
 
 const sleep = (ms: number): Promise<void> =>
@@ -95,7 +114,8 @@ export class BulkSyncer {
   readonly #opts: BulkSyncOptions
   readonly #stats: BulkStats
   readonly #apply: (payload: Uint8Array) => Promise<void>
-  readonly #acks = new Map<string, () => void>()
+  /** Initiators waiting for an answer: told when it arrives and when it has been applied. */
+  readonly #acks = new Map<string, { arrived(): void; applied(): void }>()
   readonly #syncing = new Map<string, Promise<void>>()
   /** When a member last bulk-synced a network with us (`node/network` → ms). */
   readonly #heard = new Map<string, number>()
@@ -138,7 +158,7 @@ export class BulkSyncer {
   /** Release every waiter (on stop). */
   stop(): void {
     this.#stopped = true
-    for (const resolve of this.#acks.values()) resolve()
+    for (const a of this.#acks.values()) a.applied()
     this.#acks.clear()
   }
 
@@ -162,11 +182,20 @@ export class BulkSyncer {
   async #syncOnce(node: string, networks: string[]): Promise<void> {
     if (this.#stopped) return
     let answered = false
-    const done = new Promise<void>((resolve) => {
-      this.#acks.set(node, () => {
+    let onArrival!: () => void
+    let onApplied!: () => void
+    const arrival = new Promise<void>((resolve) => (onArrival = resolve))
+    const done = new Promise<void>((resolve) => (onApplied = resolve))
+    this.#acks.set(node, {
+      arrived: () => {
         answered = true
-        resolve()
-      })
+        onArrival()
+      },
+      applied: () => {
+        answered = true
+        onArrival()
+        onApplied()
+      },
     })
     const deadline = Date.now() + this.#opts.timeoutMs
     try {
@@ -178,7 +207,8 @@ export class BulkSyncer {
         this.#stats,
       )
       this.#stats.bulkSyncs++
-      let wait = this.#opts.retryMs
+      // a large sync takes the peer a while to apply and answer: allow for its size
+      let wait = this.#opts.retryMs * (1 + msg.length / (256 * 1024))
       for (let attempt = 0; !answered && !this.#stopped && Date.now() < deadline; attempt++) {
         if (attempt > 0) this.#stats.bulkRetries++
         this.#stats.bulkBytesSent += msg.length
@@ -192,13 +222,15 @@ export class BulkSyncer {
         if (left <= 0) break
         let timer: NodeJS.Timeout | undefined
         await Promise.race([
-          done,
+          arrival,
           new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.min(wait, left)))),
         ])
         clearTimeout(timer)
         wait *= 2
       }
       if (answered) {
+        // the answer is here (no more resends); resolve once it has been applied
+        await done
         for (const n of networks) this.#synced.set(`${node}/${n}`, seq)
       }
     } catch {
@@ -225,8 +257,13 @@ export class BulkSyncer {
       }
     }
     if (!bsm.unsolicited) {
-      await this.#apply(bsm.payload)
-      this.#acks.get(from)?.()
+      const waiter = this.#acks.get(from)
+      waiter?.arrived()
+      try {
+        await this.#apply(bsm.payload)
+      } finally {
+        waiter?.applied()
+      }
       return
     }
     this.#answering.add(from)

@@ -15,7 +15,7 @@
  */
 import {
   MessageType,
-  compoundRanges,
+  compoundParts,
   decodeGossip,
   decodeTableEventAt,
   envelopeAt,
@@ -376,16 +376,17 @@ export class Cluster implements StateSink {
       this.#handle(payload, true)
       return
     }
-    const r = compoundRanges(payload, env.start, env.end)
     const slicer = new TimeSlicer()
-    for (let i = 0; i < r.length; i += 2) {
-      await slicer.maybePause(i / 2 + 1)
+    const parts = compoundParts(payload, env.start, env.end)
+    for (let i = 1, r = parts.next(); !r.done; i++, r = parts.next()) {
+      await slicer.maybePause(i)
+      const [start, end] = r.value
       try {
-        const part = envelopeAt(payload, r[i]!, r[i + 1]!)
+        const part = envelopeAt(payload, start, end)
         if (part.type === MessageType.TableEvent) {
           const ev = decodeTableEventAt(payload, part.start, part.end)
-          this.#tableEvent(ev, true, payload.subarray(r[i], r[i + 1]))
-        } else this.#handle(payload.subarray(r[i], r[i + 1]), true)
+          this.#tableEvent(ev, true, payload.subarray(start, end))
+        } else this.#handle(payload.subarray(start, end), true)
       } catch {
         // one bad part does not spoil the others
       }

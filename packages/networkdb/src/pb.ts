@@ -4,7 +4,6 @@
  */
 import { BadRequestError } from '@libnetwork/types'
 
-const utf8 = new TextDecoder('utf-8', { fatal: false })
 const enc = new TextEncoder()
 
 function malformed(what: string, why: string, length: number): BadRequestError {
@@ -17,6 +16,8 @@ function malformed(what: string, why: string, length: number): BadRequestError {
 export class PbReader {
   pos: number
   readonly end: number
+  /** The same bytes as a Buffer, for Node's native string decoding and copies. */
+  readonly #nb: Buffer
   constructor(
     readonly buf: Uint8Array,
     readonly what: string,
@@ -25,6 +26,7 @@ export class PbReader {
   ) {
     this.pos = start
     this.end = end
+    this.#nb = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
   }
 
   #fail(why: string): never {
@@ -105,30 +107,21 @@ export class PbReader {
     return v
   }
 
-  /** A length-delimited field as a copy. */
+  /** A length-delimited field as a copy (small ones from Node's shared pool). */
   copy(): Uint8Array {
     const len = this.len()
-    const v = this.buf.slice(this.pos, this.pos + len)
+    const v = Buffer.allocUnsafe(len)
+    this.#nb.copy(v, 0, this.pos, this.pos + len)
     this.pos += len
     return v
   }
 
+  /** A UTF-8 string (one flat string, decoded natively). */
   string(): string {
     const len = this.len()
-    const b = this.buf
-    const start = this.pos
-    const end = start + len
-    this.pos = end
-    if (len < 64) {
-      let s = ''
-      for (let i = start; i < end; i++) {
-        const c = b[i]!
-        if (c >= 0x80) return utf8.decode(b.subarray(start, end))
-        s += String.fromCharCode(c)
-      }
-      return s
-    }
-    return utf8.decode(b.subarray(start, end))
+    const s = this.#nb.toString('utf8', this.pos, this.pos + len)
+    this.pos += len
+    return s
   }
 
   /** Skip a field of this wire type. */
@@ -219,6 +212,19 @@ export class PbWriter {
 
   bytes(v: Uint8Array): this {
     this.varint(v.length)
+    const b = this.buf
+    if (v.length < 256) {
+      // small values by hand: `set` clones its source first when both share an ArrayBuffer,
+      // as two slices of Node's buffer pool often do
+      let p = this.pos
+      for (let i = 0; i < v.length; i++) b[p++] = v[i]!
+    } else b.set(v, this.pos)
+    this.pos += v.length
+    return this
+  }
+
+  /** Bytes as they are (no length prefix). */
+  raw(v: Uint8Array): this {
     this.buf.set(v, this.pos)
     this.pos += v.length
     return this

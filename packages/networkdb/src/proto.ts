@@ -410,6 +410,37 @@ export function compoundRanges(buf: Uint8Array, start: number, end: number): num
   return out
 }
 
+/** The parts of the CompoundMessage in `buf[start, end)`, one [start, end) at a time. */
+export function* compoundParts(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+): Generator<[number, number]> {
+  const r = new PbReader(buf, 'compound message', start, end)
+  while (!r.done) {
+    const t = r.tag()
+    if (t !== ((1 << 3) | LEN)) {
+      r.skip(t & 7)
+      continue
+    }
+    const len = r.len()
+    const m = new PbReader(buf, 'compound message', r.pos, r.pos + len)
+    r.pos += len
+    let ps = 0
+    let pe = 0
+    while (!m.done) {
+      const t2 = m.tag()
+      if (t2 === ((1 << 3) | LEN)) {
+        const n = m.len()
+        ps = m.pos
+        pe = m.pos + n
+        m.pos = pe
+      } else m.skip(t2 & 7)
+    }
+    yield [ps, pe]
+  }
+}
+
 /** Open the GossipMessage envelope in `buf[start, end)`: its type and the body's range. */
 export function envelopeAt(
   buf: Uint8Array,

@@ -51,7 +51,12 @@ export function encodeStreamBody(m: StreamMessage): Uint8Array {
   if (m.type === 'user') {
     const w = new MsgpackWriter().byte(MessageType.user)
     writeUserMsgHeader(w, m.payload.length)
-    return w.bytes(m.payload).finish()
+    // one exact-size copy (a growing writer would copy a large payload several times)
+    const head = w.finish()
+    const out = new Uint8Array(head.length + m.payload.length)
+    out.set(head)
+    out.set(m.payload, head.length)
+    return out
   }
   return encodeMessage(m)
 }
@@ -215,7 +220,14 @@ function readBody(buf: Uint8Array, maxSize: number): { message: StreamMessage; c
       }
       if (buf.length < r.offset + len) throw new IncompleteError(r.offset + len - buf.length)
       return {
-        message: { type: 'user', payload: buf.slice(r.offset, r.offset + len) },
+        // a large payload is a view (the buffer holds this one message): no second copy
+        message: {
+          type: 'user',
+          payload:
+            len > 65536
+              ? buf.subarray(r.offset, r.offset + len)
+              : buf.slice(r.offset, r.offset + len),
+        },
         consumed: r.offset + len,
       }
     }
