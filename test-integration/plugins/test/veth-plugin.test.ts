@@ -1,31 +1,13 @@
 // A remote network and IPAM plugin process (test/veth-plugin.mjs) behind a real dnet daemon in
 // a test host namespace: networks created through it, containers joined and talking, and the
 // plugin killed mid-join and restarted.
-import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
+import t from 'tap'
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { fileURLToPath } from 'node:url'
 // The dnet integration harness: a host namespace, the daemon in it, the CLI, containers.
 import { FETCH, Host, serve, sh } from '../../dnet/test/harness.js'
-
-const PLUGIN = fileURLToPath(new URL('./veth-plugin.mjs', import.meta.url))
-
-/** Start the plugin process in the host namespace; resolves once it listens. */
-async function startPlugin(t: Test, h: Host, dir: string): Promise<ChildProcess> {
-  const child = spawn('nsenter', [`--net=/var/run/netns/${h.ns}`, process.execPath, PLUGIN, dir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let err = ''
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-  t.teardown(() => child.kill('SIGKILL'))
-  await new Promise<void>((resolve, reject) => {
-    child.stdout.once('data', () => resolve())
-    child.once('exit', (c) => reject(new Error(`plugin exited ${c}: ${err}`)))
-  })
-  return child
-}
+import { startPlugin } from './plugin-process.js'
 
 /** Wait until `cond()` holds (bounded): conditions, not fixed sleeps. */
 async function until(cond: () => boolean, what: string): Promise<void> {
