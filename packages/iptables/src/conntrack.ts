@@ -1,8 +1,8 @@
-import { BadRequestError, IP, InternalError } from '@libnetwork/types'
+import { BadRequestError, IP, InternalError, type Protocol } from '@libnetwork/types'
 import { execRunner, type Runner } from './runner.js'
 
 export interface ConntrackFilter {
-  protocol: 'tcp' | 'udp' | 'sctp'
+  protocol: Protocol
   /** Original destination address (the published host address). */
   destination?: IP
   /** Original destination port (the published host port). */
