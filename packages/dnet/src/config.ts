@@ -27,11 +27,16 @@
  * provider = "etcd"
  * endpoints = ["http://127.0.0.1:2379"]
  *
- * [cluster]                     # gossip membership: parsed, not wired yet (warned at start)
+ * [cluster]                     # the cluster agent: gossip membership and NetworkDB
  * bind_address = "0.0.0.0"
  * bind_port = 7946
  * join = ["10.0.0.2:7946"]
  * encryption_key = "base64 of 16, 24 or 32 bytes"
+ *
+ * [orchestration]               # upstream dnet's keys for the same (instead of [cluster])
+ * agent = true
+ * bind = "10.0.0.1"             # -> cluster.bind_address
+ * peer = "10.0.0.2"             # -> cluster.join
  *
  * [plugins]                     # remote network and IPAM plugins, found by name on first use
  * socket_dirs = ["/run/docker/plugins"]                        # <name>.sock
@@ -156,7 +161,7 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       { cause },
     )
   }
-  known(doc, ['title', 'daemon', 'bridge', 'datastore', 'cluster', 'plugins'], '')
+  known(doc, ['title', 'daemon', 'bridge', 'datastore', 'cluster', 'orchestration', 'plugins'], '')
   const cfg: DaemonConfig = { ...base }
   const d = table(doc, 'daemon', '')
   known(
@@ -253,6 +258,19 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       bindPort,
       join: strList(c, 'join', 'cluster') ?? [],
       ...(key ? { encryptionKey: key } : {}),
+    }
+  }
+
+  const o = table(doc, 'orchestration', '')
+  if (Object.keys(o).length > 0) {
+    known(o, ['agent', 'bind', 'peer'], 'orchestration.')
+    const agent = bool(o, 'agent', 'orchestration') ?? false
+    const bind = str(o, 'bind', 'orchestration')
+    const peer = str(o, 'peer', 'orchestration')
+    if (bind !== undefined && !IP.isValid(bind)) fail('orchestration.bind', 'must be an IP address')
+    if (agent && cfg.cluster) fail('orchestration', 'give [cluster] or [orchestration], not both')
+    if (agent) {
+      cfg.cluster = { bindAddress: bind ?? '0.0.0.0', bindPort: 7946, join: peer ? [peer] : [] }
     }
   }
 

@@ -40,14 +40,14 @@ function claimPidFile(path: string): void {
 }
 
 /**
- * Configuration sections the daemon parses but does not act on yet, each with the warning to
- * log at start (the multi-host work wires `[cluster]`; until then nobody would notice).
+ * Configuration sections the daemon parses but does not fully act on yet, each with the warning
+ * to log at start (so nobody is surprised).
  */
 export function unwiredSections(config: DaemonConfig): Array<{ msg: string; fields: object }> {
   const out: Array<{ msg: string; fields: object }> = []
   if (config.cluster) {
     out.push({
-      msg: 'config [cluster] is not supported yet and is ignored: this daemon joins no cluster',
+      msg: "config [cluster]: the cluster agent runs and announces this host's endpoints, but other hosts' names do not reach the embedded DNS yet",
       fields: { section: 'cluster', join: config.cluster.join },
     })
   }

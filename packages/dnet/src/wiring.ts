@@ -7,6 +7,7 @@ import { macvlan } from '@libnetwork/driver-macvlan'
 import { nullDriver } from '@libnetwork/driver-null'
 import { PluginRegistry } from '@libnetwork/driver-remote'
 import { DefaultIpam } from '@libnetwork/ipam'
+import { announceEndpoints, clusterAgent } from './cluster-wiring.js'
 import { ControllerBackend } from './controller-backend.js'
 import type { BackendFactory } from './daemon.js'
 
@@ -25,8 +26,11 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     ? etcdStore({ endpoints: cfg.globalStore.endpoints, namespace: GLOBAL_NAMESPACE })
     : undefined
   const plugins = new PluginRegistry({ ...cfg.plugins, logger })
+  // The cluster agent (`[cluster]`), started first: the controller's drivers watch its tables.
+  const agent = cfg.cluster ? clusterAgent(cfg.cluster, logger) : undefined
   let controller: Controller
   try {
+    await agent?.start()
     controller = await Controller.start({
       drivers: {
         // the bridge's background faults go to the components' logger
@@ -40,6 +44,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
       ipamResolver: plugins.ipamResolver,
       store: kv,
       ...(global ? { globalStore: global } : {}),
+      ...(agent ? { cluster: agent } : {}),
       logger,
       os: oslSandboxOS(),
       namespacePrefix: cfg.sandboxPrefix,
@@ -52,8 +57,10 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     await kv.close()
     await global?.close()
     await plugins.stop()
+    await agent?.stop()
     throw e
   }
+  const stopAnnouncing = agent ? announceEndpoints(controller, agent, logger) : undefined
   const summary = controller.restoreSummary
   logger.info('controller restored', {
     networks: summary.networks,
@@ -79,9 +86,11 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
   return {
     backend: new ControllerBackend(controller),
     close: async () => {
+      await stopAnnouncing?.()
       await controller.stop()
       await global?.close()
       await plugins.stop()
+      await agent?.stop()
     },
   }
 }

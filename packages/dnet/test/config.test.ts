@@ -64,8 +64,23 @@ t.test('bad config is a BadRequestError naming the key', async (t) => {
     ['[datastore.local]\npath = "/x"', /datastore.local.path is not a known setting/],
     ['[daemon]\nsandbox_prefix = "a/b"', /daemon.sandbox_prefix must be/],
     ['[cluster]\nencryption_key = "c2hvcnQ="', /encryption_key/],
+    ['[orchestration]\nagent = true\nbind = "eth0"', /orchestration.bind must be an IP/],
+    ['[orchestration]\nagent = "yes"', /orchestration.agent must be true or false/],
+    ['[orchestration]\nagent = true\nport = 1', /orchestration.port is not a known setting/],
+    ['[cluster]\njoin = []\n[orchestration]\nagent = true', /\[cluster\] or \[orchestration\]/],
   ]
   for (const [text, msg] of bad)
     t.throws(() => parseConfig(text), { name: 'BadRequestError', message: msg })
   t.throws(() => parseHostPort('1.2.3.4:99999'), BadRequestError)
+})
+
+t.test("upstream dnet's [orchestration] agent/bind/peer map onto [cluster]", async (t) => {
+  const c = parseConfig('[orchestration]\nagent = true\nbind = "10.0.0.1"\npeer = "10.0.0.2"')
+  t.same(c.cluster, { bindAddress: '10.0.0.1', bindPort: 7946, join: ['10.0.0.2'] })
+  t.same(parseConfig('[orchestration]\nagent = true').cluster, {
+    bindAddress: '0.0.0.0',
+    bindPort: 7946,
+    join: [],
+  })
+  t.equal(parseConfig('[orchestration]\nagent = false\npeer = "10.0.0.2"').cluster, undefined)
 })

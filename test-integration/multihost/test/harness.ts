@@ -58,8 +58,9 @@ export class NsProcess {
 
   constructor(child: ChildProcess) {
     this.child = child
+    // 'close': the process has exited and its output has been read to the end.
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
+      child.once('close', (code) => {
         this.#wake()
         resolve(code)
       }),
@@ -112,10 +113,15 @@ export class NsProcess {
     this.child.stdin?.write(line + '\n')
   }
 
-  /** Kill its whole process group (SIGKILL by default) and wait for it to exit. */
+  /**
+   * SIGKILL (the default) goes to its whole process group; another signal goes to `timeout`,
+   * which passes it on once to the command (a graceful stop). Waits for it to exit.
+   */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const pid = this.child.pid
-    if (this.running && pid !== undefined) {
+    if (this.running && signal !== 'SIGKILL') {
+      this.child.kill(signal)
+    } else if (this.running && pid !== undefined) {
       try {
         process.kill(-pid, signal)
       } catch {

@@ -1,0 +1,91 @@
+// The daemon's cluster agent (`[cluster]` or upstream's `[orchestration]`): gossip and NetworkDB
+// in the daemon's own network namespace, handed to the controller as its cluster tables, and
+// the endpoints of global-scope networks announced in endpoint_table.
+import { ClusterAgent, EndpointSync, type LocalEndpoint } from '@libnetwork/cluster'
+import type { Controller, EndpointInfo } from '@libnetwork/controller'
+import { IP } from '@libnetwork/types'
+import type { DaemonConfig } from './config.js'
+import type { Logger } from './log.js'
+
+/** The agent for a `[cluster]` config (not started). A bad peer throws `cluster.bad-config`. */
+export function clusterAgent(cfg: NonNullable<DaemonConfig['cluster']>, logger: Logger) {
+  return new ClusterAgent({
+    bindAddress: IP.parse(cfg.bindAddress),
+    port: cfg.bindPort,
+    join: cfg.join,
+    keys: cfg.encryptionKey ? [new Uint8Array(Buffer.from(cfg.encryptionKey, 'base64'))] : [],
+    logger,
+  })
+}
+
+function localEndpoint(ep: EndpointInfo): LocalEndpoint {
+  return {
+    networkId: ep.networkId,
+    endpointId: ep.id,
+    name: ep.name,
+    aliases: ep.aliases,
+    ...(ep.address ? { ipv4: ep.address.ip } : {}),
+    ...(ep.addressIPv6 ? { ipv6: ep.addressIPv6.ip } : {}),
+  }
+}
+
+/**
+ * Announce the joined endpoints of global-scope networks (those restored at start too) and
+ * follow joins and leaves. Operations run one at a time, in event order. Returns the stop.
+ */
+export function announceEndpoints(
+  controller: Controller,
+  agent: ClusterAgent,
+  logger: Logger,
+): () => Promise<void> {
+  const sync = new EndpointSync({
+    tables: agent,
+    logger,
+    onRecords(networkId, added, removed) {
+      // The controller has no door for other hosts' names into its embedded DNS yet.
+      logger.debug('cluster: remote names', {
+        networkId,
+        added: added.map((r) => r.name),
+        removed: removed.map((r) => r.name),
+      })
+    },
+  })
+  sync.start()
+  const offMembers = agent.onMemberChange((c) =>
+    logger.info('cluster: member', { change: c.type, name: c.member.name, state: c.member.state }),
+  )
+  let queue = Promise.resolve()
+  const run = (what: string, ep: EndpointInfo, fn: () => Promise<void>) => {
+    queue = queue.then(fn).catch((err: unknown) =>
+      logger.warn(`cluster: could not ${what} an endpoint`, {
+        endpoint: ep.id,
+        network: ep.networkId,
+        err: String(err),
+      }),
+    )
+  }
+  const global = (ep: EndpointInfo): boolean => {
+    try {
+      return controller.network(ep.networkId).scope === 'global'
+    } catch {
+      return false
+    }
+  }
+  for (const ep of controller.endpoints()) {
+    if (ep.sandboxId && global(ep)) run('announce', ep, () => sync.join(localEndpoint(ep)))
+  }
+  const offs = [
+    controller.on('endpoint:join', ({ endpoint: ep }) => {
+      if (global(ep)) run('announce', ep, () => sync.join(localEndpoint(ep)))
+    }),
+    controller.on('endpoint:leave', ({ endpoint: ep }) => {
+      if (global(ep)) run('withdraw', ep, () => sync.leave(ep.networkId, ep.id))
+    }),
+  ]
+  return async () => {
+    for (const off of offs) off()
+    offMembers()
+    await queue
+    await sync.stop()
+  }
+}
