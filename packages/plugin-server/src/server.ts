@@ -12,6 +12,7 @@ import {
 import {
   checkRequest,
   METHODS,
+  type CallContext,
   type Handler,
   type IpamDriverHandlers,
   type NetworkDriverHandlers,
@@ -124,13 +125,9 @@ export function pluginServer(opts: PluginServerOptions): PluginServer {
     if ('error' in checked) {
       return answerError(res, new BadRequestError('plugin-malformed-request', checked.error))
     }
-    const ac = new AbortController()
-    res.on('close', () => {
-      if (!res.writableFinished) ac.abort()
-    })
     let result: unknown
     try {
-      result = await handler(checked.req, { signal: ac.signal })
+      result = await handler(checked.req, callContext(res))
     } catch (err) {
       logger.warn('plugin handler failed', { path, err: String(err) })
       return answerError(res, err)
@@ -176,6 +173,24 @@ export function pluginServer(opts: PluginServerOptions): PluginServer {
   }
 }
 
+/** The handler's context; its signal (made on first use) aborts when the client goes away. */
+function callContext(res: ServerResponse): CallContext {
+  let ac: AbortController | undefined
+  return {
+    get signal() {
+      if (!ac) {
+        const c = (ac = new AbortController())
+        if (res.destroyed && !res.writableFinished) c.abort()
+        else
+          res.once('close', () => {
+            if (!res.writableFinished) c.abort()
+          })
+      }
+      return ac.signal
+    },
+  }
+}
+
 function answer(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
   res.writeHead(status, {
@@ -202,15 +217,28 @@ function answerError(res: ServerResponse, err: unknown): void {
 }
 
 /** The body as text, or undefined when it is larger than `max` bytes. */
-async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length
-    if (size > max) return undefined
-    chunks.push(chunk)
-  }
-  return Buffer.concat(chunks).toString('utf8')
+function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size > max) {
+        req.off('data', onData)
+        req.resume()
+        resolve(undefined)
+        return
+      }
+      chunks.push(chunk)
+    }
+    req.on('data', onData)
+    req.once('end', () =>
+      resolve(
+        chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+      ),
+    )
+    req.once('error', reject)
+  })
 }
 
 function listenOn(s: Server, start: () => void): Promise<void> {

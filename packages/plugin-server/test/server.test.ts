@@ -212,3 +212,23 @@ t.test('a handler sees the client go away', async (t) => {
   await sawAbort
   t.pass('signal aborted when the client disconnected')
 })
+
+t.test('a body over maxBodyBytes is refused before any handler runs', async (t) => {
+  const sock = join(tempDir(t), 'p.sock')
+  let ran = false
+  const s = pluginServer({
+    network: { ...network, createNetwork: () => void (ran = true) },
+    maxBodyBytes: 64,
+  })
+  await s.listen({ socketPath: sock })
+  t.teardown(() => s.close())
+  const big = await post(sock, '/NetworkDriver.CreateNetwork', {
+    NetworkID: 'n'.repeat(100),
+  })
+  t.equal(big.status, 413)
+  t.match(big.json, { Err: /over 64 bytes/ })
+  t.notOk(ran)
+  const small = await post(sock, '/NetworkDriver.CreateNetwork', { NetworkID: 'n' })
+  t.equal(small.status, 200)
+  t.ok(ran)
+})
