@@ -17,12 +17,12 @@ import {
   ConflictError,
   NotFoundError,
   noopLogger,
-  type IPNet,
   type Logger,
 } from '@libnetwork/types'
-import { KernelSupportError } from './errors.js'
 import { netlinkMacvlanKernel, type MacvlanKernel } from './kernel.js'
 import { ALIAS, dummyName, gatewayFor, macFor, newEp, type Ep, type Net } from './model.js'
+import { checkShare, resolveParent } from './parent.js'
+import { restoreNetworks } from './restore.js'
 import { parseMacvlanOptions, vlanOf, type MacvlanNetworkOptions } from './options.js'
 
 /** User configuration of the macvlan driver. */
@@ -86,81 +86,6 @@ class MacvlanDriver implements Driver {
     return [n, e]
   }
 
-  /** Where the children of a new network hang: the parent's name and who owns it. */
-  async #resolveParent(
-    id: string,
-    opts: MacvlanNetworkOptions,
-  ): Promise<{ parent: string; owned?: 'vlan' | 'dummy' }> {
-    if (opts.parent === undefined) {
-      if (!(await this.#kernel.supports('dummy')))
-        throw new KernelSupportError('dummy', 'a macvlan network without a parent (-o parent=)', {
-          networkId: id,
-        })
-      return { parent: dummyName(id), owned: 'dummy' }
-    }
-    const found = await this.#kernel.link(opts.parent)
-    if (found) {
-      if (found.loopback)
-        throw new BadRequestError(
-          'macvlan-parent-invalid',
-          `parent ${found.name} is a loopback interface`,
-          { details: { parent: found.name } },
-        )
-      if (found.enslaved)
-        throw new ConflictError(
-          'macvlan-parent-enslaved',
-          `parent ${found.name} is a port of a bridge or bond and cannot take macvlan children`,
-          { details: { parent: found.name } },
-        )
-      return { parent: found.name }
-    }
-    const vlan = vlanOf(opts.parent)
-    if (!vlan)
-      throw new NotFoundError(
-        'macvlan-parent-not-found',
-        `parent interface ${opts.parent} does not exist`,
-        { details: { parent: opts.parent } },
-      )
-    if (!(await this.#kernel.supports('vlan')))
-      throw new KernelSupportError(
-        'vlan',
-        `parent ${opts.parent} (VLAN ${vlan.vlanId} on ${vlan.link})`,
-        {
-          parent: opts.parent,
-          networkId: id,
-        },
-      )
-    if (!(await this.#kernel.link(vlan.link)))
-      throw new NotFoundError(
-        'macvlan-parent-not-found',
-        `parent ${opts.parent}: its link ${vlan.link} does not exist`,
-        { details: { parent: opts.parent, link: vlan.link } },
-      )
-    return { parent: opts.parent, owned: 'vlan' }
-  }
-
-  /** Refuse a network that would share a parent in a way the kernel or the LAN cannot. */
-  #checkShare(net: { id: string; parent: string; opts: MacvlanNetworkOptions }, pools: IPNet[]) {
-    for (const other of this.#nets.values()) {
-      if (other.parent !== net.parent) continue
-      if (net.opts.mode === 'passthru' || other.opts.mode === 'passthru')
-        throw new ConflictError(
-          'macvlan-parent-in-use',
-          `parent ${net.parent} is used by macvlan network ${other.id}${other.opts.mode === 'passthru' ? ' in passthru mode' : ''}; a passthru parent serves one network only`,
-          { details: { parent: net.parent, networkId: other.id } },
-        )
-      for (const p of pools) {
-        const clash = [...other.ipv4, ...other.ipv6].find((d) => d.pool.overlaps(p))
-        if (clash)
-          throw new ConflictError(
-            'macvlan-subnet-overlap',
-            `subnet ${p.toString()} overlaps ${clash.pool.toString()} of macvlan network ${other.id} on the same parent ${net.parent}`,
-            { details: { parent: net.parent, subnet: p.toString(), networkId: other.id } },
-          )
-      }
-    }
-  }
-
   async createNetwork(req: CreateNetworkRequest, o?: OperationOptions): Promise<void> {
     check(o)
     return this.#serial(async () => {
@@ -169,8 +94,8 @@ class MacvlanDriver implements Driver {
       const pools = [...req.ipv4, ...req.ipv6].map((d) => d.pool)
       // the parent's name is known before the kernel is asked: check sharing first
       const named = opts.parent ?? dummyName(req.networkId)
-      this.#checkShare({ id: req.networkId, parent: named, opts }, pools)
-      const { parent, owned } = await this.#resolveParent(req.networkId, opts)
+      checkShare(this.#nets.values(), { id: req.networkId, parent: named, opts }, pools)
+      const { parent, owned } = await resolveParent(this.#kernel, req.networkId, opts)
       const alias = `${ALIAS}${req.networkId}`
       if (owned === 'dummy') await this.#kernel.createDummy({ name: parent, alias })
       if (owned === 'vlan')
@@ -344,56 +269,10 @@ class MacvlanDriver implements Driver {
   async restore(state: RestoreState, o?: OperationOptions): Promise<RestoreReport> {
     check(o)
     return this.#serial(async () => {
-      const removed: string[] = []
-      const recreated: string[] = []
+      const { nets, report } = await restoreNetworks(this.#kernel, state)
       this.#nets.clear()
-      const links = await this.#kernel.links()
-      for (const r of state.networks) {
-        const opts = (r.options as MacvlanNetworkOptions | undefined) ?? parseMacvlanOptions({})
-        const parent = opts.parent ?? dummyName(r.networkId)
-        const alias = `${ALIAS}${r.networkId}`
-        const link = links.find((l) => l.name === parent)
-        let owned: 'vlan' | 'dummy' | undefined =
-          opts.parent === undefined ? 'dummy' : link?.alias === alias ? 'vlan' : undefined
-        if (!link) {
-          const vlan = opts.parent === undefined ? undefined : vlanOf(opts.parent)
-          try {
-            if (owned === 'dummy') await this.#kernel.createDummy({ name: parent, alias })
-            else if (vlan) {
-              await this.#kernel.createVlan({ name: parent, ...vlan, alias })
-              owned = 'vlan'
-            }
-            if (owned) recreated.push(`${owned} ${parent}`)
-            else removed.push(`network ${r.networkId}: parent ${parent} missing`)
-          } catch (err) {
-            removed.push(`network ${r.networkId}: parent ${parent} not recreated: ${String(err)}`)
-          }
-        }
-        this.#nets.set(r.networkId, {
-          id: r.networkId,
-          opts,
-          parent,
-          ...(owned ? { owned } : {}),
-          ipv4: r.ipv4,
-          ipv6: r.ipv6,
-          internal: r.internal || owned === 'dummy',
-          endpoints: new Map(),
-        })
-      }
-      for (const r of state.endpoints) {
-        const net = this.#nets.get(r.networkId)
-        if (!net) continue
-        const ep = newEp(r.endpointId, r.iface)
-        if (r.sandboxKey !== undefined) ep.sandboxKey = r.sandboxKey
-        net.endpoints.set(ep.id, ep)
-      }
-      for (const l of links) {
-        if (l.alias?.startsWith(ALIAS) && !this.#nets.has(l.alias.slice(ALIAS.length))) {
-          await this.#kernel.deleteLink(l.name)
-          removed.push(`${l.kind ?? 'link'} ${l.name}`)
-        }
-      }
-      return { removed, recreated }
+      for (const [id, net] of nets) this.#nets.set(id, net)
+      return report
     })
   }
 

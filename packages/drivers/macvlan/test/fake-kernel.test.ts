@@ -173,3 +173,24 @@ t.test('restore: owned parents come back, strays go, records rebuild the rest', 
   t.ok(k.calls.includes(`delete mv${'1'.repeat(12)} in /x`), 'leave cleans up inside the sandbox')
   await d.stop()
 })
+
+t.test('restore: a missing owned parent shared by two networks comes back once', async (t) => {
+  const k = new FakeKernel()
+  const d = driver(k)
+  const report = await d.restore({
+    networks: [
+      netReq(id('j'), { parent: 'lan0.40' }),
+      netReq(id('k'), { parent: 'lan0.40' }, { subnet: '10.6.0.0/24' }),
+    ],
+    endpoints: [],
+  })
+  t.same(report, { removed: [], recreated: ['vlan lan0.40'] })
+  t.same(
+    k.calls.filter((c) => c.startsWith('vlan')),
+    ['vlan lan0.40 lan0 40'],
+  )
+  await d.deleteNetwork({ networkId: id('j') })
+  t.match(k.links_.get('lan0.40'), { alias: `libnetwork-macvlan:${id('k')}` }, 'passed on')
+  await d.deleteNetwork({ networkId: id('k') })
+  t.notOk(k.links_.has('lan0.40'))
+})
