@@ -32,7 +32,8 @@ t.test('EndpointOperInfo values: upstream port lists read into ours', async (t) 
   })
   t.same(
     info.portBindings.map(
-      (p) => `${p.protocol} ${p.hostIP}:${p.hostPort}->${p.containerIP}:${p.port}`,
+      (p) =>
+        `${p.protocol} ${p.hostIP.toString()}:${p.hostPort}->${p.containerIP.toString()}:${p.port}`,
     ),
     ['tcp 0.0.0.0:8080->10.0.0.2:80', 'udp 127.0.0.1:5353->10.0.0.2:53'],
     'unknown protocols and bad addresses are skipped',
