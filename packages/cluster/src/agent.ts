@@ -31,6 +31,9 @@ export interface MemberChange {
   member: ClusterMember
 }
 
+const REJECT_CHECK_MS = 1_000
+const REJECT_LOG_EVERY_MS = 30_000
+
 interface NetworkJoin {
   count: number
   ready: Promise<void>
@@ -47,6 +50,9 @@ export class ClusterAgent implements ClusterTables {
   readonly #joins = new Map<string, NetworkJoin>()
   readonly #watches = new Set<TableWatch>()
   #joiner: PeerJoiner | undefined
+  #rejectTimer: NodeJS.Timeout | undefined
+  #rejectSeen: Record<string, number> = {}
+  #rejectLoggedAt = 0
   #state: 'new' | 'running' | 'stopped' = 'new'
 
   /** Validates `config` (a bad one throws `BadRequestError` `cluster.bad-config`); binds nothing. */
@@ -121,7 +127,38 @@ export class ClusterAgent implements ClusterTables {
           ),
       logger: this.#cfg.logger,
     })
+    this.#rejectTimer = setInterval(() => this.#reportRejected(), REJECT_CHECK_MS)
+    this.#rejectTimer.unref()
     await this.#joiner.start()
+  }
+
+  /**
+   * Gossip input rejected so far, by reason (`decrypt`: a packet under another key or none;
+   * `crc`, `msgpack-type`, …: malformed, or plain text sent to an encrypting host).
+   */
+  rejectedPackets(): Record<string, number> {
+    return { ...this.#membership.gossip.metrics.decodeErrors }
+  }
+
+  /** Say in the log when gossip input is rejected (at most every 30 s): a key mismatch shows here. */
+  #reportRejected(): void {
+    const now = this.rejectedPackets()
+    if (Date.now() - this.#rejectLoggedAt < REJECT_LOG_EVERY_MS) return
+    const delta: Record<string, number> = {}
+    for (const [reason, n] of Object.entries(now)) {
+      const d = n - (this.#rejectSeen[reason] ?? 0)
+      if (d > 0) delta[reason] = d
+    }
+    if (Object.keys(delta).length === 0) return
+    this.#rejectSeen = now
+    this.#rejectLoggedAt = Date.now()
+    this.#cfg.logger.warn('cluster: rejected gossip input', {
+      reasons: delta,
+      hint:
+        this.#cfg.keys.length > 0
+          ? 'a host with another encryption key, or none, may be trying to join this one'
+          : 'a host using gossip encryption may be trying to join this one (this host has no key)',
+    })
   }
 
   /** Leave the cluster gracefully (others drop this host's entries at once) and close. */
@@ -132,6 +169,7 @@ export class ClusterAgent implements ClusterTables {
     }
     this.#state = 'stopped'
     this.#joiner?.stop()
+    clearInterval(this.#rejectTimer)
     for (const w of this.#watches) w.close()
     this.#joins.clear()
     await this.#db.stop()

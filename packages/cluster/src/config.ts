@@ -115,7 +115,7 @@ export function resolveConfig(c: ClusterAgentConfig): ResolvedConfig {
       bad('keys', 'each key must be 16, 24 or 32 bytes', k instanceof Uint8Array ? k.length : k)
   }
   const retryInitialMs = c.retry?.initialMs ?? 1_000
-  const retryMaxMs = c.retry?.maxMs ?? 30_000
+  const retryMaxMs = c.retry?.maxMs ?? Math.max(30_000, retryInitialMs)
   if (!(retryInitialMs > 0) || !Number.isFinite(retryInitialMs))
     bad('retry.initialMs', 'must be a positive number', retryInitialMs)
   if (!(retryMaxMs >= retryInitialMs) || !Number.isFinite(retryMaxMs))

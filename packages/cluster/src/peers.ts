@@ -34,6 +34,15 @@ export interface PeerJoinerOptions {
   logger: Logger
 }
 
+/** The error's message, with the per-seed reasons gossip gives (`details.errors`). */
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const reasons = (err as { details?: { errors?: unknown } }).details?.errors
+  return Array.isArray(reasons) && reasons.length > 0
+    ? `${err.message}: ${reasons.map(String).join('; ')}`
+    : err.message
+}
+
 const key = (a: Address): string =>
   a.ip.version === 6 ? `[${a.ip.toString()}]:${a.port}` : `${a.ip.toString()}:${a.port}`
 
@@ -88,7 +97,7 @@ export class PeerJoiner {
       delete p.status.lastError
       this.#o.logger.info('cluster: joined peer', { peer: p.text })
     } catch (err) {
-      p.status.lastError = err instanceof Error ? err.message : String(err)
+      p.status.lastError = describe(err)
       if (this.#stopped) return
       this.#o.logger.warn('cluster: peer not reachable yet, will retry', {
         peer: p.text,

@@ -43,6 +43,10 @@ t.test('defaults: port 7946, a 12-hex node name, advertise = bind', async (t) =>
   t.equal(a.advertiseAddress, '127.0.0.1')
   t.not(new ClusterAgent({ bindAddress: LOOPBACK }).nodeName, a.nodeName)
   t.throws(() => a.port, { code: 'cluster.not-running' }, 'no port before start')
+  t.doesNotThrow(
+    () => new ClusterAgent({ bindAddress: LOOPBACK, retry: { initialMs: 60_000 } }),
+    'a first delay above the default cap raises the cap',
+  )
 })
 
 t.test('operations need a running agent; a stopped one does not start again', async (t) => {
@@ -180,7 +184,14 @@ t.test('member changes are reported; a graceful stop is a leave', async (t) => {
 t.test('encryption: the same key joins, another key is kept out', async (t) => {
   const k1 = new Uint8Array(16).fill(1)
   const k2 = new Uint8Array(16).fill(2)
-  const a = await agent(t, { nodeName: 'enc-a', keys: [k1] })
+  const warnings: { msg: string; fields?: Record<string, unknown> }[] = []
+  const logger = {
+    debug() {},
+    info() {},
+    warn: (msg: string, fields?: Record<string, unknown>) => void warnings.push({ msg, fields }),
+    error() {},
+  }
+  const a = await agent(t, { nodeName: 'enc-a', keys: [k1], logger })
   const b = await agent(t, { nodeName: 'enc-b', keys: [k1], join: [a.address] })
   t.equal(b.peers()[0]?.state, 'joined')
   const c = await agent(t, {
@@ -199,4 +210,14 @@ t.test('encryption: the same key joins, another key is kept out', async (t) => {
   await until('a and b see each other', () => alive(a).length === 2)
   t.same(alive(a), ['enc-a', 'enc-b'])
   t.same(alive(c), ['enc-c'])
+  t.match(c.peers()[0]?.lastError, /could not reach any of 1 seeds: 127\.0\.0\.1:\d+: .+/)
+  // The host that was knocked at says so in its log, with the reasons.
+  t.ok(Object.keys(a.rejectedPackets()).length > 0, 'a counted rejected input')
+  await until('a logs the rejected input', () =>
+    warnings.some((w) => w.msg === 'cluster: rejected gossip input'),
+  )
+  t.match(warnings.find((w) => w.msg === 'cluster: rejected gossip input')?.fields, {
+    reasons: {},
+    hint: /another encryption key, or none/,
+  })
 })
