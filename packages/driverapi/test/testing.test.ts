@@ -88,12 +88,14 @@ t.test('each broken promise is caught by its case', async (t) => {
 t.test('runDriverCompliance registers cases, skipped ones with their reason', async (t) => {
   const seen: string[] = []
   const runs: Array<Promise<void>> = []
+  const passes: string[] = []
   runDriverCompliance(
     {
       test(name: string, a: unknown, b?: unknown) {
         const skip = typeof a === 'object' ? (a as { skip: string }).skip : undefined
         seen.push(skip === undefined ? name : `${name} [skip: ${skip}]`)
-        if (skip === undefined) runs.push((a as () => Promise<void>)())
+        const ctx = { pass: (msg: string) => void passes.push(msg) }
+        if (skip === undefined) runs.push((a as (t: unknown) => Promise<void>)(ctx))
         else t.type(b, 'function', 'a skipped case still hands its function')
       },
     },
@@ -101,6 +103,8 @@ t.test('runDriverCompliance registers cases, skipped ones with their reason', as
   )
   await Promise.all(runs)
   t.equal(seen.length, COMPLIANCE_CASE_IDS.length)
+  t.equal(passes.length, COMPLIANCE_CASE_IDS.length - 1, 'one pass reported per case run')
+  t.ok(passes.includes('join-leave: every promise kept'))
   t.ok(
     seen.includes(
       'restore: restore: a new driver takes the records, reports, and carries on from them [skip: no records in this test]',

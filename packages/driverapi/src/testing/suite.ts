@@ -65,8 +65,13 @@ export function driverComplianceCases(opts: DriverSuiteOptions): ComplianceCase[
  */
 export function runDriverCompliance(harness: Harness, opts: DriverSuiteOptions): void {
   for (const c of driverComplianceCases(opts)) {
-    if (c.skip !== undefined) harness.test(c.name, { skip: c.skip }, c.run)
-    else harness.test(c.name, c.run)
+    const fn = async (t?: unknown) => {
+      await c.run()
+      if (typeof t === 'object' && t !== null && 'pass' in t && typeof t.pass === 'function')
+        (t as { pass(msg: string): unknown }).pass(`${c.id}: every promise kept`)
+    }
+    if (c.skip !== undefined) harness.test(c.name, { skip: c.skip }, fn)
+    else harness.test(c.name, fn)
   }
 }
 
