@@ -197,3 +197,36 @@ t.test('a remote entry that is not a usable record gives no name', async (t) => 
   await a.put(ENDPOINT_TABLE, 'n3', 'good', new Uint8Array([0xff]))
   await until('B dropped ok', () => !B.view.has('n3/ok'))
 })
+
+t.test(
+  'a host that restarts re-announces under a new node name; nothing stale stays',
+  async (t) => {
+    const [a, b] = await trio(t)
+    const B = sync(t, b)
+    await B.s.join({ networkId: 'n4', endpointId: 'eb', name: 'b', ipv4: IP.parse('10.4.0.9') })
+    const A = sync(t, a)
+    const ep = { networkId: 'n4', endpointId: 'ea', name: 'web', ipv4: IP.parse('10.4.0.2') }
+    await A.s.join(ep)
+    await until('B has web from host-a', () => B.view.get('n4/web') === '10.4.0.2 [] @host-a')
+    // The daemon restarts: its agent goes away and a new one (new name, as upstream) comes back
+    // and re-announces the endpoints in its store.
+    await A.s.stop()
+    await a.stop()
+    await until('B dropped web', () => !B.view.has('n4/web'))
+    const a2 = await agent(t, { join: [b.address] })
+    const A2 = sync(t, a2)
+    await A2.s.join(ep)
+    await until('B has web again', () => B.view.get('n4/web') === `10.4.0.2 [] @${a2.nodeName}`)
+    t.same(
+      b
+        .entries(ENDPOINT_TABLE, 'n4')
+        .map((e) => [e.key, e.owner])
+        .sort(),
+      [
+        ['ea', a2.nodeName],
+        ['eb', 'host-b'],
+      ],
+      'one entry per endpoint, owned by the new node',
+    )
+  },
+)
