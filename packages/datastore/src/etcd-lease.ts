@@ -1,4 +1,14 @@
-import type { Lease } from 'etcd3'
+/**
+ * The part of etcd3's Lease this class uses, declared here so that the published types do not
+ * name etcd3 (an optional peer dependency that a user of the other stores does not install).
+ */
+interface Lease {
+  grant(): Promise<string>
+  put(key: string): { value(v: Buffer): { exec(): Promise<{ header: { revision: string } }> } }
+  keepaliveOnce(): Promise<unknown>
+  on(event: 'lost', handler: (err: Error) => void): unknown
+  revoke(): Promise<unknown>
+}
 
 interface LeaseHooks {
   prepare(key: string, value: Uint8Array): { key: string; value: Buffer }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import type * as Etcd3Module from 'etcd3'
 import type { Etcd3, ICompare, IKeyValue, IRequestOp, Lease, Watcher } from 'etcd3'
 import {
@@ -31,6 +30,7 @@ import {
 } from './validate.js'
 import { WatchStream } from './watch-stream.js'
 import { EtcdLease } from './etcd-lease.js'
+import { loadOptional } from './optional.js'
 
 export interface EtcdStoreOptions extends Partial<Limits> {
   /** Client URLs, e.g. `['http://127.0.0.1:23790']`. */
@@ -72,9 +72,12 @@ export class EtcdStore implements KVStore {
     if (!Array.isArray(opts.endpoints) || opts.endpoints.length === 0) {
       throw new BadRequestError('invalid-endpoints', 'etcd store needs at least one endpoint URL')
     }
-    // etcd3 (with gRPC and protobufjs) loads on first use: a process that only needs the local
-    // store never pays its ~18 MiB and ~200 ms.
-    const { Etcd3: Client } = createRequire(import.meta.url)('etcd3') as typeof Etcd3Module
+    // etcd3 (with gRPC and protobufjs) is an optional peer dependency, loaded on first use: a
+    // process that only needs the local store never pays its ~18 MiB and ~200 ms.
+    const { Etcd3: Client } = loadOptional<typeof Etcd3Module>(
+      'etcd3',
+      'the etcd store (etcdStore)',
+    )
     this.#client = new Client({
       hosts: this.endpoints.slice(),
       dialTimeout: timeout,

@@ -1,4 +1,4 @@
-import { open } from 'lmdb'
+import type * as Lmdb from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
 import { BadRequestError, UnavailableError, toLibnetworkError } from '@libnetwork/types'
 import type {
@@ -26,6 +26,7 @@ import {
 import { WatchStream } from './watch-stream.js'
 import { CommitWriter, SyncedWriter, type Writer } from './local-writer.js'
 import { OpenLock } from './open-lock.js'
+import { loadOptional } from './optional.js'
 
 export interface LocalStoreOptions extends Partial<Limits> {
   /** Directory of the database (created when missing). */
@@ -86,9 +87,11 @@ export class LocalStore implements KVStore {
         details: { durability: String(opts.durability) },
       })
     }
+    // lmdb is an optional peer dependency, loaded on the first local store.
+    const { open } = loadOptional<typeof Lmdb>('lmdb', 'the local store (localStore)')
     let lock: OpenLock | undefined
     try {
-      lock = new OpenLock(opts.path)
+      lock = new OpenLock(opts.path, open)
       // Opening holds the lock: see OpenLock for the lmdb bug this keeps other processes'
       // commits out of.
       ;[this.#root, this.#data, this.#meta] = lock.run(() => {

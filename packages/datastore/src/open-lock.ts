@@ -1,5 +1,4 @@
-import { open } from 'lmdb'
-import type { RootDatabase } from 'lmdb'
+import type { RootDatabase, open as lmdbOpen } from 'lmdb'
 
 /**
  * A cross-process lock for one store directory: the write mutex of a second, never-written
@@ -18,7 +17,8 @@ import type { RootDatabase } from 'lmdb'
 export class OpenLock {
   readonly #env: RootDatabase<Buffer, string>
 
-  constructor(dir: string) {
+  /** `open` is lmdb's, loaded by the caller (lmdb is an optional peer dependency). */
+  constructor(dir: string, open: typeof lmdbOpen) {
     this.#env = open<Buffer, string>({
       path: `${dir}/open.lock`,
       noSync: true,

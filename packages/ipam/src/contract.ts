@@ -3,6 +3,7 @@
  * may call. Types only, plus the well-known names. Drivers implement `IpamDriver`; the default
  * driver (`DefaultIpam`) and the `null` driver (`NullIpam`) are in this package too.
  */
+import type { KVStore } from '@libnetwork/datastore'
 import type { IP, IPNet, InterfaceAddress, Logger } from '@libnetwork/types'
 
 /** Name of the default IPAM driver. */
@@ -97,19 +98,11 @@ export type IpamResolver = (
 ) => IpamFactory | undefined | Promise<IpamFactory | undefined>
 
 /**
- * The persistence an IPAM needs: a versioned key-value store with compare-and-swap. The
- * datastore package satisfies it structurally.
+ * The persistence an IPAM needs: the versioned, compare-and-swap part of the store contract of
+ * `@libnetwork/datastore` (`get`, `atomicPut`, `atomicDelete`; a stale version throws a
+ * RetryError `stale-version`). Every `KVStore` is one.
  */
-export interface IpamStore {
-  get(key: string): Promise<{ value: Uint8Array; version: number } | undefined>
-  /**
-   * Write `value` if the key's version is `previous` (`undefined`: the key must not exist).
-   * Returns the new version. Throws a RetryError with code `stale-version` otherwise.
-   */
-  atomicPut(key: string, value: Uint8Array, opts: { previous?: number }): Promise<number>
-  /** Delete if the version is `previous`; RetryError `stale-version` otherwise. */
-  atomicDelete(key: string, opts: { previous: number }): Promise<void>
-}
+export type IpamStore = Pick<KVStore, 'get' | 'atomicPut' | 'atomicDelete'>
 
 /** Error codes thrown by IPAM drivers of this package, with their categories. */
 export const IpamErrorCode = {
