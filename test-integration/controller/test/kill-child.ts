@@ -33,7 +33,7 @@ export async function runKilledChild(
 ): Promise<{ code: number | null; signal: string | null; out: string; file: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'lnt-controller-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const file = join(dir, 'store.json')
+  const file = join(dir, 'store') // a directory: the lmdb store's files
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', script, env.ns, env.sandboxPrefix, file],

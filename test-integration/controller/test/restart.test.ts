@@ -114,7 +114,7 @@ const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url))
 t.test('kill -9 in the middle of a join or leave leaves no half-made state', async (t) => {
   const env = await hostEnv(t)
   const dir = mkdtempSync(join(tmpdir(), 'lnt-controller-'))
-  const file = join(dir, 'store.json')
+  const file = join(dir, 'store') // a directory: the lmdb store's files
   for (const stage of ['after-move', 'after-ports', 'after-leave']) {
     const child = spawn(
       process.execPath,
