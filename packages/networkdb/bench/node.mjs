@@ -1,4 +1,5 @@
 // One NetworkDB node in its own process, driven by bench/run.ts over IPC.
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { IP } from '@libnetwork/types'
 import { NetTransport } from '@libnetwork/gossip'
 import { GossipMembership, NetworkDB } from '../dist/index.js'
@@ -33,6 +34,9 @@ const transport = new CountingTransport(
 const membership = new GossipMembership(name, { transport })
 const db = new NetworkDB({ nodeId: name, membership })
 const live = new Map()
+let falseDeaths = 0
+let delay
+const tick = () => new Promise((r) => setImmediate(r))
 const waiters = []
 
 function check() {
@@ -62,6 +66,7 @@ process.on('message', async (msg) => {
     switch (msg.cmd) {
       case 'start': {
         await db.start()
+        membership.gossip.on('failed', () => falseDeaths++)
         void watchAll()
         const a = membership.gossip.address
         return reply({ address: `${a.ip.toString()}:${a.port}` })
@@ -69,23 +74,38 @@ process.on('message', async (msg) => {
       case 'join':
         await db.join(msg.seeds)
         return reply({ members: membership.alive().length })
+      case 'address': {
+        const a = membership.gossip.address
+        return reply({ address: `${a.ip.toString()}:${a.port}` })
+      }
       case 'members':
         return reply({ members: membership.alive().length })
-      case 'joinNetwork':
+      case 'joinNetwork': {
+        const t0 = clock()
         await db.joinNetwork(msg.network)
+        const ms = clock() - t0
+        return reply({ ms, count: db.networkStats(msg.network).entries })
+      }
+      case 'leaveNetwork':
+        await db.leaveNetwork(msg.network)
         return reply()
       case 'peers':
         return reply({ peers: db.networkPeers(msg.network).length })
       case 'create': {
         const t0 = clock()
+        // an application that yields every `batch` writes (default: never)
         for (let i = 0; i < msg.n; i++) {
           db.createEntry(msg.table, msg.network, `${name}-${i}`, value(i, msg.size))
+          if (msg.batch && i % msg.batch === msg.batch - 1) await tick()
         }
         return reply({ t0 })
       }
       case 'delete': {
         const t0 = clock()
-        for (let i = 0; i < msg.n; i++) db.deleteEntry(msg.table, msg.network, `${name}-${i}`)
+        for (let i = 0; i < msg.n; i++) {
+          db.deleteEntry(msg.table, msg.network, `${name}-${i}`)
+          if (msg.batch && i % msg.batch === msg.batch - 1) await tick()
+        }
         return reply({ t0 })
       }
       case 'waitCount': {
@@ -113,12 +133,23 @@ process.on('message', async (msg) => {
           count: db.getTable(msg.table, msg.network).length,
           tableBytesReceived: db.cluster.stats.tableBytesReceived,
         })
+      case 'monitor':
+        delay = monitorEventLoopDelay({ resolution: 10 })
+        delay.enable()
+        return reply()
+      case 'monitorStop':
+        delay.disable()
+        return reply({ maxMs: delay.max / 1e6 })
       case 'stats': {
         const cpu = process.cpuUsage()
         return reply({
           cpuS: (cpu.user + cpu.system) / 1e6,
           maxRssMiB: process.resourceUsage().maxRSS / 1024,
           udpBytes: transport.udpBytes,
+          bulkBytes: db.cluster.stats.bulkBytesSent,
+          bulkSyncs: db.cluster.stats.bulkSyncs,
+          bulkRetries: db.cluster.stats.bulkRetries,
+          falseDeaths,
         })
       }
       case 'stop':

@@ -3,9 +3,12 @@
 import { NodeProc, until as untilMs, type Reply } from './node-proc.js'
 import { median, writeResults } from '../../../tools/bench.mjs'
 import type { BenchResult } from '../../../tools/bench.mjs'
+import { runD5, runD6 } from './large.js'
 
 const RUNS = Number(process.env.NDB_BENCH_RUNS ?? 3)
 const SIZES = (process.env.NDB_BENCH_SIZES ?? '3,5,10').split(',').map(Number)
+// which groups to run (default all): NDB_BENCH=D1,D5,D6 (D1 runs D1-D4)
+const ONLY = (process.env.NDB_BENCH ?? 'D1,D5,D6').split(',')
 const clock = (): number => performance.timeOrigin + performance.now()
 
 const until = (f: () => Promise<boolean>, what: string) => untilMs(f, what, 30_000)
@@ -97,7 +100,7 @@ async function runOnce(n: number): Promise<Run> {
 }
 
 const results: BenchResult[] = []
-for (const n of SIZES) {
+for (const n of ONLY.includes('D1') ? SIZES : []) {
   const runs: Run[] = []
   for (let i = 0; i < RUNS; i++) {
     runs.push(await runOnce(n))
@@ -159,4 +162,6 @@ for (const n of SIZES) {
     )
   }
 }
+if (ONLY.includes('D5')) results.push(...(await runD5()))
+if (ONLY.includes('D6')) results.push(...(await runD6()))
 writeResults('networkdb', results)

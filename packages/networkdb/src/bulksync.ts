@@ -116,7 +116,7 @@ export class BulkSyncer {
   readonly #apply: (payload: Uint8Array) => Promise<void>
   /** Initiators waiting for an answer: told when it arrives and when it has been applied. */
   readonly #acks = new Map<string, { arrived(): void; applied(): void }>()
-  readonly #syncing = new Map<string, Promise<void>>()
+  readonly #syncing = new Map<string, Promise<boolean>>()
   /** When a member last bulk-synced a network with us (`node/network` → ms). */
   readonly #heard = new Map<string, number>()
   /** `node/network` → change number up to which that node has our tombstones. */
@@ -155,6 +155,18 @@ export class BulkSyncer {
     await Promise.all(nodes.map((node) => this.#syncWith(node, [network])))
   }
 
+  /**
+   * Like `sync`, but resolves as soon as one member's answer has been applied (or when every
+   * sync has ended unanswered); the other syncs go on in the background.
+   */
+  async syncFirst(network: string, nodes: string[]): Promise<void> {
+    const all = nodes.map((node) => this.#syncWith(node, [network]))
+    await new Promise<void>((resolve) => {
+      for (const p of all) void p.then((answered) => answered && resolve())
+      void Promise.all(all).then(() => resolve())
+    })
+  }
+
   /** Release every waiter (on stop). */
   stop(): void {
     this.#stopped = true
@@ -163,7 +175,7 @@ export class BulkSyncer {
   }
 
   /** One bulk sync at a time per peer (its answer is matched by node name, as upstream). */
-  #syncWith(node: string, networks: string[]): Promise<void> {
+  #syncWith(node: string, networks: string[]): Promise<boolean> {
     const prev = this.#syncing.get(node)
     const next = prev
       ? prev.then(() => this.#syncOnce(node, networks))
@@ -179,8 +191,9 @@ export class BulkSyncer {
     return (network) => this.#synced.get(`${node}/${network}`) ?? 0
   }
 
-  async #syncOnce(node: string, networks: string[]): Promise<void> {
-    if (this.#stopped) return
+  /** One sync with one node; true when it was answered. */
+  async #syncOnce(node: string, networks: string[]): Promise<boolean> {
+    if (this.#stopped) return false
     let answered = false
     let onArrival!: () => void
     let onApplied!: () => void
@@ -216,7 +229,7 @@ export class BulkSyncer {
           await this.#link.sendReliable(node, msg)
         } catch (err) {
           // A member gone from gossip will not answer: give up. Otherwise retry.
-          if (NotFoundError.isInstance(err)) return
+          if (NotFoundError.isInstance(err)) return false
         }
         const left = deadline - Date.now()
         if (left <= 0) break
@@ -232,9 +245,12 @@ export class BulkSyncer {
         // the answer is here (no more resends); resolve once it has been applied
         await done
         for (const n of networks) this.#synced.set(`${node}/${n}`, seq)
+        return true
       }
+      return false
     } catch {
       // unreachable peer: the periodic sync will try another
+      return false
     } finally {
       this.#acks.delete(node)
     }
@@ -268,13 +284,16 @@ export class BulkSyncer {
     }
     this.#answering.add(from)
     try {
-      await this.#apply(bsm.payload)
+      // Answer first, then apply: the answer carries our state, which the initiator lacks;
+      // what it sent us it has already. A joining node gets its table sooner this way.
       const mine = bsm.networks.filter((n) => {
         const own = state.ownNetwork(n)
         return own !== undefined && !own.leaving
       })
       const { msg } = await buildBulkSync(state, mine, false, this.#cut(from), this.#stats)
-      await this.#answer(from, msg)
+      const answered = this.#answer(from, msg)
+      await this.#apply(bsm.payload)
+      await answered
     } finally {
       this.#answering.delete(from)
     }

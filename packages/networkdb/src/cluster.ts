@@ -406,6 +406,11 @@ export class Cluster implements StateSink {
     await this.#bulk.sync(network, nodes)
   }
 
+  /** Like `bulkSync`, but resolves once the first member's answer has been applied. */
+  async bulkSyncFirst(network: string, nodes: string[]): Promise<void> {
+    await this.#bulk.syncFirst(network, nodes)
+  }
+
   async #periodicBulkSync(): Promise<void> {
     const jobs: Promise<void>[] = []
     for (const [network, n] of this.#state.networks.get(this.#state.self) ?? []) {

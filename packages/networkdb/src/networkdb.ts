@@ -141,7 +141,13 @@ export class NetworkDB extends LocalDB {
     const ltime = this.attach(network)
     this.cluster.network({ type: 'join', ltime, nodeName: this.nodeId, networkId: network })
     const peers = this.cluster.peersOf(network)
-    const sync = this.cluster.bulkSync(network, peers)
+    // Introduce ourselves to each peer first: a node that joined the cluster a moment ago is
+    // not yet known to every member (gossip takes a few rounds), and a peer cannot answer a
+    // bulk sync from a node it does not know. A push/pull is one small round trip.
+    await this.#introduce(peers)
+    // The table has arrived with the first answer (every member holds the whole table);
+    // the other members' answers are applied as they come.
+    const sync = this.cluster.bulkSyncFirst(network, peers)
     if (opts.signal) {
       const signal = opts.signal
       await Promise.race([
@@ -155,6 +161,18 @@ export class NetworkDB extends LocalDB {
     }
     const own = this.state.ownNetwork(network)
     if (own && !own.leaving) own.inSync = true
+  }
+
+  /** Push/pull with each of these members that may not know us yet (bounded wait). */
+  async #introduce(peers: string[]): Promise<void> {
+    const pp = this.#m.pushPullWith?.bind(this.#m)
+    if (!pp || peers.length === 0) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([
+      Promise.allSettled(peers.map((p) => pp(p))),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, 2_000))),
+    ])
+    clearTimeout(timer)
   }
 
   /** Leave a network: announce it; our entries there die on every node. */

@@ -3,7 +3,8 @@
  * slices of about {@link SLICE_MS}, then yields. Yielding jobs wait in one queue per process
  * and resume one per turn of the event loop, so however many syncs run at once (several nodes
  * in one process, a node answering several peers), one turn holds at most one slice besides
- * its I/O: timers, probes and packets are served between slices.
+ * its I/O: timers, probes and packets are served between slices. The oldest job goes first,
+ * so the first answer a joining node waits for is not slowed by those behind it.
  *
  * The queue is per process on purpose: the event loop it protects is per process too.
  */
@@ -13,14 +14,16 @@ export const SLICE_MS = 8
 /** Items between two looks at the clock. */
 export const SLICE_CHECK = 32
 
-const waiting: (() => void)[] = []
+/** Jobs waiting for a turn, oldest job first. */
+const waiting: { job: number; resume: () => void }[] = []
 let scheduled = false
+let jobs = 0
 
 function drain(): void {
   scheduled = false
   const next = waiting.shift()
   if (waiting.length > 0) schedule()
-  next?.()
+  next?.resume()
 }
 
 function schedule(): void {
@@ -29,16 +32,19 @@ function schedule(): void {
   setImmediate(drain)
 }
 
-/** Wait for this job's next turn (one job resumes per turn of the event loop). */
-export function nextTurn(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    waiting.push(resolve)
+/** Wait for job `job`'s next turn (one job resumes per turn of the event loop). */
+export function nextTurn(job: number): Promise<void> {
+  return new Promise<void>((resume) => {
+    let i = waiting.length
+    while (i > 0 && waiting[i - 1]!.job > job) i--
+    waiting.splice(i, 0, { job, resume })
     schedule()
   })
 }
 
 export class TimeSlicer {
   #t0 = performance.now()
+  readonly #job = ++jobs
   /** Slices that ran (for tests and stats). */
   slices = 1
 
@@ -51,7 +57,7 @@ export class TimeSlicer {
 
   /** Yield to the event loop, then start a new slice. */
   async pause(): Promise<void> {
-    await nextTurn()
+    await nextTurn(this.#job)
     this.#t0 = performance.now()
     this.slices++
   }
