@@ -45,6 +45,8 @@ export interface MacvlanKernel {
 }
 
 const notFound = (err: unknown) => LibnetworkError.isInstance(err) && err.category === 'not-found'
+const badRequest = (err: unknown) =>
+  LibnetworkError.isInstance(err) && err.category === 'bad-request'
 
 /**
  * The macvlan kernel through rtnetlink in-process (`@libnetwork/netlink`), working in the
@@ -117,7 +119,9 @@ export function netlinkMacvlanKernel(opts: { netns?: string } = {}): MacvlanKern
       try {
         h = Netlink.open({ netns })
       } catch (err) {
-        if (notFound(err)) return // the sandbox is gone, and the link with it
+        // the sandbox is gone, and the link with it (or its file is no namespace any more: a
+        // delete half-done by a kill)
+        if (notFound(err) || badRequest(err)) return
         throw err
       }
       try {

@@ -3,6 +3,9 @@
 // refused with KernelSupportError on a kernel without those link kinds, and checked working
 // (made with the network, gone with it) on a kernel that has them.
 import t from 'tap'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { linkKindSupported } from '@libnetwork/netlink'
 import { InterfaceAddress, LibnetworkError } from '@libnetwork/types'
 import { KernelSupportError, parseMacvlanOptions } from '../src/index.js'
@@ -217,4 +220,26 @@ t.test('options: typed, upstream names accepted, unknown ones refused', (t) => {
     )
   t.ok(KernelSupportError.isInstance(new KernelSupportError('vlan', 'x')))
   t.end()
+})
+
+t.test('leave after the sandbox is gone, or its file is no namespace any more', async (t) => {
+  const l = await lan(t)
+  const d = l.driver()
+  const nid = id('d')
+  const req = netReq(nid, { parent: 'lan0' })
+  const stale = join(mkdtempSync(join(tmpdir(), 'lnt-macvlan-')), 'stale')
+  writeFileSync(stale, '')
+  t.teardown(() => rmSync(dirname(stale), { recursive: true, force: true }))
+  const iface = { address: InterfaceAddress.parse('192.168.77.70/24') }
+  await d.restore({
+    networks: [req],
+    endpoints: [
+      { networkId: nid, endpointId: id('1'), iface, options: {}, sandboxKey: stale },
+      { networkId: nid, endpointId: id('2'), iface, options: {}, sandboxKey: `${stale}-gone` },
+    ],
+  })
+  await d.leave({ networkId: nid, endpointId: id('1') })
+  await d.leave({ networkId: nid, endpointId: id('2') })
+  t.match(await d.endpointOperInfo({ networkId: nid, endpointId: id('1') }), { joined: false })
+  t.match(await d.endpointOperInfo({ networkId: nid, endpointId: id('2') }), { joined: false })
 })
