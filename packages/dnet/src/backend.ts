@@ -84,6 +84,17 @@ export interface JoinOptions {
   aliases?: string[]
 }
 
+/** A remote plugin the daemon can find (socket or spec file), and what it said when used. */
+export interface PluginView {
+  name: string
+  /** `unix:///…` or `tcp://…`. */
+  address: string
+  /** The socket or spec file it was found by. */
+  source: string
+  /** The handshake's `Implements` (`NetworkDriver`, `IpamDriver`); absent until first used. */
+  implements?: string[]
+}
+
 /** Names or ids are accepted wherever a network, endpoint or sandbox is named. */
 export interface NetworkBackend {
   createNetwork(req: NetworkCreate): Promise<NetworkView>
@@ -108,4 +119,7 @@ export interface NetworkBackend {
     options?: JoinOptions,
   ): Promise<EndpointView>
   leave(network: string, endpoint: string, sandbox: string): Promise<EndpointView>
+
+  /** Remote plugins found (none when the daemon looks for no plugins). */
+  listPlugins?(): Promise<PluginView[]>
 }

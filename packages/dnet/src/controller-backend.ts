@@ -15,6 +15,7 @@ import type {
   NetworkBackend,
   NetworkCreate,
   NetworkView,
+  PluginView,
   PortBinding,
   SandboxCreate,
   SandboxView,
@@ -44,7 +45,15 @@ function portView(p: DriverPortBinding): PortBinding {
 
 /** The REST API's view of the real controller: JSON-friendly values in, typed values inside. */
 export class ControllerBackend implements NetworkBackend {
-  constructor(private readonly c: Controller) {}
+  constructor(
+    private readonly c: Controller,
+    /** Lists the remote plugins the daemon can find. */
+    private readonly plugins?: () => Promise<PluginView[]>,
+  ) {}
+
+  async listPlugins(): Promise<PluginView[]> {
+    return this.plugins ? this.plugins() : []
+  }
 
   private networkView(n: NetworkInfo): NetworkView {
     return {

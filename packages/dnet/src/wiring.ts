@@ -84,7 +84,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     }
   }
   return {
-    backend: new ControllerBackend(controller),
+    backend: new ControllerBackend(controller, () => plugins.list()),
     close: async () => {
       await stopAnnouncing?.()
       await controller.stop()

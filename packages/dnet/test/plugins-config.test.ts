@@ -18,3 +18,13 @@ t.test('[plugins] socket_dirs and spec_dirs', async (t) => {
     message: /plugins.dirs is not a known setting/,
   })
 })
+
+t.test('GET /plugins: what the backend lists, or none', async (t) => {
+  const { routes } = await import('../src/api/routes.js')
+  const route = routes.find((r) => r.method === 'GET' && r.path === '/plugins')!
+  t.ok(route, 'the route exists')
+  const listed = [{ name: 'p', address: 'unix:///x/p.sock', source: '/x/p.sock' }]
+  const withPlugins = { listPlugins: async () => listed } as never
+  t.same(await route.handle(withPlugins, {}, undefined), listed)
+  t.same(await route.handle({} as never, {}, undefined), [], 'a backend without plugins lists none')
+})

@@ -49,6 +49,11 @@ t.test('a veth plugin: network, IPAM, two containers, killed mid-join and back',
     'pnet',
   )
   t.match(await h.ok('network', 'ls'), /pnet\s+vethplug\s+10\.88\.0\.0\/24/)
+  t.match(
+    await h.ok('plugin', 'ls'),
+    /vethplug\s+NetworkDriver,IpamDriver\s+unix:\/\/\S+vethplug\.sock/,
+    'plugin ls shows the plugin and what it implements',
+  )
   const unknown = await h.cli('network', 'create', '-d', 'nosuchplugin', 'x')
   t.not(unknown.code, 0, 'an unknown driver name is refused')
   t.match(unknown.err, /nosuchplugin/)

@@ -17,6 +17,12 @@ export interface Route {
 export const routes: Route[] = [
   { method: 'GET', path: '/networks', summary: 'List networks', handle: (b) => b.listNetworks() },
   {
+    method: 'GET',
+    path: '/plugins',
+    summary: 'List the remote network and IPAM plugins found',
+    handle: async (b) => (b.listPlugins ? b.listPlugins() : []),
+  },
+  {
     method: 'POST',
     path: '/networks',
     summary: 'Create a network',

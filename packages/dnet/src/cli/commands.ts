@@ -1,5 +1,5 @@
 import type { ParseArgsConfig } from 'node:util'
-import type { EndpointView, NetworkView, PortBinding, SandboxView } from '../backend.js'
+import type { EndpointView, NetworkView, PluginView, PortBinding, SandboxView } from '../backend.js'
 import { call, CliError, type Endpoint } from './client.js'
 import { shortId, table } from './format.js'
 
@@ -361,6 +361,27 @@ export const commands: Record<string, Record<string, Command>> = {
             null,
             2,
           ) + '\n',
+        )
+      },
+    },
+  },
+  plugin: {
+    ls: {
+      usage: 'dnet plugin ls [-q] [--json]',
+      summary: 'List the remote network and IPAM plugins found',
+      options: { ...quiet, ...json },
+      async run(ep, io, v) {
+        const list = (await call(ep, 'GET', '/plugins')) as PluginView[]
+        await printList(
+          io,
+          v,
+          list,
+          (p) => p.name,
+          () =>
+            table(
+              ['NAME', 'IMPLEMENTS', 'ADDRESS'],
+              list.map((p) => [p.name, (p.implements ?? ['(not used yet)']).join(','), p.address]),
+            ),
         )
       },
     },

@@ -2,7 +2,10 @@
 export const optionHelp: Record<string, { value?: string; text: string }> = {
   json: { text: 'print the full object as JSON' },
   quiet: { text: 'print ids only, one per line' },
-  driver: { value: 'DRIVER', text: 'network driver: bridge (default), host or null' },
+  driver: {
+    value: 'DRIVER',
+    text: 'network driver: bridge (default), host, null, or a plugin by name',
+  },
   subnet: { value: 'CIDR', text: 'a subnet of the network, e.g. 10.1.0.0/24' },
   gateway: { value: 'IP', text: 'gateway of the subnet given at the same position' },
   'ip-range': { value: 'CIDR', text: 'hand out addresses only from this part of the subnet' },
