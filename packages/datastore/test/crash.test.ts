@@ -1,15 +1,32 @@
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { localStore } from '../src/index.js'
 
 const writer = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url))
 
-/** Run the writer, SIGKILL it once it acknowledged `acks` rounds; return the last acknowledged round. */
-async function killDuringWrites(path: string, durability: string, acks: number): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', writer, path, durability], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
+// Five children run one after another, each writing thousands of fsynced or committed rounds:
+// on the shared 2-core machine the file needs more than the package's 120 s.
+t.setTimeout(400_000)
+
+/**
+ * Run the writer, SIGKILL it once it acknowledged `acks` rounds; return the last acknowledged
+ * round. The writer stops by itself after `2 * acks + 100` rounds (the test then fails) and when
+ * its stdin, a pipe from this process, closes: it dies with this process, even under kill -9.
+ */
+async function killDuringWrites(
+  t: Test,
+  path: string,
+  durability: string,
+  acks: number,
+): Promise<number> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', writer, path, durability, String(2 * acks + 100)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  )
+  t.teardown(() => void child.kill('SIGKILL'))
   let last = -1
   let buffered = ''
   const exited = new Promise<NodeJS.Signals | null>((resolve) =>
@@ -23,7 +40,9 @@ async function killDuringWrites(path: string, durability: string, acks: number):
     if (last >= acks) child.kill('SIGKILL')
   })
   const signal = await exited
-  if (signal !== 'SIGKILL') throw new Error(`writer ended without being killed (${String(signal)})`)
+  if (signal !== 'SIGKILL') {
+    throw new Error(`writer ended without being killed (${String(signal ?? child.exitCode)})`)
+  }
   return last
 }
 
@@ -35,7 +54,7 @@ for (const durability of ['sync', 'commit']) {
       for (const round of [0, 1]) {
         // The second round reopens the same files, so recovery after a crash is tested twice.
         const acks = durability === 'commit' ? 2000 + round * 500 : 150 + round * 50
-        const last = await killDuringWrites(path, durability, acks)
+        const last = await killDuringWrites(t, path, durability, acks)
         t.ok(last >= acks, `round ${round}: writer acknowledged ${last + 1} rounds before the kill`)
         const store = localStore({ path })
         let missing = 0
@@ -130,3 +149,55 @@ t.test('opening the store while another process commits loses nothing (commit)',
   t.equal(new TextDecoder().decode((await store.get('shared/counter'))!.value), String(n))
   t.equal(new Set(versions).size, n, 'every successful write got its own version')
 })
+
+// Issue 20: an orphaned writer kept writing after its test died (40 GB). The writer's stdin is
+// a pipe from its parent; when the parent is killed (-9, no teardown), the pipe closes and the
+// writer exits.
+t.test('the writer dies with its parent, even when the parent is killed -9', async (t) => {
+  const path = `${t.testdir()}/db`
+  const parentScript = `
+    const { spawn } = await import('node:child_process')
+    const c = spawn(process.execPath, ['--import', 'tsx', ${JSON.stringify(writer)}, ${JSON.stringify(path)}, 'commit', '1000000'], { stdio: ['pipe', 'pipe', 'inherit'] })
+    c.stdout.once('data', () => process.stdout.write(c.pid + '\\n'))
+    // Bounded too: this process ends when the test process does.
+    process.stdin.on('close', () => process.exit(4))
+    process.stdin.resume()
+  `
+  const parent = spawn(process.execPath, ['--input-type=module', '-e', parentScript], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  let writerPid = 0
+  t.teardown(() => {
+    parent.kill('SIGKILL')
+    if (writerPid > 0 && alive(writerPid)) process.kill(writerPid, 'SIGKILL')
+  })
+  writerPid = await new Promise<number>((resolve, reject) => {
+    parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())))
+    parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)))
+  })
+  t.ok(alive(writerPid), `the writer (pid ${writerPid}) is writing`)
+  const parentGone = new Promise((resolve) => parent.once('exit', resolve))
+  parent.kill('SIGKILL')
+  await parentGone
+  // Wait for the condition, bounded: the writer notices the closed pipe within a round.
+  const deadline = Date.now() + 60_000
+  while (alive(writerPid) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+  t.notOk(alive(writerPid), 'the writer exited after its parent was killed')
+})
+
+/** Whether process `pid` still exists (and is not a zombie). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+  } catch {
+    return false
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
+  } catch {
+    return false
+  }
+}
