@@ -34,7 +34,7 @@ function localEndpoint(ep: EndpointInfo): LocalEndpoint {
  * follow joins and leaves. Operations run one at a time, in event order. Returns the stop.
  */
 export function announceEndpoints(
-  controller: Controller,
+  controller: Pick<Controller, 'endpoints' | 'network' | 'on'>,
   agent: ClusterAgent,
   logger: Logger,
 ): () => Promise<void> {
