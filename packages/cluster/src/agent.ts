@@ -10,7 +10,13 @@ import type {
   TableWatchOptions,
 } from '@libnetwork/driverapi'
 import { Keyring, type Member, type MemberEvent } from '@libnetwork/gossip'
-import { GossipMembership, NetworkDB, type WatchEvent } from '@libnetwork/networkdb'
+import {
+  GossipMembership,
+  NetworkDB,
+  startDiagnosticServer,
+  type DiagnosticServer,
+  type WatchEvent,
+} from '@libnetwork/networkdb'
 import { ConflictError, NotFoundError, UnavailableError, type IP } from '@libnetwork/types'
 import { resolveConfig, type ClusterAgentConfig, type ResolvedConfig } from './config.js'
 import { PeerJoiner, type PeerStatus } from './peers.js'
@@ -51,6 +57,7 @@ export class ClusterAgent implements ClusterTables {
   readonly #watches = new Set<TableWatch>()
   #joiner: PeerJoiner | undefined
   #rejectTimer: NodeJS.Timeout | undefined
+  #diagnostic: DiagnosticServer | undefined
   #rejectSeen: Record<string, number> = {}
   #rejectLoggedAt = 0
   #state: 'new' | 'running' | 'stopped' = 'new'
@@ -88,6 +95,11 @@ export class ClusterAgent implements ClusterTables {
     return ip.version === 6 ? `[${ip.toString()}]:${this.port}` : `${ip.toString()}:${this.port}`
   }
 
+  /** `http://127.0.0.1:port` of NetworkDB's diagnostic server, when configured; after start. */
+  get diagnosticUrl(): string | undefined {
+    return this.#diagnostic?.url
+  }
+
   /** The NetworkDB underneath (diagnostics, tests); drivers use the `ClusterTables` methods. */
   get networkDB(): NetworkDB {
     return this.#db
@@ -105,6 +117,23 @@ export class ClusterAgent implements ClusterTables {
       })
     }
     await this.#db.start()
+    if (this.#cfg.diagnosticPort !== undefined) {
+      try {
+        this.#diagnostic = await startDiagnosticServer(this.#db, {
+          host: '127.0.0.1',
+          port: this.#cfg.diagnosticPort,
+        })
+      } catch (err) {
+        await this.#db.stop()
+        this.#state = 'stopped'
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+        throw new ConflictError(
+          'cluster.diagnostic-port',
+          `the diagnostic port 127.0.0.1:${this.#cfg.diagnosticPort} is in use`,
+          { details: { port: this.#cfg.diagnosticPort }, cause: err },
+        )
+      }
+    }
     this.#state = 'running'
     const gossip = this.#membership.gossip
     this.#cfg.logger.info('cluster: agent started', {
@@ -170,6 +199,7 @@ export class ClusterAgent implements ClusterTables {
     this.#state = 'stopped'
     this.#joiner?.stop()
     clearInterval(this.#rejectTimer)
+    await this.#diagnostic?.close()
     for (const w of this.#watches) w.close()
     this.#joins.clear()
     await this.#db.stop()

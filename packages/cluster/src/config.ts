@@ -37,6 +37,11 @@ export interface ClusterAgentConfig {
   >
   /** NetworkDB tuning (reap intervals and the like); upstream's defaults otherwise. */
   networkdb?: Omit<NetworkDBOptions, 'nodeId'> & { reconnectIntervalMs?: number }
+  /**
+   * NetworkDB's diagnostic HTTP server (upstream's operations as JSON), on 127.0.0.1 only.
+   * Off unless given; `port` 0 picks a free one (upstream uses 2000).
+   */
+  diagnostic?: { port: number }
   logger?: Logger
 }
 
@@ -51,6 +56,7 @@ export interface ResolvedConfig {
   retryMaxMs: number
   gossip: NonNullable<ClusterAgentConfig['gossip']>
   networkdb: NonNullable<ClusterAgentConfig['networkdb']>
+  diagnosticPort: number | undefined
   logger: Logger
 }
 
@@ -120,6 +126,12 @@ export function resolveConfig(c: ClusterAgentConfig): ResolvedConfig {
     bad('retry.initialMs', 'must be a positive number', retryInitialMs)
   if (!(retryMaxMs >= retryInitialMs) || !Number.isFinite(retryMaxMs))
     bad('retry.maxMs', 'must be a number ≥ retry.initialMs', retryMaxMs)
+  const diagnosticPort = c.diagnostic?.port
+  if (
+    c.diagnostic !== undefined &&
+    !(Number.isInteger(diagnosticPort) && diagnosticPort! >= 0 && diagnosticPort! <= 65535)
+  )
+    bad('diagnostic.port', 'must be 0..65535', diagnosticPort)
   return {
     nodeName,
     bindAddress,
@@ -131,6 +143,7 @@ export function resolveConfig(c: ClusterAgentConfig): ResolvedConfig {
     retryMaxMs,
     gossip: c.gossip ?? {},
     networkdb: c.networkdb ?? {},
+    diagnosticPort,
     logger: c.logger ?? noopLogger,
   }
 }

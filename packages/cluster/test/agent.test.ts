@@ -221,3 +221,21 @@ t.test('encryption: the same key joins, another key is kept out', async (t) => {
     hint: /another encryption key, or none/,
   })
 })
+
+t.test('the diagnostic server: off by default, on loopback when configured', async (t) => {
+  const off = await agent(t)
+  t.equal(off.diagnosticUrl, undefined)
+  const a = await agent(t, { nodeName: 'diag-a', diagnostic: { port: 0 } })
+  t.match(a.diagnosticUrl, /^http:\/\/127\.0\.0\.1:\d+$/)
+  const res = await fetch(`${a.diagnosticUrl}/clusterpeers`)
+  t.equal(res.status, 200)
+  t.match(await res.text(), /diag-a/)
+  const port = Number(new URL(a.diagnosticUrl!).port)
+  const b = await agent(t, { diagnostic: { port } }, false)
+  await t.rejects(b.start(), { code: 'cluster.diagnostic-port', category: 'conflict' })
+  t.throws(() => new ClusterAgent({ bindAddress: LOOPBACK, diagnostic: { port: -1 } }), {
+    code: 'cluster.bad-config',
+  })
+  await a.stop()
+  await t.rejects(fetch(`${a.diagnosticUrl}/ready`), {}, 'closed with the agent')
+})
