@@ -185,7 +185,11 @@ export class AddressSet {
     return out
   }
 
-  static decode(bytes: Uint8Array): AddressSet {
+  /**
+   * Read a set written by `encode`. `size`: the pool's size; a set stored smaller (earlier
+   * versions capped pools larger than 2^64 addresses at 2^64, in whole 2^32 segments) grows to it.
+   */
+  static decode(bytes: Uint8Array, size?: bigint): AddressSet {
     const r = { pos: 0 }
     const bad = (why: string, cause?: unknown): never => {
       throw new BadRequestError('invalid-address-set', `invalid serialised address set: ${why}`, {
@@ -195,17 +199,18 @@ export class AddressSet {
     }
     if (bytes[0] !== MAGIC || bytes[1] !== FORMAT) bad('bad magic or format')
     r.pos = 2
-    const size = readVarint(bytes, r, bad)
+    const stored = readVarint(bytes, r, bad)
     const curr = readVarint(bytes, r, bad)
     const n = readVarint(bytes, r, bad)
-    if (size < 1n || size > MAX_SIZE || curr > size) bad('bad size or cursor')
-    const out = new AddressSet(size)
+    if (stored < 1n || stored > MAX_SIZE || curr > stored) bad('bad size or cursor')
+    const grow = size !== undefined && size > stored && stored % SEG_N === 0n
+    const out = new AddressSet(grow ? size : stored)
     out.curr = curr
     let prev = -1n
     for (let i = 0n; i < n; i++) {
       const hi = readVarint(bytes, r, bad)
       const len = Number(readVarint(bytes, r, bad))
-      if (hi <= prev || hi * SEG_N >= size) bad(`bad segment ${hi}`)
+      if (hi <= prev || hi * SEG_N >= out.size) bad(`bad segment ${hi}`)
       if (r.pos + len > bytes.length) bad('truncated')
       let bm: Bitmap | undefined
       try {

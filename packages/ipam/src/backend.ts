@@ -267,7 +267,7 @@ export class StoreBackend implements Backend {
   ): Promise<T> {
     return this.cas(
       setKey(this.prefix, name, m),
-      { decode: (b) => AddressSet.decode(b), empty: fresh, encode: (s) => s.encode() },
+      { decode: (b) => AddressSet.decode(b, m.pool.size), empty: fresh, encode: (s) => s.encode() },
       fn,
       signal,
     )

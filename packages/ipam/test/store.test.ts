@@ -2,6 +2,7 @@ import t from 'tap'
 import { RetryError, UnavailableError } from '@libnetwork/types'
 import { DefaultIpam } from '../src/index.js'
 import type { IpamStore } from '../src/index.js'
+import { AddressSet } from '../src/address-set.js'
 import { MemoryStore, jitter } from './fixtures/memory-store.js'
 import { rejection } from './fixtures/util.js'
 
@@ -184,4 +185,24 @@ t.test('IPv6 address sets spread over many 2^32 segments survive the store', asy
   t.equal((await b.requestAddress(poolId)).ip.toString(), 'fd00:5::1')
   const key = [...store.data.keys()].find((k) => k.includes('/addresses/'))!
   t.ok(store.data.get(key)!.value.length < 200, 'four segments stay a few bytes each')
+})
+
+t.test('an address set stored capped at 2^64 (earlier versions) grows to its pool', async (t) => {
+  const store = new MemoryStore()
+  const ipam = new DefaultIpam({ store })
+  const { poolId } = await ipam.requestPool({ pool: 'fd00:7::/48' })
+  t.equal((await ipam.requestAddress(poolId)).ip.toString(), 'fd00:7::1')
+  const key = [...store.data.keys()].find((k) => k.includes('/addresses/'))!
+  // What the earlier version wrote for this pool: 2^64 offsets, 0 (reserved) and 1 taken.
+  const old = new AddressSet(1n << 64n)
+  old.add(0n)
+  old.add(1n)
+  store.data.set(key, { value: old.encode(), version: store.data.get(key)!.version })
+  t.equal((await ipam.requestAddress(poolId)).ip.toString(), 'fd00:7::2', 'kept what was taken')
+  const far = 'fd00:7:0:5::1'
+  t.equal((await ipam.requestAddress(poolId, { preferred: far })).ip.toString(), far)
+  t.equal(
+    (await rejection(ipam.requestAddress(poolId, { preferred: 'fd00:7::1' }))).code,
+    'address-in-use',
+  )
 })
