@@ -237,5 +237,5 @@ t.test('the diagnostic server: off by default, on loopback when configured', asy
     code: 'cluster.bad-config',
   })
   await a.stop()
-  await t.rejects(fetch(`${a.diagnosticUrl}/ready`), {}, 'closed with the agent')
+  await t.rejects(fetch(`${a.diagnosticUrl}/ready`), 'closed with the agent')
 })
