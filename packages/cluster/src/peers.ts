@@ -37,10 +37,11 @@ export interface PeerJoinerOptions {
 /** The error's message, with the per-seed reasons gossip gives (`details.errors`). */
 function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err)
-  const reasons = (err as { details?: { errors?: unknown } }).details?.errors
-  return Array.isArray(reasons) && reasons.length > 0
-    ? `${err.message}: ${reasons.map(String).join('; ')}`
-    : err.message
+  const details = (err as { details?: { errors?: unknown } }).details?.errors
+  const reasons = (Array.isArray(details) ? details.map(String) : []).filter(
+    (r) => !err.message.includes(r),
+  )
+  return reasons.length > 0 ? `${err.message}: ${reasons.join('; ')}` : err.message
 }
 
 const key = (a: Address): string =>
