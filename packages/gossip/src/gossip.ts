@@ -11,6 +11,7 @@ import {
   ConflictError,
 } from '@libnetwork/types'
 import { ProbeCore } from './probe.js'
+import { reasonOf } from './streams.js'
 import { toMember, type NodeRecord } from './state.js'
 import { resolveConfig, type GossipConfig, type Member, type MemberEvent } from './config.js'
 import { NetTransport, type Address } from './transport.js'
@@ -137,6 +138,7 @@ export class Gossip extends ProbeCore {
     this.requireRunning()
     const addrs = seeds.map((s) => (typeof s === 'string' ? parseAddress(s) : s))
     const errors: string[] = []
+    let keyErrors = 0
     let ok = 0
     for (const a of addrs) {
       opts.signal?.throwIfAborted()
@@ -144,8 +146,16 @@ export class Gossip extends ProbeCore {
         await this.pushPull(a, true, opts.signal)
         ok++
       } catch (err) {
+        if (reasonOf(err) === 'decrypt') keyErrors++
         errors.push(`${a.ip.toString()}:${a.port}: ${(err as Error).message}`)
       }
+    }
+    if (ok === 0 && addrs.length > 0 && keyErrors === addrs.length) {
+      throw new UnavailableError(
+        'gossip-join-key-mismatch',
+        `could not join: encryption key mismatch with ${addrs.length === 1 ? 'the seed' : `all ${addrs.length} seeds`} (${errors[0]!})`,
+        { details: { errors } },
+      )
     }
     if (ok === 0 && addrs.length > 0) {
       throw new UnavailableError('gossip-join', `could not reach any of ${addrs.length} seeds`, {

@@ -79,6 +79,12 @@ export interface ClusterOptions {
   fanout: number
 }
 
+/** Own packets a burst may send by UDP within BURST_WINDOW_MS before it moves to streams. */
+const BURST_PACKETS = 64
+const BURST_WINDOW_MS = 250
+/** Table events per stream message of a burst (a few ms to apply). */
+const STREAM_EVENTS = 1000
+
 interface Pending {
   parts: Uint8Array[]
   bytes: number
@@ -93,6 +99,13 @@ export class Cluster implements StateSink {
   readonly #relay = new Map<string, BroadcastQueue>()
   readonly #pending = new Map<string, Pending>()
   #flushScheduled = false
+  /** Own packets sent by UDP in the current burst window. */
+  #burst = { start: 0, packets: 0 }
+  /** Own events of a burst past the UDP budget, sent over streams at the end of the turn. */
+  readonly #streamed = new Map<string, Uint8Array[]>()
+  #streamScheduled = false
+  /** Per member: the previous stream send, so a member gets a burst's messages in order. */
+  readonly #streamChain = new Map<string, Promise<void>>()
   readonly #bulk: BulkSyncer
   #timers: NodeJS.Timeout[] = []
   /** Nodes back from failure: bulk sync with them once they reappear in a network. */
@@ -230,8 +243,51 @@ export class Cluster implements StateSink {
     const p = this.#pending.get(network)
     this.#pending.delete(network)
     if (!p || p.parts.length === 0) return
+    const now = performance.now()
+    if (now - this.#burst.start > BURST_WINDOW_MS) this.#burst = { start: now, packets: 0 }
+    if (this.#burst.packets >= BURST_PACKETS) {
+      // A large burst: UDP would outrun busy receivers and lose packets (repaired only by
+      // the next bulk sync). Send the rest over streams: TCP's flow control paces it.
+      let list = this.#streamed.get(network)
+      if (!list) this.#streamed.set(network, (list = []))
+      list.push(...p.parts)
+      if (!this.#streamScheduled) {
+        this.#streamScheduled = true
+        setImmediate(() => this.#flushStreams())
+      }
+      return
+    }
+    this.#burst.packets++
     const packet = envelope(MessageType.Compound, encodeCompound(p.parts))
     for (const group of this.#tree(this.#state.self, network)) this.#send(group[0]!, packet)
+  }
+
+  /** Send the streamed part of a burst: compounds of up to STREAM_EVENTS events, in order. */
+  #flushStreams(): void {
+    this.#streamScheduled = false
+    for (const [network, parts] of this.#streamed) {
+      this.#streamed.delete(network)
+      const members = this.#peers(network)
+      for (let i = 0; i < parts.length; i += STREAM_EVENTS) {
+        const msg = envelope(
+          MessageType.Compound,
+          encodeCompound(parts.slice(i, i + STREAM_EVENTS)),
+        )
+        for (const node of members) {
+          const prev = this.#streamChain.get(node) ?? Promise.resolve()
+          const next = prev
+            .then(() => this.#link.sendReliable(node, msg))
+            .then(
+              () => void (this.stats.tableBytesSent += msg.length),
+              () => void this.stats.sendErrors++,
+            )
+          this.#streamChain.set(node, next)
+          void next.then(() => {
+            if (this.#streamChain.get(node) === next) this.#streamChain.delete(node)
+          })
+        }
+      }
+    }
   }
 
   /**
@@ -397,6 +453,11 @@ export class Cluster implements StateSink {
   /** A node left or failed: the next sync with it carries every tombstone. */
   forget(node: string): void {
     this.#bulk.forget(node)
+  }
+
+  /** Table events of a network waiting in the relay queue (upstream's `qlen`). */
+  relayQueued(network: string): number {
+    return this.#relay.get(network)?.length ?? 0
   }
 
   // ---- bulk sync -----------------------------------------------------------------------

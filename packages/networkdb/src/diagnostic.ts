@@ -1,11 +1,12 @@
 /**
- * Optional diagnostic HTTP server with upstream's operations, JSON in and out, bound to
+ * Optional diagnostic HTTP server with upstream's operations and reply shapes, bound to
  * loopback unless told otherwise. GET with query parameters, as upstream:
- * `/createentry?tname=t1&nid=net1&key=k&value=hello` (add `&encoding=base64` for binary values).
+ * `/createentry?tname=t1&nid=net1&key=k&value=aGVsbG8=&json` (values in base64 unless
+ * `&unsafe`).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { BadRequestError, NotFoundError, httpStatus, toLibnetworkError } from '@libnetwork/types'
+import { BadRequestError, toLibnetworkError } from '@libnetwork/types'
 import type { LocalDB, TableEntry } from './db.js'
 import type { NetworkDB } from './networkdb.js'
 
@@ -23,7 +24,33 @@ export interface DiagnosticServer {
 }
 
 type Query = URLSearchParams
-type Handler = (q: Query) => unknown
+
+/** Upstream's reply: `{ message, details }` (`message` "OK", "FAIL" or a usage complaint). */
+interface Reply {
+  message: string
+  details: Details | null
+}
+interface ListDetails {
+  size: number
+  entries: (PeerEntry | TableEntryObj)[]
+}
+type Details =
+  | { usage: string }
+  | { error: string }
+  | ListDetails
+  | TableEntryObj
+  | { entries: number; qlen: number }
+  | { help: Record<string, string> }
+/** Upstream's peer element; its name key really is "-=name" (a typo kept for compatibility). */
+interface PeerEntry {
+  '-=name': string
+  ip: string
+}
+interface TableEntryObj {
+  key: string
+  value: string
+  owner: string
+}
 
 const HELP: Record<string, string> = {
   '/join': 'join the cluster: ?members=ip:port,ip:port',
@@ -31,108 +58,192 @@ const HELP: Record<string, string> = {
   '/clusterpeers': 'nodes of the cluster',
   '/joinnetwork': 'join a network: ?nid=',
   '/leavenetwork': 'leave a network: ?nid=',
-  '/createentry': 'create an entry: ?tname=&nid=&key=&value=[&encoding=base64]',
-  '/updateentry': 'update an entry: ?tname=&nid=&key=&value=[&encoding=base64]',
+  '/createentry': 'create an entry: ?tname=&nid=&key=&value= (value in base64 unless &unsafe)',
+  '/updateentry': 'update an entry: ?tname=&nid=&key=&value= (value in base64 unless &unsafe)',
   '/deleteentry': 'delete an entry: ?tname=&nid=&key=',
   '/getentry': 'read an entry: ?tname=&nid=&key=',
-  '/gettable': 'live entries of a table in a network: ?tname=&nid=',
-  '/networkstats': 'entries and peers of a joined network: ?nid=',
+  '/gettable': 'entries of a table in a network: ?tname=&nid=',
+  '/networkstats': 'entries and queued broadcasts of a joined network: ?nid=',
   '/ready': 'liveness',
   '/help': 'this list',
 }
 
-function param(q: Query, name: string): string {
-  const v = q.get(name)
-  if (v === null || v === '') {
-    throw new BadRequestError('networkdb.diagnostic-missing-param', `missing parameter ${name}`, {
-      details: { param: name },
-    })
-  }
-  return v
+const USAGE: Record<string, string> = {
+  '/join': '?members=ip1,ip2,...',
+  '/networkpeers': '?nid=network_id',
+  '/joinnetwork': '?nid=network_id',
+  '/leavenetwork': '?nid=network_id',
+  '/createentry': '?tname=table_name&nid=network_id&key=k&value=v',
+  '/updateentry': '?tname=table_name&nid=network_id&key=k&value=v',
+  '/deleteentry': '?tname=table_name&nid=network_id&key=k',
+  '/getentry': '?tname=table_name&nid=network_id&key=k',
+  '/gettable': '?tname=table_name&nid=network_id',
+  '/networkstats': '?nid=network_id',
 }
+
+/** A missing parameter: answered with upstream's usage reply. */
+class Usage extends Error {}
+
+const ok = (details: Details | null = null): Reply => ({ message: 'OK', details })
+const fail = (err: unknown): Reply => ({
+  message: 'FAIL',
+  details: { error: err instanceof Error ? err.message : String(err) },
+})
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 function value(q: Query): Uint8Array {
-  const v = param(q, 'value')
-  return q.get('encoding') === 'base64'
-    ? new Uint8Array(Buffer.from(v, 'base64'))
-    : new TextEncoder().encode(v)
+  const v = q.get('value') ?? ''
+  if (q.has('unsafe')) return new TextEncoder().encode(v)
+  if (!BASE64.test(v)) {
+    throw new BadRequestError('networkdb.diagnostic-bad-base64', 'value is not valid base64', {
+      details: { value: v },
+    })
+  }
+  return new Uint8Array(Buffer.from(v, 'base64'))
 }
 
-function show(e: TableEntry): Record<string, unknown> {
-  return {
-    table: e.table,
-    network: e.network,
-    key: e.key,
-    owner: e.owner,
-    ltime: e.ltime,
-    value: Buffer.from(e.value).toString('base64'),
-  }
+function shown(q: Query, v: Uint8Array): string {
+  return q.has('unsafe') ? new TextDecoder().decode(v) : Buffer.from(v).toString('base64')
 }
 
 function isCluster(db: LocalDB): db is NetworkDB {
   return typeof (db as Partial<NetworkDB>).join === 'function'
 }
 
-/** Serve diagnostics for `db`. */
+/** Text form of a reply, as upstream prints it without `json`. */
+function text(r: Reply): string {
+  const d = r.details
+  if (d === null) return r.message
+  let body: string
+  if ('usage' in d) body = `Usage: ${d.usage}`
+  else if ('error' in d) body = `Error: ${d.error}`
+  else if ('size' in d) {
+    const list = d
+    body =
+      `total entries: ${list.size}\n` +
+      list.entries
+        .map((e, i) =>
+          'ip' in e
+            ? `${i}) ${e['-=name']} -> ${e.ip}`
+            : `${i}) k:\`${e.key}\` -> v:\`${e.value}\` owner:\`${e.owner}\``,
+        )
+        .join('\n')
+  } else if ('qlen' in d) body = `entries: ${d.entries}, qlen: ${d.qlen}`
+  else if ('key' in d) body = `key:\`${d.key}\` value:\`${d.value}\` owner:\`${d.owner}\``
+  else body = JSON.stringify(d)
+  return `${r.message}\n${body}`
+}
+
+/**
+ * Serve diagnostics for `db`, as upstream's diagnostic server: GET with query parameters,
+ * HTTP 200 with `{ message, details }` — `?json` for JSON (`?json=pretty` indented), text
+ * otherwise. Values travel in base64 unless `unsafe` is given.
+ */
 export async function startDiagnosticServer(
   db: LocalDB,
   opts: DiagnosticOptions = {},
 ): Promise<DiagnosticServer> {
-  const routes: Record<string, Handler> = {
-    '/help': () => HELP,
-    '/ready': () => ({ ready: true, nodeId: db.nodeId }),
+  const need = (q: Query, ...names: string[]): string[] =>
+    names.map((n) => {
+      const v = q.get(n)
+      if (v === null || v === '') throw new Usage(n)
+      return v
+    })
+  // upstream lists a peer without a known address as "orphan-<name>" with IP "unknown"
+  const peers = (names: string[]): Details => ({
+    size: names.length,
+    entries: names.map((n) => {
+      const ip = isCluster(db) ? db.peerAddress(n) : undefined
+      return ip ? { '-=name': n, ip } : { '-=name': `orphan-${n}`, ip: 'unknown' }
+    }),
+  })
+  const routes: Record<string, (q: Query) => Reply | Promise<Reply>> = {
+    '/help': () => ok({ help: HELP }),
+    '/ready': () => ok(null),
     '/join': async (q) => {
-      if (!isCluster(db)) {
-        throw new NotFoundError('networkdb.diagnostic-no-cluster', 'this database has no cluster')
-      }
-      return { reached: await db.join(param(q, 'members').split(',')) }
+      const [members] = need(q, 'members')
+      if (!isCluster(db)) return fail(new Error('this database has no cluster'))
+      await db.join(members!.split(','))
+      return ok()
     },
-    '/networkpeers': (q) => ({ network: param(q, 'nid'), peers: db.networkPeers(param(q, 'nid')) }),
-    '/clusterpeers': () => ({ peers: db.clusterPeers() }),
+    '/networkpeers': (q) => ok(peers(db.networkPeers(need(q, 'nid')[0]!))),
+    '/clusterpeers': () =>
+      ok(
+        peers(
+          db
+            .clusterPeers()
+            .filter((p) => p.status === 'active')
+            .map((p) => p.name),
+        ),
+      ),
     '/joinnetwork': async (q) => {
-      await db.joinNetwork(param(q, 'nid'))
-      return { joined: param(q, 'nid') }
+      await db.joinNetwork(need(q, 'nid')[0]!)
+      return ok()
     },
     '/leavenetwork': async (q) => {
-      await db.leaveNetwork(param(q, 'nid'))
-      return { left: param(q, 'nid') }
+      await db.leaveNetwork(need(q, 'nid')[0]!)
+      return ok()
     },
     '/createentry': (q) => {
-      db.createEntry(param(q, 'tname'), param(q, 'nid'), param(q, 'key'), value(q))
-      return show(db.getEntry(param(q, 'tname'), param(q, 'nid'), param(q, 'key')))
+      const [t, n, k] = need(q, 'tname', 'nid', 'key', 'value')
+      db.createEntry(t!, n!, k!, value(q))
+      return ok()
     },
     '/updateentry': (q) => {
-      db.updateEntry(param(q, 'tname'), param(q, 'nid'), param(q, 'key'), value(q))
-      return show(db.getEntry(param(q, 'tname'), param(q, 'nid'), param(q, 'key')))
+      const [t, n, k] = need(q, 'tname', 'nid', 'key', 'value')
+      db.updateEntry(t!, n!, k!, value(q))
+      return ok()
     },
     '/deleteentry': (q) => {
-      db.deleteEntry(param(q, 'tname'), param(q, 'nid'), param(q, 'key'))
-      return { deleted: param(q, 'key') }
+      const [t, n, k] = need(q, 'tname', 'nid', 'key')
+      db.deleteEntry(t!, n!, k!)
+      return ok()
     },
-    '/getentry': (q) => show(db.getEntry(param(q, 'tname'), param(q, 'nid'), param(q, 'key'))),
-    '/gettable': (q) => ({
-      entries: db.getTable(param(q, 'tname'), param(q, 'nid')).map(show),
-    }),
-    '/networkstats': (q) => ({ network: param(q, 'nid'), ...db.networkStats(param(q, 'nid')) }),
+    '/getentry': (q) => {
+      const [t, n, k] = need(q, 'tname', 'nid', 'key')
+      const e = db.getEntry(t!, n!, k!)
+      return ok({ key: k!, value: shown(q, e.value), owner: '' })
+    },
+    '/gettable': (q) => {
+      const [t, n] = need(q, 'tname', 'nid')
+      const entries = db
+        .getTable(t!, n!)
+        .map((e: TableEntry) => ({ key: e.key, value: shown(q, e.value), owner: e.owner }))
+      return ok({ size: entries.length, entries })
+    },
+    '/networkstats': (q) => {
+      const [n] = need(q, 'nid')
+      if (!db.networks().includes(n!)) return ok({ entries: -1, qlen: -1 })
+      const qlen = isCluster(db) ? db.cluster.relayQueued(n!) : 0
+      return ok({ entries: db.networkStats(n!).entries, qlen })
+    },
   }
 
-  const send = (res: ServerResponse, status: number, body: unknown): void => {
-    res.writeHead(status, { 'content-type': 'application/json' })
-    res.end(JSON.stringify(body))
+  const send = (res: ServerResponse, q: Query, status: number, r: Reply): void => {
+    const json = q.has('json')
+    res.writeHead(status, { 'content-type': json ? 'application/json' : 'text/plain' })
+    res.end(json ? JSON.stringify(r, null, q.get('json') === 'pretty' ? 2 : undefined) : text(r))
   }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://diagnostic')
+    const q = url.searchParams
     const route = routes[url.pathname]
     if (!route) {
-      send(res, 404, { error: { code: 'networkdb.diagnostic-unknown-path', path: url.pathname } })
+      send(res, q, 404, { message: 'not implemented', details: { error: url.pathname } })
       return
     }
     try {
-      send(res, 200, await route(url.searchParams))
+      send(res, q, 200, await route(q))
     } catch (err) {
-      const e = toLibnetworkError(err)
-      send(res, httpStatus(e.category), { error: e.toJSON() })
+      // as upstream: HTTP 200 with "FAIL" and the error, or the usage for a missing parameter
+      if (err instanceof Usage) {
+        send(res, q, 200, {
+          message: 'missing parameter',
+          details: { usage: `${url.pathname}${USAGE[url.pathname] ?? ''}` },
+        })
+      } else send(res, q, 200, fail(toLibnetworkError(err)))
     }
   }
 

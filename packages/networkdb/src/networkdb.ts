@@ -209,6 +209,12 @@ export class NetworkDB extends LocalDB {
     }
   }
 
+  /** The IP address gossip knows for a cluster node (this one included), if any. */
+  peerAddress(name: string): string | undefined {
+    const a = this.#m.addressOf?.(name)
+    return a === undefined ? undefined : a.slice(0, a.lastIndexOf(':')).replace(/^\[|\]$/g, '')
+  }
+
   /** Add an encryption key to the keyring. */
   setKey(key: Uint8Array): void {
     this.#keyring().install(key)

@@ -2,7 +2,7 @@ import t from 'tap'
 import { Keyring } from '@libnetwork/gossip'
 import { LocalDB } from '../src/index.js'
 import { FAST, count, startNode, stopAll, waitFor, type TestNode } from './fixtures/cluster.js'
-import { bytes, caught } from './fixtures/helpers.js'
+import { bytes, caught, caughtAsync } from './fixtures/helpers.js'
 
 const k1 = new Uint8Array(16).fill(1)
 const k2 = new Uint8Array(16).fill(2)
@@ -37,4 +37,14 @@ t.test('key operations without a keyring fail clearly', async (t) => {
   t.teardown(() => stopAll([n]))
   t.equal(caught(() => n.db.setKey(k1))?.code, 'networkdb.no-keyring')
   t.equal(typeof (new LocalDB() as unknown as { setKey?: unknown }).setKey, 'undefined')
+})
+
+t.test('joining with the wrong key names the key mismatch', async (t) => {
+  const a = await startNode('kma', {}, { ...FAST, keyring: new Keyring([k1]) })
+  const b = await startNode('kmb', {}, { ...FAST, keyring: new Keyring([k2]) })
+  t.teardown(() => stopAll([a, b]))
+  const err = await caughtAsync(() => b.db.join([a.address]))
+  t.equal(err?.code, 'gossip-join-key-mismatch')
+  t.match(err?.message, /encryption key mismatch/)
+  t.same(b.db.clusterPeers(), [{ name: 'kmb', status: 'active' }], 'nothing joined')
 })
