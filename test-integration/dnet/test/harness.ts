@@ -77,7 +77,8 @@ export class Host {
     this.daemon = child
     child.stderr.setEncoding('utf8')
     child.stderr.on('data', (d: string) => (this.logs += d))
-    for (let i = 0; i < 200; i++) {
+    // Up to 60 s: on a loaded machine a start that restores bridges and rules takes over 10 s.
+    for (let i = 0; i < 1200; i++) {
       if (child.exitCode !== null) throw new Error(`daemon exited ${child.exitCode}: ${this.logs}`)
       if (existsSync(this.socket) && (await this.ping())) return
       await new Promise((r) => setTimeout(r, 50))
