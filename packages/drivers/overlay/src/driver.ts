@@ -1,0 +1,491 @@
+import {
+  AlreadyExistsError,
+  DriverForbiddenError,
+  EndpointNotFoundError,
+  NetworkNotFoundError,
+  type AllocateNetworkRequest,
+  type ClusterTables,
+  type CreateNetworkRequest,
+  type Driver,
+  type DriverComponents,
+  type DriverFactory,
+  type FreeNetworkRequest,
+  type JoinResult,
+  type OperationOptions,
+  type RestoreReport,
+  type RestoreState,
+  type TableEvent,
+} from '@libnetwork/driverapi'
+import {
+  BadRequestError,
+  ConflictError,
+  IP,
+  InterfaceAddress,
+  noopLogger,
+  type Logger,
+} from '@libnetwork/types'
+import { EncryptionUnsupportedError } from './errors.js'
+import { netlinkOverlayKernel, type OverlayKernel, type PeerEntry } from './kernel.js'
+import { BRIDGE, macFor, newEp, vxlanName, type Ep, type Net } from './model.js'
+import {
+  DEFAULT_VXLAN_PORT,
+  VXLAN_OVERHEAD,
+  parseOverlayOptions,
+  type OverlayNetworkOptions,
+} from './options.js'
+import { PEER_TABLE, decodePeerRecord, encodePeerRecord, type PeerRecord } from './peer-record.js'
+import { VniPool } from './vni.js'
+
+/** User configuration of the overlay driver (dockerd's host-wide choices). */
+export interface OverlayDriverConfig {
+  /** UDP port of the VXLAN tunnels (dockerd's `--data-path-port`); default 4789. */
+  dataPathPort?: number
+}
+
+/** Collaborators the composer owns (a test replaces them). */
+export interface OverlayDeps {
+  /** The named namespace that is the "host" (holds the underlay); default: ours. */
+  netns?: string
+  /** Prefix of the per-network namespaces' names (default `ov-`); they are `<prefix><vni>-<id>`. */
+  netnsPrefix?: string
+  /** Kernel I/O; default rtnetlink from `netns` (`netlinkOverlayKernel`). */
+  kernel?: OverlayKernel
+}
+
+/** A factory for the overlay driver. */
+export function overlay(config: OverlayDriverConfig = {}, deps: OverlayDeps = {}): DriverFactory {
+  const port = config.dataPathPort ?? DEFAULT_VXLAN_PORT
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new BadRequestError('overlay-invalid-port', 'dataPathPort must be a UDP port (1-65535)', {
+      details: { dataPathPort: port },
+    })
+  return (components) => new OverlayDriver(port, deps, components)
+}
+
+const TYPE = 'overlay'
+const VNI_LABEL = 'com.docker.network.driver.overlay.vxlanid_list'
+const check = (o: OperationOptions | undefined) => o?.signal?.throwIfAborted()
+
+class OverlayDriver implements Driver {
+  readonly type = TYPE
+  readonly capability = {
+    dataScope: 'global',
+    connectivityScope: 'global',
+    needsIpam: true,
+    sharesHostNetwork: false,
+    tables: [PEER_TABLE],
+  } as const
+  readonly #port: number
+  readonly #prefix: string
+  readonly #kernel: OverlayKernel
+  readonly #log: Logger
+  readonly #cluster: ClusterTables | undefined
+  readonly #vnis: VniPool
+  readonly #nets = new Map<string, Net>()
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(port: number, deps: OverlayDeps, c: DriverComponents | undefined) {
+    this.#port = port
+    this.#prefix = deps.netnsPrefix ?? 'ov-'
+    this.#kernel = deps.kernel ?? netlinkOverlayKernel(deps.netns ? { netns: deps.netns } : {})
+    this.#log = c?.logger ?? noopLogger
+    this.#cluster = c?.cluster
+    this.#vnis = new VniPool(c?.globalStore)
+  }
+
+  parseNetworkOptions(raw: unknown): OverlayNetworkOptions {
+    return parseOverlayOptions(raw)
+  }
+
+  #serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.#queue.then(fn, fn)
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  #net(id: string): Net {
+    const n = this.#nets.get(id)
+    if (!n) throw new NetworkNotFoundError(id)
+    return n
+  }
+
+  #ep(networkId: string, endpointId: string): [Net, Ep] {
+    const n = this.#net(networkId)
+    const e = n.endpoints.get(endpointId)
+    if (!e) throw new EndpointNotFoundError(networkId, endpointId)
+    return [n, e]
+  }
+
+  #checkEncryption(networkId: string, opts: OverlayNetworkOptions): void {
+    if (opts.encrypted && !this.#kernel.supportsEsp())
+      throw new EncryptionUnsupportedError(networkId)
+  }
+
+  #local(): IP | undefined {
+    const a = this.#cluster?.advertiseAddress
+    return a ? IP.parse(a) : undefined
+  }
+
+  async allocateNetwork(req: AllocateNetworkRequest, o?: OperationOptions) {
+    check(o)
+    const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
+    this.#checkEncryption(req.networkId, opts)
+    const vnis = await this.#vnis.reserve(opts.vnis)
+    return { [VNI_LABEL]: vnis.join(',') }
+  }
+
+  async freeNetwork(req: FreeNetworkRequest, o?: OperationOptions): Promise<void> {
+    check(o)
+    const raw = req.driverData?.[VNI_LABEL]
+    if (raw === undefined) return
+    const { vnis } = parseOverlayOptions({ [VNI_LABEL]: raw })
+    await this.#vnis.release(vnis ?? [])
+  }
+
+  async createNetwork(req: CreateNetworkRequest, o?: OperationOptions): Promise<void> {
+    check(o)
+    return this.#serial(async () => {
+      if (this.#nets.has(req.networkId)) throw new AlreadyExistsError('network', req.networkId)
+      const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
+      this.#checkEncryption(req.networkId, opts)
+      const given = req.driverData?.[VNI_LABEL]
+      const vnis =
+        given !== undefined ? parseOverlayOptions({ [VNI_LABEL]: given }).vnis : opts.vnis
+      const vni = vnis?.[0]
+      const taken = vni !== undefined && [...this.#nets.values()].find((n) => n.vni === vni)
+      if (taken)
+        throw new ConflictError(
+          'overlay-vni-in-use',
+          `VXLAN id ${vni} is already used by network ${taken.id}`,
+          { details: { vni, networkId: req.networkId, usedBy: taken.id } },
+        )
+      let mtu = opts.mtu
+      if (mtu === undefined) {
+        const underlay = this.#kernel.underlayMtu(this.#local())
+        mtu = underlay - VXLAN_OVERHEAD
+        if (mtu < 68)
+          throw new BadRequestError(
+            'overlay-underlay-mtu',
+            `the underlay MTU ${underlay} leaves no room for VXLAN (needs at least ${68 + VXLAN_OVERHEAD})`,
+            { details: { underlayMtu: underlay } },
+          )
+      }
+      // no allocateNetwork before (a local-only setup): reserve here, free at delete
+      const own = given === undefined ? await this.#vnis.reserve(opts.vnis) : undefined
+      const id = vni ?? own![0]!
+      this.#nets.set(req.networkId, {
+        id: req.networkId,
+        opts,
+        vni: id,
+        ...(own ? { ownVnis: own } : {}),
+        mtu,
+        ipv4: req.ipv4,
+        ipv6: req.ipv6,
+        internal: req.internal,
+        endpoints: new Map(),
+        netns: `${this.#prefix}${id}-${req.networkId.slice(0, 12)}`,
+        sandbox: false,
+        remote: new Map(),
+      })
+    })
+  }
+
+  async deleteNetwork(req: { networkId: string }, o?: OperationOptions): Promise<void> {
+    check(o)
+    return this.#serial(async () => {
+      const net = this.#net(req.networkId)
+      if (net.endpoints.size > 0)
+        throw new DriverForbiddenError(
+          TYPE,
+          `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
+        )
+      if (net.sandbox) this.#kernel.deleteNetworkSandbox(net.netns)
+      if (net.ownVnis) await this.#vnis.release(net.ownVnis)
+      this.#nets.delete(net.id)
+    })
+  }
+
+  async createEndpoint(req: Parameters<Driver['createEndpoint']>[0], o?: OperationOptions) {
+    check(o)
+    const net = this.#net(req.networkId)
+    if (net.endpoints.has(req.endpointId)) throw new AlreadyExistsError('endpoint', req.endpointId)
+    const { address, addressIPv6 } = req.iface
+    if (!address && !addressIPv6)
+      throw new BadRequestError(
+        'overlay-no-address',
+        'an overlay endpoint needs an IPv4 or IPv6 address from the network',
+        { details: { networkId: net.id, endpointId: req.endpointId } },
+      )
+    for (const [a, pools] of [
+      [address, net.ipv4],
+      [addressIPv6, net.ipv6],
+    ] as const) {
+      if (a && !pools.some((d) => d.pool.contains(a.ip)))
+        throw new BadRequestError(
+          'overlay-address-outside-subnet',
+          `address ${a.toString()} is in none of network ${net.id}'s subnets`,
+          { details: { networkId: net.id, address: a.toString() } },
+        )
+    }
+    const mac = req.iface.mac ?? macFor(address)
+    const iface = { ...req.iface, mac }
+    net.endpoints.set(req.endpointId, newEp(req.endpointId, iface, mac))
+    return { iface }
+  }
+
+  async deleteEndpoint(req: { networkId: string; endpointId: string }, o?: OperationOptions) {
+    check(o)
+    const [net, ep] = this.#ep(req.networkId, req.endpointId)
+    if (ep.sandboxKey !== undefined)
+      throw new DriverForbiddenError(TYPE, `endpoint ${ep.id} is still joined; leave first`)
+    net.endpoints.delete(ep.id)
+  }
+
+  async endpointOperInfo(req: { networkId: string; endpointId: string }) {
+    const [net, ep] = this.#ep(req.networkId, req.endpointId)
+    return {
+      mac: ep.mac,
+      portBindings: [],
+      exposedPorts: [],
+      vni: net.vni,
+      mtu: net.mtu,
+      joined: ep.sandboxKey !== undefined,
+    }
+  }
+
+  /** The peer records this host publishes for an endpoint (one per address). */
+  #records(ep: Ep): PeerRecord[] {
+    const vtep = this.#cluster?.advertiseAddress ?? ''
+    return [ep.iface.address, ep.iface.addressIPv6]
+      .filter((a): a is InterfaceAddress => a !== undefined)
+      .map((a) => ({ endpointIp: a.toString(), endpointMac: ep.mac, tunnelEndpointIp: vtep }))
+  }
+
+  /** The first join on this host: the network's namespace, bridge and VXLAN device, and peers. */
+  #ensureSandbox(net: Net): void {
+    if (net.sandbox) return
+    const local = this.#local()
+    this.#kernel.createNetworkSandbox({
+      netns: net.netns,
+      bridge: BRIDGE,
+      vxlan: vxlanName(net.vni, net.id),
+      vni: net.vni,
+      port: this.#port,
+      mtu: net.mtu,
+      ...(local ? { local } : {}),
+    })
+    net.sandbox = true
+    for (const e of this.#cluster?.entries(PEER_TABLE, net.id) ?? [])
+      if (!e.local) this.#remember(net, e.key, e.value)
+    for (const r of net.remote.values()) this.#program(net, r, 'add')
+  }
+
+  #remember(net: Net, key: string, value: Uint8Array): PeerRecord | undefined {
+    try {
+      const r = decodePeerRecord(value)
+      peerEntry(r)
+      net.remote.set(key, r)
+      return r
+    } catch (err) {
+      this.#log.warn('overlay: ignoring a bad peer record', { networkId: net.id, key, error: err })
+      return undefined
+    }
+  }
+
+  #program(net: Net, r: PeerRecord, op: 'add' | 'delete'): void {
+    const vx = vxlanName(net.vni, net.id)
+    try {
+      if (op === 'add') this.#kernel.addPeer(net.netns, vx, peerEntry(r))
+      else this.#kernel.deletePeer(net.netns, vx, peerEntry(r))
+    } catch (err) {
+      this.#log.error(`overlay: cannot ${op} peer`, { networkId: net.id, peer: r, error: err })
+    }
+  }
+
+  /** The veth is made with its container end already in the sandbox. */
+  async join(req: Parameters<Driver['join']>[0], o?: OperationOptions): Promise<JoinResult> {
+    check(o)
+    return this.#serial(async () => {
+      const [net, ep] = this.#ep(req.networkId, req.endpointId)
+      if (ep.sandboxKey !== undefined) throw new AlreadyExistsError('endpoint', `${ep.id} (joined)`)
+      const first = !net.sandbox
+      this.#ensureSandbox(net)
+      try {
+        this.#kernel.createVeth({
+          netns: net.netns,
+          bridge: BRIDGE,
+          host: ep.host,
+          peer: ep.peer,
+          sandboxKey: req.sandboxKey,
+          mtu: net.mtu,
+          mac: ep.mac,
+        })
+      } catch (err) {
+        if (first) this.#dropSandbox(net)
+        throw err
+      }
+      ep.sandboxKey = req.sandboxKey
+      await this.#publish(net, ep, 'put')
+      return {
+        interfaces: [{ srcName: ep.peer, dstPrefix: 'eth', inSandbox: true }],
+        staticRoutes: [],
+        // the way out (upstream's docker_gwbridge) is not built yet: no gateway from here
+        disableGatewayService: true,
+      }
+    })
+  }
+
+  async #publish(net: Net, ep: Ep, op: 'put' | 'delete'): Promise<void> {
+    const c = this.#cluster
+    if (!c) return
+    const records = this.#records(ep)
+    for (const [i, r] of records.entries()) {
+      const key = i === 0 ? ep.id : `${ep.id}-v6`
+      try {
+        if (op === 'put') await c.put(PEER_TABLE, net.id, key, encodePeerRecord(r))
+        else await c.delete(PEER_TABLE, net.id, key)
+      } catch (err) {
+        this.#log.error(`overlay: cannot ${op} the peer record`, {
+          networkId: net.id,
+          key,
+          error: err,
+        })
+      }
+    }
+  }
+
+  #dropSandbox(net: Net): void {
+    this.#kernel.deleteNetworkSandbox(net.netns)
+    net.sandbox = false
+  }
+
+  async leave(req: { networkId: string; endpointId: string }, o?: OperationOptions): Promise<void> {
+    check(o)
+    return this.#serial(async () => {
+      const [net, ep] = this.#ep(req.networkId, req.endpointId)
+      if (ep.sandboxKey === undefined) return
+      await this.#publish(net, ep, 'delete')
+      this.#kernel.deleteLink(net.netns, ep.host)
+      delete ep.sandboxKey
+      if (![...net.endpoints.values()].some((e) => e.sandboxKey !== undefined))
+        this.#dropSandbox(net)
+    })
+  }
+
+  async programExternalConnectivity(
+    req: Parameters<Driver['programExternalConnectivity']>[0],
+    o?: OperationOptions,
+  ) {
+    check(o)
+    this.#ep(req.networkId, req.endpointId)
+    return []
+  }
+
+  async revokeExternalConnectivity(
+    req: { networkId: string; endpointId: string },
+    o?: OperationOptions,
+  ) {
+    check(o)
+    this.#ep(req.networkId, req.endpointId)
+  }
+
+  onTableEvent(ev: TableEvent): void {
+    if (ev.table !== PEER_TABLE || ev.local) return
+    void this.#serial(() => {
+      const net = this.#nets.get(ev.networkId)
+      if (!net) return
+      if (ev.type === 'delete') {
+        const r = net.remote.get(ev.key)
+        net.remote.delete(ev.key)
+        if (r && net.sandbox) this.#program(net, r, 'delete')
+        return
+      }
+      const old = net.remote.get(ev.key)
+      const r = this.#remember(net, ev.key, ev.value)
+      if (!r || !net.sandbox) return
+      if (old && (old.endpointMac !== r.endpointMac || old.endpointIp !== r.endpointIp))
+        this.#program(net, old, 'delete')
+      this.#program(net, r, 'add')
+    })
+  }
+
+  /** Rebuild networks and endpoints from the records; a joined network gets its namespace back. */
+  async restore(state: RestoreState, o?: OperationOptions): Promise<RestoreReport> {
+    check(o)
+    return this.#serial(async () => {
+      const report: RestoreReport = { removed: [], recreated: [] }
+      for (const net of this.#nets.values()) if (net.sandbox) this.#dropSandbox(net)
+      this.#nets.clear()
+      for (const req of state.networks) {
+        const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
+        const given = req.driverData?.[VNI_LABEL]
+        const vnis =
+          given !== undefined ? parseOverlayOptions({ [VNI_LABEL]: given }).vnis : opts.vnis
+        const vni = vnis?.[0] ?? (await this.#vnis.reserve())[0]!
+        const netns = `${this.#prefix}${vni}-${req.networkId.slice(0, 12)}`
+        const mtu = opts.mtu ?? this.#kernel.underlayMtu(this.#local()) - VXLAN_OVERHEAD
+        this.#nets.set(req.networkId, {
+          id: req.networkId,
+          opts,
+          vni,
+          ...(vnis === undefined ? { ownVnis: [vni] } : {}),
+          mtu,
+          ipv4: req.ipv4,
+          ipv6: req.ipv6,
+          internal: req.internal,
+          endpoints: new Map(),
+          netns,
+          sandbox: false,
+          remote: new Map(),
+        })
+        // the namespace comes back whole at the first join (stale devices go with it)
+        if (this.#kernel.sandboxExists(netns)) {
+          this.#kernel.deleteNetworkSandbox(netns)
+          report.removed.push(netns)
+        }
+      }
+      for (const e of state.endpoints) {
+        const net = this.#nets.get(e.networkId)
+        if (!net) continue
+        const ep = newEp(e.endpointId, e.iface, e.iface.mac ?? macFor(e.iface.address))
+        net.endpoints.set(ep.id, ep)
+        if (e.sandboxKey === undefined) continue
+        this.#ensureSandbox(net)
+        this.#kernel.deleteLink(net.netns, ep.host)
+        try {
+          this.#kernel.createVeth({
+            netns: net.netns,
+            bridge: BRIDGE,
+            host: ep.host,
+            peer: ep.peer,
+            sandboxKey: e.sandboxKey,
+            mtu: net.mtu,
+            mac: ep.mac,
+          })
+          ep.sandboxKey = e.sandboxKey
+          await this.#publish(net, ep, 'put')
+          report.recreated.push(ep.id)
+        } catch (err) {
+          this.#log.warn('overlay: cannot restore a joined endpoint', {
+            endpointId: ep.id,
+            error: err,
+          })
+        }
+      }
+      return report
+    })
+  }
+
+  async stop(): Promise<void> {
+    await this.#queue
+    this.#kernel.close()
+  }
+}
+
+function peerEntry(r: PeerRecord): PeerEntry {
+  return {
+    ip: InterfaceAddress.parse(r.endpointIp).ip,
+    mac: r.endpointMac,
+    vtep: IP.parse(r.tunnelEndpointIp),
+  }
+}
