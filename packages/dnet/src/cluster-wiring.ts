@@ -14,6 +14,7 @@ export function clusterAgent(cfg: NonNullable<DaemonConfig['cluster']>, logger: 
     port: cfg.bindPort,
     join: cfg.join,
     keys: cfg.encryptionKey ? [new Uint8Array(Buffer.from(cfg.encryptionKey, 'base64'))] : [],
+    ...(cfg.diagnosticPort !== undefined ? { diagnostic: { port: cfg.diagnosticPort } } : {}),
     logger,
   })
 }

@@ -32,6 +32,7 @@
  * bind_port = 7946
  * join = ["10.0.0.2:7946"]
  * encryption_key = "base64 of 16, 24 or 32 bytes"
+ * diagnostic_port = 2000        # NetworkDB's diagnostic server on 127.0.0.1 (off by default)
  *
  * [orchestration]               # upstream dnet's keys for the same (instead of [cluster])
  * agent = true
@@ -75,7 +76,14 @@ export interface DaemonConfig {
   /** The bridge driver's host-wide settings (dockerd's iptables, ip6tables, userland-proxy). */
   bridge: { iptables: boolean; ip6tables: boolean; userlandProxy: boolean }
   globalStore?: { provider: 'etcd'; endpoints: string[] }
-  cluster?: { bindAddress: string; bindPort: number; join: string[]; encryptionKey?: string }
+  cluster?: {
+    bindAddress: string
+    bindPort: number
+    join: string[]
+    encryptionKey?: string
+    /** NetworkDB's diagnostic server on 127.0.0.1 (off when absent). */
+    diagnosticPort?: number
+  }
   /** Where remote plugins are looked for (Docker's directories when absent). */
   plugins?: { socketDirs?: string[]; specDirs?: string[] }
 }
@@ -237,7 +245,7 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
 
   const c = table(doc, 'cluster', '')
   if (Object.keys(c).length > 0) {
-    known(c, ['bind_address', 'bind_port', 'join', 'encryption_key'], 'cluster.')
+    known(c, ['bind_address', 'bind_port', 'join', 'encryption_key', 'diagnostic_port'], 'cluster.')
     const bindAddress = str(c, 'bind_address', 'cluster') ?? '0.0.0.0'
     if (!IP.isValid(bindAddress)) fail('cluster.bind_address', 'must be an IP address')
     const bindPort = c.bind_port ?? 7946
@@ -253,11 +261,19 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
     if (key !== undefined && ![16, 24, 32].includes(Buffer.from(key, 'base64').length)) {
       fail('cluster.encryption_key', 'must be base64 of 16, 24 or 32 bytes')
     }
+    const diag = c.diagnostic_port
+    if (
+      diag !== undefined &&
+      (typeof diag !== 'number' || !Number.isInteger(diag) || diag < 0 || diag > 65535)
+    ) {
+      fail('cluster.diagnostic_port', 'must be a port number')
+    }
     cfg.cluster = {
       bindAddress,
       bindPort,
       join: strList(c, 'join', 'cluster') ?? [],
       ...(key ? { encryptionKey: key } : {}),
+      ...(diag !== undefined ? { diagnosticPort: diag } : {}),
     }
   }
 

@@ -71,6 +71,13 @@ t.test('[cluster] config becomes an agent; a bad peer is a typed error', async (
     logger,
   )
   t.equal(a.advertiseAddress, '127.0.0.1')
+  const d = clusterAgent(
+    { bindAddress: '127.0.0.1', bindPort: 0, join: [], diagnosticPort: 0 },
+    logger,
+  )
+  await d.start()
+  t.teardown(() => d.stop())
+  t.match(d.diagnosticUrl, /^http:\/\/127\.0\.0\.1:\d+$/, 'diagnostic_port reaches the agent')
   t.throws(
     () => clusterAgent({ bindAddress: '127.0.0.1', bindPort: 0, join: ['nowhere'] }, logger),
     { code: 'cluster.bad-config', category: 'bad-request' },

@@ -65,6 +65,7 @@ t.test('bad config is a BadRequestError naming the key', async (t) => {
     ['[daemon]\nsandbox_prefix = "a/b"', /daemon.sandbox_prefix must be/],
     ['[cluster]\nencryption_key = "c2hvcnQ="', /encryption_key/],
     ['[orchestration]\nagent = true\nbind = "eth0"', /orchestration.bind must be an IP/],
+    ['[cluster]\ndiagnostic_port = "2000"', /cluster.diagnostic_port must be a port number/],
     ['[orchestration]\nagent = "yes"', /orchestration.agent must be true or false/],
     ['[orchestration]\nagent = true\nport = 1', /orchestration.port is not a known setting/],
     ['[cluster]\njoin = []\n[orchestration]\nagent = true', /\[cluster\] or \[orchestration\]/],
@@ -72,6 +73,11 @@ t.test('bad config is a BadRequestError naming the key', async (t) => {
   for (const [text, msg] of bad)
     t.throws(() => parseConfig(text), { name: 'BadRequestError', message: msg })
   t.throws(() => parseHostPort('1.2.3.4:99999'), BadRequestError)
+})
+
+t.test('[cluster] diagnostic_port turns on the diagnostic server', async (t) => {
+  t.equal(parseConfig('[cluster]\njoin = []').cluster?.diagnosticPort, undefined, 'off by default')
+  t.equal(parseConfig('[cluster]\ndiagnostic_port = 2000').cluster?.diagnosticPort, 2000)
 })
 
 t.test("upstream dnet's [orchestration] agent/bind/peer map onto [cluster]", async (t) => {
