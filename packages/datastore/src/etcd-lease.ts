@@ -1,6 +1,7 @@
 /**
- * The part of etcd3's Lease this class uses, declared here so that the published types do not
- * name etcd3 (an optional peer dependency that a user of the other stores does not install).
+ * The part of etcd3's Lease this class uses, declared here so that the published types name
+ * neither etcd3 (an optional peer dependency that a user of the other stores does not install)
+ * nor Node's Buffer (the values are Buffers at run time).
  */
 interface Lease {
   grant(): Promise<string>
@@ -11,7 +12,7 @@ interface Lease {
 }
 
 interface LeaseHooks {
-  prepare(key: string, value: Uint8Array): { key: string; value: Buffer }
+  prepare(key: string, value: Uint8Array): { key: string; value: Uint8Array }
   call<T>(op: string, fn: () => Promise<T>): Promise<T>
   ended(): void
 }
@@ -21,9 +22,9 @@ export class EtcdLease {
   #lease: Lease
   #hooks: LeaseHooks
 
-  /** @internal Made by `EtcdStore.lease()`. */
-  constructor(lease: Lease, hooks: LeaseHooks) {
-    this.#lease = lease
+  /** @internal Made by `EtcdStore.lease()` with an etcd3 Lease. */
+  constructor(lease: object, hooks: LeaseHooks) {
+    this.#lease = lease as Lease
     this.#hooks = hooks
   }
 
@@ -36,7 +37,10 @@ export class EtcdLease {
   async put(key: string, value: Uint8Array): Promise<number> {
     const p = this.#hooks.prepare(key, value)
     const res = await this.#hooks.call('lease put', () =>
-      this.#lease.put(p.key).value(p.value).exec(),
+      this.#lease
+        .put(p.key)
+        .value(p.value as Buffer)
+        .exec(),
     )
     return Number(res.header.revision)
   }

@@ -100,3 +100,28 @@ t.test('installed without its optional peers (built package)', async (t) => {
   t.match(out.local, /^backend-not-installed: .*needs the package lmdb.*npm install lmdb@/)
   t.match(out.etcd, /^backend-not-installed: .*needs the package etcd3.*npm install etcd3@/)
 })
+
+// The published types, from dist/index.d.ts through every file it reaches: neither optional
+// library is named (a user without them would get "cannot find module" from tsc), nor Node's
+// Buffer (a user without @types/node would get "cannot find name").
+t.test('the published types name neither lmdb, etcd3 nor Buffer', async (t) => {
+  const seen = new Set<string>()
+  const todo = [join(pkgDir, 'dist', 'index.d.ts'), join(pkgDir, 'dist', 'testing', 'index.d.ts')]
+  const offending: string[] = []
+  while (todo.length > 0) {
+    const file = todo.pop()!
+    if (seen.has(file)) continue
+    seen.add(file)
+    const text = readFileSync(file, 'utf8')
+    for (const m of text.matchAll(/from '([^']+)'/g)) {
+      const spec = m[1]!
+      if (spec.startsWith('.')) todo.push(join(dirname(file), spec.replace(/\.js$/, '.d.ts')))
+      else if (spec === 'lmdb' || spec === 'etcd3') offending.push(`${file}: ${spec}`)
+    }
+    if (/\bBuffer\b/.test(text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''))) {
+      offending.push(`${file}: Buffer`)
+    }
+  }
+  t.ok(seen.size > 5, `${seen.size} declaration files checked`)
+  t.same(offending, [])
+})
