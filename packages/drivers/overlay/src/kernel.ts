@@ -149,6 +149,13 @@ export function netlinkOverlayKernel(opts: { netns?: string } = {}): OverlayKern
       return netnsExists(netns)
     },
     deleteNetworkSandbox(netns) {
+      // A namespace's devices go in the kernel's cleanup work, after the unmount: the VXLAN
+      // device (its VNI and port held in the host namespace) goes now, so a new one can come.
+      if (netnsExists(netns)) {
+        const h = nl(netns)
+        for (const l of h.links())
+          if (l.kind === 'vxlan') ignoreMissing(() => h.deleteLink(l.index))
+      }
       handles.get(netns)?.close()
       handles.delete(netns)
       if (netnsExists(netns)) deleteNetns(netns)
