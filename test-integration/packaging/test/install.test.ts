@@ -83,7 +83,7 @@ for (const name of CHERRY_PICKED) {
     )
     const check = await run('node', [tsc, '-p', project], { cwd: project }).then(
       () => '',
-      (err: { stdout?: string }) => err.stdout ?? String(err),
+      (err: Error & { stdout?: string }) => err.stdout ?? err.message,
     )
     t.equal(check, '', 'README example type-checks under strict settings')
     const example = await run('node', [join(project, 'out', 'example.js')], { cwd: project })
