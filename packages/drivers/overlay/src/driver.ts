@@ -4,7 +4,6 @@ import {
   EndpointNotFoundError,
   NetworkNotFoundError,
   type AllocateNetworkRequest,
-  type ClusterTables,
   type CreateNetworkRequest,
   type Driver,
   type DriverComponents,
@@ -16,24 +15,18 @@ import {
   type RestoreState,
   type TableEvent,
 } from '@libnetwork/driverapi'
-import {
-  BadRequestError,
-  ConflictError,
-  IP,
-  InterfaceAddress,
-  noopLogger,
-  type Logger,
-} from '@libnetwork/types'
+import { BadRequestError, ConflictError, noopLogger, type Logger } from '@libnetwork/types'
 import { EncryptionUnsupportedError } from './errors.js'
-import { netlinkOverlayKernel, type OverlayKernel, type PeerEntry } from './kernel.js'
-import { BRIDGE, macFor, newEp, vxlanName, type Ep, type Net } from './model.js'
+import { netlinkOverlayKernel, type OverlayKernel } from './kernel.js'
+import { BRIDGE, macFor, newEp, type Ep, type Net } from './model.js'
 import {
   DEFAULT_VXLAN_PORT,
   VXLAN_OVERHEAD,
   parseOverlayOptions,
   type OverlayNetworkOptions,
 } from './options.js'
-import { PEER_TABLE, decodePeerRecord, encodePeerRecord, type PeerRecord } from './peer-record.js'
+import { PEER_TABLE } from './peer-record.js'
+import { Plumbing } from './plumbing.js'
 import { VniPool } from './vni.js'
 
 /** User configuration of the overlay driver (dockerd's host-wide choices). */
@@ -75,21 +68,19 @@ class OverlayDriver implements Driver {
     sharesHostNetwork: false,
     tables: [PEER_TABLE],
   } as const
-  readonly #port: number
   readonly #prefix: string
   readonly #kernel: OverlayKernel
   readonly #log: Logger
-  readonly #cluster: ClusterTables | undefined
+  readonly #p: Plumbing
   readonly #vnis: VniPool
   readonly #nets = new Map<string, Net>()
   #queue: Promise<unknown> = Promise.resolve()
 
   constructor(port: number, deps: OverlayDeps, c: DriverComponents | undefined) {
-    this.#port = port
     this.#prefix = deps.netnsPrefix ?? 'ov-'
     this.#kernel = deps.kernel ?? netlinkOverlayKernel(deps.netns ? { netns: deps.netns } : {})
     this.#log = c?.logger ?? noopLogger
-    this.#cluster = c?.cluster
+    this.#p = new Plumbing(this.#kernel, c?.cluster, this.#log, port)
     this.#vnis = new VniPool(c?.globalStore)
   }
 
@@ -119,11 +110,6 @@ class OverlayDriver implements Driver {
   #checkEncryption(networkId: string, opts: OverlayNetworkOptions): void {
     if (opts.encrypted && !this.#kernel.supportsEsp())
       throw new EncryptionUnsupportedError(networkId)
-  }
-
-  #local(): IP | undefined {
-    const a = this.#cluster?.advertiseAddress
-    return a ? IP.parse(a) : undefined
   }
 
   async allocateNetwork(req: AllocateNetworkRequest, o?: OperationOptions) {
@@ -161,7 +147,7 @@ class OverlayDriver implements Driver {
         )
       let mtu = opts.mtu
       if (mtu === undefined) {
-        const underlay = this.#kernel.underlayMtu(this.#local())
+        const underlay = this.#kernel.underlayMtu(this.#p.local())
         mtu = underlay - VXLAN_OVERHEAD
         if (mtu < 68)
           throw new BadRequestError(
@@ -253,55 +239,6 @@ class OverlayDriver implements Driver {
     }
   }
 
-  /** The peer records this host publishes for an endpoint (one per address). */
-  #records(ep: Ep): PeerRecord[] {
-    const vtep = this.#cluster?.advertiseAddress ?? ''
-    return [ep.iface.address, ep.iface.addressIPv6]
-      .filter((a): a is InterfaceAddress => a !== undefined)
-      .map((a) => ({ endpointIp: a.toString(), endpointMac: ep.mac, tunnelEndpointIp: vtep }))
-  }
-
-  /** The first join on this host: the network's namespace, bridge and VXLAN device, and peers. */
-  #ensureSandbox(net: Net): void {
-    if (net.sandbox) return
-    const local = this.#local()
-    this.#kernel.createNetworkSandbox({
-      netns: net.netns,
-      bridge: BRIDGE,
-      vxlan: vxlanName(net.vni, net.id),
-      vni: net.vni,
-      port: this.#port,
-      mtu: net.mtu,
-      ...(local ? { local } : {}),
-    })
-    net.sandbox = true
-    for (const e of this.#cluster?.entries(PEER_TABLE, net.id) ?? [])
-      if (!e.local) this.#remember(net, e.key, e.value)
-    for (const r of net.remote.values()) this.#program(net, r, 'add')
-  }
-
-  #remember(net: Net, key: string, value: Uint8Array): PeerRecord | undefined {
-    try {
-      const r = decodePeerRecord(value)
-      peerEntry(r)
-      net.remote.set(key, r)
-      return r
-    } catch (err) {
-      this.#log.warn('overlay: ignoring a bad peer record', { networkId: net.id, key, error: err })
-      return undefined
-    }
-  }
-
-  #program(net: Net, r: PeerRecord, op: 'add' | 'delete'): void {
-    const vx = vxlanName(net.vni, net.id)
-    try {
-      if (op === 'add') this.#kernel.addPeer(net.netns, vx, peerEntry(r))
-      else this.#kernel.deletePeer(net.netns, vx, peerEntry(r))
-    } catch (err) {
-      this.#log.error(`overlay: cannot ${op} peer`, { networkId: net.id, peer: r, error: err })
-    }
-  }
-
   /** The veth is made with its container end already in the sandbox. */
   async join(req: Parameters<Driver['join']>[0], o?: OperationOptions): Promise<JoinResult> {
     check(o)
@@ -309,7 +246,7 @@ class OverlayDriver implements Driver {
       const [net, ep] = this.#ep(req.networkId, req.endpointId)
       if (ep.sandboxKey !== undefined) throw new AlreadyExistsError('endpoint', `${ep.id} (joined)`)
       const first = !net.sandbox
-      this.#ensureSandbox(net)
+      this.#p.ensure(net)
       try {
         this.#kernel.createVeth({
           netns: net.netns,
@@ -321,11 +258,11 @@ class OverlayDriver implements Driver {
           mac: ep.mac,
         })
       } catch (err) {
-        if (first) this.#dropSandbox(net)
+        if (first) this.#p.drop(net)
         throw err
       }
       ep.sandboxKey = req.sandboxKey
-      await this.#publish(net, ep, 'put')
+      await this.#p.publish(net, ep, 'put')
       return {
         interfaces: [{ srcName: ep.peer, dstPrefix: 'eth', inSandbox: true }],
         staticRoutes: [],
@@ -335,40 +272,15 @@ class OverlayDriver implements Driver {
     })
   }
 
-  async #publish(net: Net, ep: Ep, op: 'put' | 'delete'): Promise<void> {
-    const c = this.#cluster
-    if (!c) return
-    const records = this.#records(ep)
-    for (const [i, r] of records.entries()) {
-      const key = i === 0 ? ep.id : `${ep.id}-v6`
-      try {
-        if (op === 'put') await c.put(PEER_TABLE, net.id, key, encodePeerRecord(r))
-        else await c.delete(PEER_TABLE, net.id, key)
-      } catch (err) {
-        this.#log.error(`overlay: cannot ${op} the peer record`, {
-          networkId: net.id,
-          key,
-          error: err,
-        })
-      }
-    }
-  }
-
-  #dropSandbox(net: Net): void {
-    this.#kernel.deleteNetworkSandbox(net.netns)
-    net.sandbox = false
-  }
-
   async leave(req: { networkId: string; endpointId: string }, o?: OperationOptions): Promise<void> {
     check(o)
     return this.#serial(async () => {
       const [net, ep] = this.#ep(req.networkId, req.endpointId)
       if (ep.sandboxKey === undefined) return
-      await this.#publish(net, ep, 'delete')
+      await this.#p.publish(net, ep, 'delete')
       this.#kernel.deleteLink(net.netns, ep.host)
       delete ep.sandboxKey
-      if (![...net.endpoints.values()].some((e) => e.sandboxKey !== undefined))
-        this.#dropSandbox(net)
+      if (![...net.endpoints.values()].some((e) => e.sandboxKey !== undefined)) this.#p.drop(net)
     })
   }
 
@@ -393,19 +305,7 @@ class OverlayDriver implements Driver {
     if (ev.table !== PEER_TABLE || ev.local) return
     void this.#serial(() => {
       const net = this.#nets.get(ev.networkId)
-      if (!net) return
-      if (ev.type === 'delete') {
-        const r = net.remote.get(ev.key)
-        net.remote.delete(ev.key)
-        if (r && net.sandbox) this.#program(net, r, 'delete')
-        return
-      }
-      const old = net.remote.get(ev.key)
-      const r = this.#remember(net, ev.key, ev.value)
-      if (!r || !net.sandbox) return
-      if (old && (old.endpointMac !== r.endpointMac || old.endpointIp !== r.endpointIp))
-        this.#program(net, old, 'delete')
-      this.#program(net, r, 'add')
+      if (net) this.#p.onEvent(net, ev)
     })
   }
 
@@ -414,7 +314,7 @@ class OverlayDriver implements Driver {
     check(o)
     return this.#serial(async () => {
       const report: RestoreReport = { removed: [], recreated: [] }
-      for (const net of this.#nets.values()) if (net.sandbox) this.#dropSandbox(net)
+      for (const net of this.#nets.values()) if (net.sandbox) this.#p.drop(net)
       this.#nets.clear()
       for (const req of state.networks) {
         const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
@@ -423,7 +323,7 @@ class OverlayDriver implements Driver {
           given !== undefined ? parseOverlayOptions({ [VNI_LABEL]: given }).vnis : opts.vnis
         const vni = vnis?.[0] ?? (await this.#vnis.reserve())[0]!
         const netns = `${this.#prefix}${vni}-${req.networkId.slice(0, 12)}`
-        const mtu = opts.mtu ?? this.#kernel.underlayMtu(this.#local()) - VXLAN_OVERHEAD
+        const mtu = opts.mtu ?? this.#kernel.underlayMtu(this.#p.local()) - VXLAN_OVERHEAD
         this.#nets.set(req.networkId, {
           id: req.networkId,
           opts,
@@ -450,7 +350,7 @@ class OverlayDriver implements Driver {
         const ep = newEp(e.endpointId, e.iface, e.iface.mac ?? macFor(e.iface.address))
         net.endpoints.set(ep.id, ep)
         if (e.sandboxKey === undefined) continue
-        this.#ensureSandbox(net)
+        this.#p.ensure(net)
         this.#kernel.deleteLink(net.netns, ep.host)
         try {
           this.#kernel.createVeth({
@@ -463,7 +363,7 @@ class OverlayDriver implements Driver {
             mac: ep.mac,
           })
           ep.sandboxKey = e.sandboxKey
-          await this.#publish(net, ep, 'put')
+          await this.#p.publish(net, ep, 'put')
           report.recreated.push(ep.id)
         } catch (err) {
           this.#log.warn('overlay: cannot restore a joined endpoint', {
@@ -479,13 +379,5 @@ class OverlayDriver implements Driver {
   async stop(): Promise<void> {
     await this.#queue
     this.#kernel.close()
-  }
-}
-
-function peerEntry(r: PeerRecord): PeerEntry {
-  return {
-    ip: InterfaceAddress.parse(r.endpointIp).ip,
-    mac: r.endpointMac,
-    vtep: IP.parse(r.tunnelEndpointIp),
   }
 }

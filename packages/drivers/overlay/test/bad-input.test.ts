@@ -6,6 +6,7 @@ import { InvalidOptionError } from '@libnetwork/driverapi'
 import {
   BadRequestError,
   ConflictError,
+  InterfaceAddress,
   NotFoundError,
   NotImplementedError,
 } from '@libnetwork/types'

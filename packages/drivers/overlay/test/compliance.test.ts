@@ -41,7 +41,7 @@ runDriverCompliance(t, {
       endpoint: (net: CreateNetworkRequest, n: number) => ({
         networkId: net.networkId,
         endpointId: id(String(n + 1)),
-        iface: { address: InterfaceAddress.parse(`${net.ipv4[0]!.pool.at(n + 2)!.toString()}/24`) },
+        iface: { address: InterfaceAddress.parse(`${net.ipv4[0]!.pool.at(n + 2).toString()}/24`) },
         options: {},
       }),
       async sandbox() {
