@@ -63,6 +63,16 @@ export class AddressSet {
     return rest >= SEG_N ? SEG : Number(rest)
   }
 
+  /** The only segment of a small set (the hot path: no bigint on the way). */
+  private seg0(): Bitmap {
+    let bm = this.segs.get(0)
+    if (bm === undefined) {
+      bm = new Bitmap(Number(this.size))
+      this.segs.set(0, bm)
+    }
+    return bm
+  }
+
   private seg(hi: bigint): Bitmap {
     const k = this.key(hi)
     let bm = this.segs.get(k)
@@ -84,7 +94,7 @@ export class AddressSet {
 
   /** Take offset `o`; false if it was already taken. */
   add(o: bigint): boolean {
-    const bm = this.seg(this.small ? 0n : o >> 32n)
+    const bm = this.small ? this.seg0() : this.seg(o >> 32n)
     const lo = this.small ? Number(o) : Number(o & LOW)
     if (bm.isSet(lo)) return false
     bm.set(lo)
@@ -142,7 +152,7 @@ export class AddressSet {
   /** Find and set the first free offset in [a, b]; -1n if none. */
   private take(a: bigint, b: bigint): bigint {
     if (this.small) {
-      const p = this.seg(0n).trySetAnyInRange(Number(a), Number(b))
+      const p = this.seg0().trySetAnyInRange(Number(a), Number(b))
       return p < 0 ? -1n : BigInt(p)
     }
     const hiA = a >> 32n
