@@ -155,16 +155,9 @@ export class BulkSyncer {
     await Promise.all(nodes.map((node) => this.#syncWith(node, [network])))
   }
 
-  /**
-   * Like `sync`, but resolves as soon as one member's answer has been applied (or when every
-   * sync has ended unanswered); the other syncs go on in the background.
-   */
-  async syncFirst(network: string, nodes: string[]): Promise<void> {
-    const all = nodes.map((node) => this.#syncWith(node, [network]))
-    await new Promise<void>((resolve) => {
-      for (const p of all) void p.then((answered) => answered && resolve())
-      void Promise.all(all).then(() => resolve())
-    })
+  /** One sync per member; each promise tells whether that member answered. */
+  syncEach(network: string, nodes: string[]): Promise<boolean>[] {
+    return nodes.map((node) => this.#syncWith(node, [network]))
   }
 
   /** Release every waiter (on stop). */

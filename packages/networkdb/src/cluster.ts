@@ -467,9 +467,9 @@ export class Cluster implements StateSink {
     await this.#bulk.sync(network, nodes)
   }
 
-  /** Like `bulkSync`, but resolves once the first member's answer has been applied. */
-  async bulkSyncFirst(network: string, nodes: string[]): Promise<void> {
-    await this.#bulk.syncFirst(network, nodes)
+  /** One bulk sync per member; each promise tells whether that member answered. */
+  bulkSyncEach(network: string, nodes: string[]): Promise<boolean>[] {
+    return this.#bulk.syncEach(network, nodes)
   }
 
   async #periodicBulkSync(): Promise<void> {

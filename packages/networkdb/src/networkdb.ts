@@ -145,22 +145,29 @@ export class NetworkDB extends LocalDB {
     // not yet known to every member (gossip takes a few rounds), and a peer cannot answer a
     // bulk sync from a node it does not know. A push/pull is one small round trip.
     await this.#introduce(peers)
-    // The table has arrived with the first answer (every member holds the whole table);
-    // the other members' answers are applied as they come.
-    const sync = this.cluster.bulkSyncFirst(network, peers)
+    // The table has arrived with the first answer (every member holds the whole table); the
+    // other answers are applied as they come. The attachment counts as in sync (its changes
+    // are relayed) only once every join-time sync has ended.
+    const each = this.cluster.bulkSyncEach(network, peers)
+    const all = Promise.all(each).then(() => {
+      const own = this.state.ownNetwork(network)
+      if (own && !own.leaving) own.inSync = true
+    })
+    const first = new Promise<void>((resolve) => {
+      for (const p of each) void p.then((answered) => answered && resolve())
+      void all.then(() => resolve())
+    })
     if (opts.signal) {
       const signal = opts.signal
       await Promise.race([
-        sync,
+        first,
         new Promise<void>((resolve) =>
           signal.addEventListener('abort', () => resolve(), { once: true }),
         ),
       ])
     } else {
-      await sync
+      await first
     }
-    const own = this.state.ownNetwork(network)
-    if (own && !own.leaving) own.inSync = true
   }
 
   /** Push/pull with each of these members that may not know us yet (bounded wait). */
