@@ -64,10 +64,11 @@ export async function buildBulkSync(
   for (const network of networks) {
     const cut = after(network)
     for (const [table, keys] of state.entries.get(network) ?? []) {
-      for (const [key, e] of keys) {
+      for (const key of keys.keys()) {
         await slicer.maybePause(++i)
         // the map may have changed while we yielded: read the current entry
-        if (keys.get(key) !== e) continue
+        const e = keys.get(key)
+        if (!e) continue
         if (e.deleting && (e.seq ?? 0) <= cut) {
           if (stats) stats.tombstonesSkipped++
           continue
