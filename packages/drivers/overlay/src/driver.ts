@@ -18,7 +18,7 @@ import {
 import { BadRequestError, ConflictError, noopLogger, type Logger } from '@libnetwork/types'
 import { EncryptionUnsupportedError } from './errors.js'
 import { netlinkOverlayKernel, type OverlayKernel } from './kernel.js'
-import { BRIDGE, macFor, newEp, type Ep, type Net } from './model.js'
+import { BRIDGE, macFor, newEp, newNet, type Ep, type Net } from './model.js'
 import {
   DEFAULT_VXLAN_PORT,
   VXLAN_OVERHEAD,
@@ -27,6 +27,7 @@ import {
 } from './options.js'
 import { PEER_TABLE } from './peer-record.js'
 import { Plumbing } from './plumbing.js'
+import { restoreNetworks, vnisOf, VNI_LABEL } from './restore.js'
 import { VniPool } from './vni.js'
 
 /** User configuration of the overlay driver (dockerd's host-wide choices). */
@@ -56,7 +57,6 @@ export function overlay(config: OverlayDriverConfig = {}, deps: OverlayDeps = {}
 }
 
 const TYPE = 'overlay'
-const VNI_LABEL = 'com.docker.network.driver.overlay.vxlanid_list'
 const check = (o: OperationOptions | undefined) => o?.signal?.throwIfAborted()
 
 class OverlayDriver implements Driver {
@@ -135,9 +135,7 @@ class OverlayDriver implements Driver {
       const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
       this.#checkEncryption(req.networkId, opts)
       const given = req.driverData?.[VNI_LABEL]
-      const vnis =
-        given !== undefined ? parseOverlayOptions({ [VNI_LABEL]: given }).vnis : opts.vnis
-      const vni = vnis?.[0]
+      const vni = vnisOf(req.driverData, opts)?.[0]
       const taken = vni !== undefined && [...this.#nets.values()].find((n) => n.vni === vni)
       if (taken)
         throw new ConflictError(
@@ -158,21 +156,16 @@ class OverlayDriver implements Driver {
       }
       // no allocateNetwork before (a local-only setup): reserve here, free at delete
       const own = given === undefined ? await this.#vnis.reserve(opts.vnis) : undefined
-      const id = vni ?? own![0]!
-      this.#nets.set(req.networkId, {
-        id: req.networkId,
-        opts,
-        vni: id,
-        ...(own ? { ownVnis: own } : {}),
-        mtu,
-        ipv4: req.ipv4,
-        ipv6: req.ipv6,
-        internal: req.internal,
-        endpoints: new Map(),
-        netns: `${this.#prefix}${id}-${req.networkId.slice(0, 12)}`,
-        sandbox: false,
-        remote: new Map(),
-      })
+      this.#nets.set(
+        req.networkId,
+        newNet(req, {
+          opts,
+          vni: vni ?? own![0]!,
+          ...(own ? { ownVnis: own } : {}),
+          mtu,
+          prefix: this.#prefix,
+        }),
+      )
     })
   }
 
@@ -313,65 +306,18 @@ class OverlayDriver implements Driver {
   async restore(state: RestoreState, o?: OperationOptions): Promise<RestoreReport> {
     check(o)
     return this.#serial(async () => {
-      const report: RestoreReport = { removed: [], recreated: [] }
-      for (const net of this.#nets.values()) if (net.sandbox) this.#p.drop(net)
+      const { nets, report } = await restoreNetworks(
+        {
+          kernel: this.#kernel,
+          plumbing: this.#p,
+          vnis: this.#vnis,
+          prefix: this.#prefix,
+          log: this.#log,
+        },
+        state,
+      )
       this.#nets.clear()
-      for (const req of state.networks) {
-        const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
-        const given = req.driverData?.[VNI_LABEL]
-        const vnis =
-          given !== undefined ? parseOverlayOptions({ [VNI_LABEL]: given }).vnis : opts.vnis
-        const vni = vnis?.[0] ?? (await this.#vnis.reserve())[0]!
-        const netns = `${this.#prefix}${vni}-${req.networkId.slice(0, 12)}`
-        const mtu = opts.mtu ?? this.#kernel.underlayMtu(this.#p.local()) - VXLAN_OVERHEAD
-        this.#nets.set(req.networkId, {
-          id: req.networkId,
-          opts,
-          vni,
-          ...(vnis === undefined ? { ownVnis: [vni] } : {}),
-          mtu,
-          ipv4: req.ipv4,
-          ipv6: req.ipv6,
-          internal: req.internal,
-          endpoints: new Map(),
-          netns,
-          sandbox: false,
-          remote: new Map(),
-        })
-        // the namespace comes back whole at the first join (stale devices go with it)
-        if (this.#kernel.sandboxExists(netns)) {
-          this.#kernel.deleteNetworkSandbox(netns)
-          report.removed.push(netns)
-        }
-      }
-      for (const e of state.endpoints) {
-        const net = this.#nets.get(e.networkId)
-        if (!net) continue
-        const ep = newEp(e.endpointId, e.iface, e.iface.mac ?? macFor(e.iface.address))
-        net.endpoints.set(ep.id, ep)
-        if (e.sandboxKey === undefined) continue
-        this.#p.ensure(net)
-        this.#kernel.deleteLink(net.netns, ep.host)
-        try {
-          this.#kernel.createVeth({
-            netns: net.netns,
-            bridge: BRIDGE,
-            host: ep.host,
-            peer: ep.peer,
-            sandboxKey: e.sandboxKey,
-            mtu: net.mtu,
-            mac: ep.mac,
-          })
-          ep.sandboxKey = e.sandboxKey
-          await this.#p.publish(net, ep, 'put')
-          report.recreated.push(ep.id)
-        } catch (err) {
-          this.#log.warn('overlay: cannot restore a joined endpoint', {
-            endpointId: ep.id,
-            error: err,
-          })
-        }
-      }
+      for (const [id, net] of nets) this.#nets.set(id, net)
       return report
     })
   }

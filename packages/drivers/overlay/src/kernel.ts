@@ -1,6 +1,6 @@
 /** The kernel I/O of the overlay driver behind one narrow interface (rtnetlink by default). */
 import { spawnSync } from 'node:child_process'
-import { Netlink, createNetns, deleteNetns, netnsExists } from '@libnetwork/netlink'
+import { Netlink, createNetns, deleteNetns, listNetns, netnsExists } from '@libnetwork/netlink'
 import { LibnetworkError, type IP } from '@libnetwork/types'
 
 /** A network's own namespace on this host: a bridge and a VXLAN device enslaved to it. */
@@ -44,6 +44,10 @@ export interface OverlayKernel {
   createNetworkSandbox(spec: NetworkSandboxSpec): void
   /** Whether the network namespace `netns` exists (after a restart). */
   sandboxExists(netns: string): boolean
+  /** The names of the network namespaces starting with `prefix` (for restore). */
+  listSandboxes(prefix: string): string[]
+  /** Whether link `name` exists in `netns`. */
+  linkExists(netns: string, name: string): boolean
   /** Remove the namespace and everything in it; a missing one is fine. */
   deleteNetworkSandbox(netns: string): void
   createVeth(spec: EndpointVethSpec): void
@@ -147,6 +151,12 @@ export function netlinkOverlayKernel(opts: { netns?: string } = {}): OverlayKern
     },
     sandboxExists(netns) {
       return netnsExists(netns)
+    },
+    listSandboxes(prefix) {
+      return listNetns().filter((n) => n.startsWith(prefix))
+    },
+    linkExists(netns, name) {
+      return netnsExists(netns) && nl(netns).findLink(name) !== undefined
     },
     deleteNetworkSandbox(netns) {
       // A namespace's devices go in the kernel's cleanup work, after the unmount: the VXLAN

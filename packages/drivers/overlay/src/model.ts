@@ -1,4 +1,4 @@
-import type { EndpointInterface, IpamData } from '@libnetwork/driverapi'
+import type { CreateNetworkRequest, EndpointInterface, IpamData } from '@libnetwork/driverapi'
 import type { InterfaceAddress } from '@libnetwork/types'
 import { randomBytes } from 'node:crypto'
 import type { OverlayNetworkOptions } from './options.js'
@@ -47,4 +47,25 @@ export function macFor(address: InterfaceAddress | undefined): string {
 
 export function newEp(id: string, iface: EndpointInterface, mac: string): Ep {
   return { id, iface, mac, host: `veth${id.slice(0, 11)}`, peer: `ov${id.slice(0, 13)}` }
+}
+
+/** A network's record on this host, its kernel state not made yet. */
+export function newNet(
+  req: CreateNetworkRequest,
+  f: { opts: OverlayNetworkOptions; vni: number; ownVnis?: number[]; mtu: number; prefix: string },
+): Net {
+  return {
+    id: req.networkId,
+    opts: f.opts,
+    vni: f.vni,
+    ...(f.ownVnis ? { ownVnis: f.ownVnis } : {}),
+    mtu: f.mtu,
+    ipv4: req.ipv4,
+    ipv6: req.ipv6,
+    internal: req.internal,
+    endpoints: new Map(),
+    netns: `${f.prefix}${f.vni}-${req.networkId.slice(0, 12)}`,
+    sandbox: false,
+    remote: new Map(),
+  }
 }

@@ -55,6 +55,11 @@ export class Plumbing {
       mtu: net.mtu,
       ...(local ? { local } : {}),
     })
+    this.adopt(net)
+  }
+
+  /** A namespace that survived a restart: taken as it is, the known peers programmed again. */
+  adopt(net: Net): void {
     net.sandbox = true
     for (const e of this.cluster?.entries(PEER_TABLE, net.id) ?? [])
       if (!e.local) this.#remember(net, e.key, e.value)

@@ -37,6 +37,12 @@ export class FakeKernel implements OverlayKernel {
   sandboxExists(netns: string): boolean {
     return this.ns.has(netns)
   }
+  listSandboxes(prefix: string): string[] {
+    return [...this.ns.keys()].filter((n) => n.startsWith(prefix))
+  }
+  linkExists(netns: string, name: string): boolean {
+    return this.ns.get(netns)?.links.has(name) ?? false
+  }
   deleteNetworkSandbox(netns: string): void {
     this.ns.delete(netns)
   }

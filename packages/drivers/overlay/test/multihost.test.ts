@@ -2,7 +2,8 @@
 // over VXLAN with the peers learned from the (fake, in-memory) cluster table. Runs as root, in
 // lnt-overlay-* namespaces only.
 import t from 'tap'
-import { PEER_TABLE, decodePeerRecord } from '../src/index.js'
+import { InterfaceAddress, noopLogger } from '@libnetwork/types'
+import { PEER_TABLE, decodePeerRecord, overlay } from '../src/index.js'
 import { attach, id, netnsList, network, reaches, sh, world } from './helpers.js'
 
 const fdb = async (ns: string) => sh('ip', 'netns', 'exec', ns, 'bridge', 'fdb', 'show')
@@ -116,3 +117,55 @@ t.test('containers on two hosts reach each other; leave and removal leave nothin
     t.same(left.map((l) => l.ifname).sort(), ['eth0', 'lo'], `${h.ns} has no link left`)
   }
 })
+
+t.test(
+  'a restarted driver keeps a joined network as it is and removes unclaimed ones',
+  async (t) => {
+    const w = await world(t, 2)
+    const [a, b] = w.hosts as [(typeof w.hosts)[0], (typeof w.hosts)[0]]
+    const net = network(0, { 'com.docker.network.driver.overlay.vxlanid_list': '4500' })
+    const other = network(1, { 'com.docker.network.driver.overlay.vxlanid_list': '4501' })
+    for (const d of [a.driver, b.driver]) await d.createNetwork(net)
+    await a.driver.createNetwork(other)
+    const c1 = await w.container('c1')
+    const c2 = await w.container('c2')
+    const c3 = await w.container('c3')
+    const mac1 = await attach(a.driver, net, id('1'), '10.90.0.2/24', c1)
+    await attach(b.driver, net, id('2'), '10.90.0.3/24', c2)
+    await attach(a.driver, other, id('3'), '10.91.0.2/24', c3)
+    t.ok(await reaches(c1, '10.90.0.3'))
+
+    // host A's daemon restarts; its records no longer hold `other` (removed while it was down)
+    await a.driver.stop()
+    const fresh = overlay(
+      {},
+      { netns: a.ns, netnsPrefix: `${w.tag}-h0-ov` },
+    )({
+      logger: noopLogger,
+      cluster: w.cluster.tables('node0', a.address),
+    })
+    w.cluster.members.set('node0', fresh)
+    a.driver = fresh
+    const report = await fresh.restore({
+      networks: [net],
+      endpoints: [
+        {
+          networkId: net.networkId,
+          endpointId: id('1'),
+          iface: { address: InterfaceAddress.parse('10.90.0.2/24'), mac: mac1 },
+          options: {},
+          sandboxKey: `/run/netns/${c1}`,
+        },
+      ],
+    })
+    t.same(report.recreated, [], "the container's interface lived on")
+    t.same(report.removed, [`${w.tag}-h0-ov4501-${other.networkId.slice(0, 12)}`])
+    t.ok(await reaches(c1, '10.90.0.3'), 'c1 still reaches c2 after the restart')
+    t.match(
+      await fdb((await netnsList()).find((n) => n.startsWith(`${w.tag}-h0-ov4500`))!),
+      'dst 192.168.90.2',
+    )
+    await fresh.leave({ networkId: net.networkId, endpointId: id('1') })
+    t.notOk((await netnsList()).some((n) => n.startsWith(`${w.tag}-h0-ov`)))
+  },
+)
