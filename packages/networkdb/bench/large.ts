@@ -54,9 +54,11 @@ export async function runD5(): Promise<BenchResult[]> {
     const w2 = nodes.map((x) => x.call('waitCount', { table: 't1', network: 'net1', count: 0 }))
     const c2 = await writer.call('delete', { table: 't1', network: 'net1', n: N, batch: 500 })
     const del = Math.max(...(await Promise.all(w2)).map(at)) - (c2.t0 as number)
-    const stall = Math.max(
-      ...(await Promise.all(nodes.map((x) => x.call('monitorStop')))).map((r) => num(r, 'maxMs')),
+    const stalls = (await Promise.all(nodes.map((x) => x.call('monitorStop')))).map((r) =>
+      num(r, 'maxMs'),
     )
+    console.error('stalls', stalls.map((x) => x.toFixed(0)).join(','))
+    const stall = Math.max(...stalls)
     const after = await Promise.all(nodes.map((x) => x.call('stats')))
     const bulk = after.map((a, i) => num(a, 'bulkBytes') - num(before[i]!, 'bulkBytes'))
     const deaths = after.reduce((s, a) => s + num(a, 'falseDeaths'), 0)

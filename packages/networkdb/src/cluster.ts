@@ -83,7 +83,7 @@ export interface ClusterOptions {
 const BURST_PACKETS = 64
 const BURST_WINDOW_MS = 250
 /** Table events per stream message of a burst (a few ms to apply). */
-const STREAM_EVENTS = 1000
+const STREAM_EVENTS = 250
 
 interface Pending {
   parts: Uint8Array[]
