@@ -20,7 +20,9 @@ import type {
   NetworkInfo,
   SandboxInfo,
 } from './model.js'
+import { InvalidConfigError } from './errors.js'
 import { Records } from './records.js'
+import { checkRemoteRecords, type RemoteNameRecord } from './remote.js'
 import { Drivers, Ipams } from './registry.js'
 import { restoreAll, type RestoreSummary } from './restore.js'
 import { createSandbox, deleteSandbox, findSandbox, join, leave } from './sandboxes.js'
@@ -229,6 +231,28 @@ export class Controller {
   /** Detach an endpoint from its sandbox (network disconnect). */
   leave(endpoint: string, sandbox: string, opts?: OperationOptions): Promise<void> {
     return this.#run(() => leave(this.#s, endpoint, sandbox, opts))
+  }
+
+  /**
+   * Other hosts' endpoints on network `networkId` (e.g. from the cluster's endpoint_table):
+   * every sandbox here on that network resolves their names (A, AAAA, PTR) and aliases (A,
+   * AAAA) through its embedded DNS, until they are `removed` (by endpoint id). Records of a
+   * network no sandbox here is on are kept and served when one joins. A malformed record:
+   * InvalidConfigError, nothing changed.
+   */
+  async setRemoteRecords(
+    networkId: string,
+    added: RemoteNameRecord[],
+    removed: RemoteNameRecord[] = [],
+  ): Promise<void> {
+    if (typeof networkId !== 'string' || networkId === '') {
+      throw new InvalidConfigError('networkId', 'must be a non-empty string')
+    }
+    const a = checkRemoteRecords('added', added)
+    const r = checkRemoteRecords('removed', removed)
+    await this.#ops.run(async () => {
+      await this.#s.discovery.remoteRecords?.(networkId, a, r)
+    })
   }
 
   /**

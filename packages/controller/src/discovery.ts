@@ -8,8 +8,9 @@ import {
   writeContainerResolvConf,
 } from '@libnetwork/resolvconf'
 import { Background } from './background.js'
-import { DnsService } from './dns.js'
+import { DnsService, type DnsServing } from './dns.js'
 import type { SandboxInfo } from './model.js'
+import type { RemoteEntry } from './remote.js'
 import type { DiscoveryHooks } from './state.js'
 
 export interface ServiceDiscoveryOptions {
@@ -19,6 +20,8 @@ export interface ServiceDiscoveryOptions {
   hostResolvConf?: string
   /** Serve names at 127.0.0.11 inside each sandbox that joins a network (default true). */
   embeddedDNS?: boolean
+  /** The resolvers (default: a DnsService on this thread); unit tests pass a fake. */
+  dns?: DnsServing
 }
 
 const EMBEDDED = '127.0.0.11'
@@ -43,13 +46,17 @@ interface Member {
  */
 export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
   const embedded = o.embeddedDNS ?? true
-  const dns = new DnsService()
+  const dns = o.dns ?? new DnsService()
   const sandboxes = new Map<
     string,
     { sb: SandboxInfo; hosts: HostsFile; upstreams: string[]; serving: boolean; nets: Set<string> }
   >()
   /** network name → endpoint id → { names, ips } of joined endpoints. */
   const nets = new Map<string, Map<string, Member>>()
+  /** network id → endpoint id → other hosts' endpoints, kept while no sandbox here is on it. */
+  const remote = new Map<string, Map<string, RemoteEntry>>()
+  /** network name → id, learnt from joins. */
+  const netIds = new Map<string, string>()
   /** Folders of deleted sandboxes being removed in the background, by sandbox id. */
   const removing = new Background('sandbox-files-not-removed', "deleted sandboxes' files")
 
@@ -57,6 +64,27 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
     e.ips.length === 0 ? [] : e.names.map((name) => ({ op: 'add-host', network, name, ips: e.ips }))
   const removesFor = (network: string, e: { names: string[]; ips: string[] }): RecordUpdate[] =>
     e.names.map((name) => ({ op: 'remove-host', network, name, ips: e.ips }))
+
+  const remoteAdds = (network: string, r: RemoteEntry): RecordUpdate[] =>
+    r.ips.length === 0
+      ? []
+      : [
+          { op: 'add-host', network, name: r.name, ips: r.ips },
+          ...r.aliases.map((name): RecordUpdate => ({
+            op: 'add-host',
+            network,
+            name,
+            ips: r.ips,
+            alias: true,
+          })),
+        ]
+  const remoteRemoves = (network: string, r: RemoteEntry): RecordUpdate[] =>
+    [r.name, ...r.aliases].map((name) => ({ op: 'remove-host', network, name, ips: r.ips }))
+  const remoteFor = (network: string): RecordUpdate[] => {
+    const id = netIds.get(network)
+    const m = id === undefined ? undefined : remote.get(id)
+    return [...(m?.values() ?? [])].flatMap((r) => remoteAdds(network, r))
+  }
 
   const broadcast = async (network: string, updates: RecordUpdate[], except?: string) => {
     if (!embedded || updates.length === 0) return
@@ -115,15 +143,20 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       let members = nets.get(net.name)
       if (!members) nets.set(net.name, (members = new Map<string, Member>()))
       members.set(ep.id, entry)
+      netIds.set(net.name, net.id)
       s.nets.add(net.name)
       if (ep.address) await s.hosts.add([{ ip: ep.address.ip, names: ownNames(sb) }])
       await broadcast(net.name, addsFor(net.name, entry), sb.id)
       if (!embedded || sb.useHostNetwork || !sb.key) return
-      const mine = [...members.values()].flatMap((e) => addsFor(net.name, e))
+      const mine = [
+        ...[...members.values()].flatMap((e) => addsFor(net.name, e)),
+        ...remoteFor(net.name),
+      ]
       if (!s.serving) {
-        const all = [...s.nets].flatMap((n) =>
-          [...(nets.get(n)?.values() ?? [])].flatMap((e) => addsFor(n, e)),
-        )
+        const all = [...s.nets].flatMap((n) => [
+          ...[...(nets.get(n)?.values() ?? [])].flatMap((e) => addsFor(n, e)),
+          ...remoteFor(n),
+        ])
         await dns.serve(sb.id, sb.path, s.upstreams, all)
         s.serving = true
       } else {
@@ -142,6 +175,32 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       if (ep.address) await s.hosts.delete([{ ip: ep.address.ip, names: ownNames(sb) }])
       if (entry) await broadcast(net.name, removesFor(net.name, entry), sb.id)
       if (s.serving) await dns.update([sb.id], [{ op: 'remove-network', network: net.name }])
+    },
+
+    async remoteRecords(networkId, added, removed) {
+      let m = remote.get(networkId)
+      const updates: RecordUpdate[] = []
+      const names = [...netIds].filter(([, id]) => id === networkId).map(([name]) => name)
+      for (const r of removed) {
+        const old = m?.get(r.endpointId)
+        if (old === undefined) continue
+        m!.delete(r.endpointId)
+        for (const n of names) updates.push(...remoteRemoves(n, old))
+      }
+      for (const r of added) {
+        if (!m) remote.set(networkId, (m = new Map<string, RemoteEntry>()))
+        const old = m.get(r.endpointId)
+        if (old) for (const n of names) updates.push(...remoteRemoves(n, old))
+        m.set(r.endpointId, r)
+        for (const n of names) updates.push(...remoteAdds(n, r))
+      }
+      if (m?.size === 0) remote.delete(networkId)
+      for (const n of names) {
+        await broadcast(
+          n,
+          updates.filter((u) => u.network === n),
+        )
+      }
     },
 
     settled: () => removing.settled(),

@@ -13,8 +13,16 @@ interface Served {
   started: Promise<unknown>
 }
 
+/** What service discovery needs of the resolvers (DnsService; a fake in unit tests). */
+export interface DnsServing {
+  serve(id: string, ns: string, upstreams: string[], records: RecordUpdate[]): Promise<void>
+  update(ids: string[], updates: RecordUpdate[]): Promise<void>
+  close(id: string): Promise<void>
+  stop(): Promise<void>
+}
+
 /** One resolver per sandbox, all on this thread. */
-export class DnsService {
+export class DnsService implements DnsServing {
   readonly #served = new Map<string, Served>()
   /** Resolvers whose sockets are closing; stop() waits for them. */
   readonly #closing = new Set<Promise<void>>()

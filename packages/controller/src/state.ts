@@ -4,6 +4,7 @@ import type { InterfaceAddress, Logger } from '@libnetwork/types'
 import type { SandboxOS } from './contracts.js'
 import type { TypedEmitter } from './events.js'
 import type { Records } from './records.js'
+import type { RemoteEntry } from './remote.js'
 import type { Drivers, Ipams } from './registry.js'
 import type { Teardowns } from './teardown.js'
 import type { EndpointInfo, NetworkInfo, SandboxInfo } from './model.js'
@@ -33,6 +34,11 @@ export interface DiscoveryHooks {
   /** `ep` of `net` joined `sb` (also called for every joined endpoint on restore). */
   joined(sb: SandboxInfo, ep: EndpointInfo, net: NetworkInfo): Promise<void>
   left(sb: SandboxInfo, ep: EndpointInfo, net: NetworkInfo): Promise<void>
+  /**
+   * Other hosts' endpoints on network `networkId` appeared (`added`, replacing those of the same
+   * endpoint id) or went away (`removed`). Kept for networks no sandbox here is on yet.
+   */
+  remoteRecords?(networkId: string, added: RemoteEntry[], removed: RemoteEntry[]): Promise<void>
   /** Resolves when background work (file removal) is done; throws if some of it failed. */
   settled?(): Promise<void>
   stop?(): Promise<void>
