@@ -95,6 +95,16 @@ export interface PluginView {
   implements?: string[]
 }
 
+/** A node of the cluster (`[cluster]`), as gossip sees it. */
+export interface ClusterMemberView {
+  name: string
+  /** `ip:port` (IPv6 in brackets). */
+  address: string
+  state: 'alive' | 'suspect' | 'dead' | 'left'
+  /** This host. */
+  self: boolean
+}
+
 /** Names or ids are accepted wherever a network, endpoint or sandbox is named. */
 export interface NetworkBackend {
   createNetwork(req: NetworkCreate): Promise<NetworkView>
@@ -122,4 +132,6 @@ export interface NetworkBackend {
 
   /** Remote plugins found (none when the daemon looks for no plugins). */
   listPlugins?(): Promise<PluginView[]>
+  /** The cluster's members, this host included (none without `[cluster]`). */
+  listClusterMembers?(): Promise<ClusterMemberView[]>
 }

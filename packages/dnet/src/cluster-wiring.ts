@@ -1,9 +1,16 @@
 // The daemon's cluster agent (`[cluster]` or upstream's `[orchestration]`): gossip and NetworkDB
 // in the daemon's own network namespace, handed to the controller as its cluster tables, and
-// the endpoints of global-scope networks announced in endpoint_table.
-import { ClusterAgent, EndpointSync, type LocalEndpoint } from '@libnetwork/cluster'
+// the endpoints of global-scope networks announced in endpoint_table; other hosts' entries go
+// into the controller's embedded DNS.
+import {
+  ClusterAgent,
+  EndpointSync,
+  type ClusterMember,
+  type LocalEndpoint,
+} from '@libnetwork/cluster'
 import type { Controller, EndpointInfo } from '@libnetwork/controller'
 import { IP } from '@libnetwork/types'
+import type { ClusterMemberView } from './backend.js'
 import type { DaemonConfig } from './config.js'
 import type { Logger } from './log.js'
 
@@ -17,6 +24,17 @@ export function clusterAgent(cfg: NonNullable<DaemonConfig['cluster']>, logger: 
     ...(cfg.diagnosticPort !== undefined ? { diagnostic: { port: cfg.diagnosticPort } } : {}),
     logger,
   })
+}
+
+/** A member as the API shows it. */
+export function memberView(m: ClusterMember): ClusterMemberView {
+  const ip = m.address.toString()
+  return {
+    name: m.name,
+    address: m.address.version === 6 ? `[${ip}]:${m.port}` : `${ip}:${m.port}`,
+    state: m.state,
+    self: m.self,
+  }
 }
 
 function localEndpoint(ep: EndpointInfo): LocalEndpoint {
@@ -35,7 +53,7 @@ function localEndpoint(ep: EndpointInfo): LocalEndpoint {
  * follow joins and leaves. Operations run one at a time, in event order. Returns the stop.
  */
 export function announceEndpoints(
-  controller: Pick<Controller, 'endpoints' | 'network' | 'on'>,
+  controller: Pick<Controller, 'endpoints' | 'network' | 'on' | 'setRemoteRecords'>,
   agent: ClusterAgent,
   logger: Logger,
 ): () => Promise<void> {
@@ -43,12 +61,19 @@ export function announceEndpoints(
     tables: agent,
     logger,
     onRecords(networkId, added, removed) {
-      // The controller has no door for other hosts' names into its embedded DNS yet.
       logger.debug('cluster: remote names', {
         networkId,
         added: added.map((r) => r.name),
         removed: removed.map((r) => r.name),
       })
+      // Into the embedded DNS of every sandbox here on the network (kept for later joins).
+      // Calls are queued in order by the controller; a refused record is logged, not thrown.
+      controller.setRemoteRecords(networkId, added, removed).catch((err: unknown) =>
+        logger.warn('cluster: remote names not taken by the embedded DNS', {
+          networkId,
+          err: String(err),
+        }),
+      )
     },
   })
   sync.start()

@@ -16,6 +16,7 @@ import type {
   NetworkCreate,
   NetworkView,
   PluginView,
+  ClusterMemberView,
   PortBinding,
   SandboxCreate,
   SandboxView,
@@ -49,10 +50,16 @@ export class ControllerBackend implements NetworkBackend {
     private readonly c: Controller,
     /** Lists the remote plugins the daemon can find. */
     private readonly plugins?: () => Promise<PluginView[]>,
+    /** Lists the cluster's members (`[cluster]`). */
+    private readonly members?: () => ClusterMemberView[],
   ) {}
 
   async listPlugins(): Promise<PluginView[]> {
     return this.plugins ? this.plugins() : []
+  }
+
+  async listClusterMembers(): Promise<ClusterMemberView[]> {
+    return this.members ? this.members() : []
   }
 
   private networkView(n: NetworkInfo): NetworkView {

@@ -7,7 +7,7 @@ import { macvlan } from '@libnetwork/driver-macvlan'
 import { nullDriver } from '@libnetwork/driver-null'
 import { PluginRegistry } from '@libnetwork/driver-remote'
 import { DefaultIpam } from '@libnetwork/ipam'
-import { announceEndpoints, clusterAgent } from './cluster-wiring.js'
+import { announceEndpoints, clusterAgent, memberView } from './cluster-wiring.js'
 import { ControllerBackend } from './controller-backend.js'
 import type { BackendFactory } from './daemon.js'
 
@@ -84,7 +84,11 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     }
   }
   return {
-    backend: new ControllerBackend(controller, () => plugins.list()),
+    backend: new ControllerBackend(
+      controller,
+      () => plugins.list(),
+      agent ? () => agent.members().map(memberView) : undefined,
+    ),
     close: async () => {
       await stopAnnouncing?.()
       await controller.stop()

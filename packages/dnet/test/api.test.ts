@@ -169,5 +169,6 @@ t.test('the OpenAPI description is served and matches the routes', async (t) => 
   const paths: Record<string, Record<string, { operationId: string }>> = r.body.paths
   for (const ops of Object.values(paths))
     for (const op of Object.values(ops)) ids.add(op.operationId)
-  t.equal(ids.size, 16, 'every operation has a distinct operationId')
+  t.equal(ids.size, 17, 'every operation has a distinct operationId')
+  t.ok(r.body.paths['/cluster/members'].get, 'the cluster members are described')
 })

@@ -2,8 +2,20 @@
 // networks announced in endpoint_table as the controller reports joins and leaves (a small
 // stand-in for the controller's events; two real agents on loopback).
 import t from 'tap'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ENDPOINT_TABLE, decodeEndpointRecord, type ClusterAgent } from '@libnetwork/cluster'
-import type { ControllerEvents, EndpointInfo, NetworkInfo } from '@libnetwork/controller'
+import {
+  Controller,
+  serviceDiscovery,
+  type ControllerEvents,
+  type DnsServing,
+  type EndpointInfo,
+  type NetworkInfo,
+  type SandboxOS,
+} from '@libnetwork/controller'
+import { nullDriver } from '@libnetwork/driver-null'
 import { InterfaceAddress, NotFoundError } from '@libnetwork/types'
 import { announceEndpoints, clusterAgent } from '../src/cluster-wiring.js'
 import { createLogger } from '../src/index.js'
@@ -21,6 +33,24 @@ function endpoint(id: string, networkId: string, name: string, ip: string): Endp
     portBindings: [],
     boundPorts: [],
     sandboxId: `sb-${id}`,
+  }
+}
+
+/** Sandboxes kept in memory (no kernel). */
+function memoryOS(): SandboxOS {
+  const ns = new Set<string>()
+  return {
+    create: async (key) => {
+      ns.add(key)
+      return `/run/netns/${key}`
+    },
+    destroy: async (key) => void ns.delete(key),
+    path: (key) => `/run/netns/${key}`,
+    list: async (prefix) => [...ns].filter((k) => k.startsWith(prefix)),
+    addInterface: async () => {},
+    removeInterface: async () => ({ deleted: Promise.resolve() }),
+    interfaces: async () => [],
+    setGateway: async () => {},
   }
 }
 
@@ -100,7 +130,7 @@ t.test(
       restored,
       { ...endpoint('e-idle', 'g1', 'idle', '10.5.0.8'), sandboxId: undefined }, // not joined
     ])
-    const stop = announceEndpoints(c, a, logger)
+    const stop = announceEndpoints({ ...c, setRemoteRecords: async () => {} }, a, logger)
     await until('the restored endpoint announced', () => keys(b, 'g1').includes('e0'))
 
     const sb = { id: 'sb' } as ControllerEvents['endpoint:join']['sandbox']
@@ -130,3 +160,84 @@ t.test(
     await stop()
   },
 )
+
+t.test("another host's endpoint becomes a name in the controller's embedded DNS", async (t) => {
+  // Host A: a real Controller (null driver, sandboxes in memory, service discovery with the
+  // resolvers' tables kept in memory) whose network is global for the wiring.
+  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-cluster-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(join(dir, 'resolv.conf'), 'nameserver 192.0.2.53\n')
+  // What each sandbox's resolver is told: `<network>/<name>` → { ips, alias }.
+  type Names = Map<string, { ips: string[]; alias: boolean }>
+  const tables = new Map<string, Names>()
+  const apply = (names: Names, u: Parameters<DnsServing['update']>[1][number]) => {
+    if (u.op === 'add-host') names.set(`${u.network}/${u.name}`, { ips: u.ips, alias: !!u.alias })
+    if (u.op === 'remove-host') names.delete(`${u.network}/${u.name}`)
+    if (u.op === 'remove-network') {
+      for (const k of names.keys()) if (k.startsWith(`${u.network}/`)) names.delete(k)
+    }
+  }
+  const dns: DnsServing = {
+    serve: async (id, _ns, _up, records) => {
+      const names: Names = new Map()
+      for (const u of records) apply(names, u)
+      tables.set(id, names)
+    },
+    update: async (ids, updates) => {
+      for (const id of ids) for (const u of updates) apply(tables.get(id) ?? new Map(), u)
+    },
+    close: async (id) => void tables.delete(id),
+    stop: async () => tables.clear(),
+  }
+  const ctl = await Controller.start({
+    drivers: { null: nullDriver() },
+    os: memoryOS(),
+    discovery: serviceDiscovery({
+      dir: join(dir, 'sb'),
+      hostResolvConf: join(dir, 'resolv.conf'),
+      dns,
+    }),
+  })
+  t.teardown(() => ctl.stop())
+  const net = await ctl.createNetwork({ name: 'g', driver: 'null' })
+  const sb = await ctl.createSandbox({ containerId: 'c1' })
+  await ctl.join((await ctl.createEndpoint('g', { name: 'here' })).id, sb.id)
+  const viewA = {
+    endpoints: () => [endpoint('e-here', net.id, 'here', '10.5.0.3')],
+    network: (ref: string) => ({ ...ctl.network(ref), scope: 'global' as const }),
+    on: ctl.on.bind(ctl),
+    setRemoteRecords: ctl.setRemoteRecords.bind(ctl),
+  }
+
+  const a = clusterAgent({ bindAddress: '127.0.0.1', bindPort: 0, join: [] }, logger)
+  await a.start()
+  t.teardown(() => a.stop())
+  const b = clusterAgent({ bindAddress: '127.0.0.1', bindPort: 0, join: [a.address] }, logger)
+  await b.start()
+  t.teardown(() => b.stop())
+  const stopA = announceEndpoints(viewA, a, logger)
+  t.teardown(stopA)
+  // Host B: its container "db" (alias db-alias) joins the same global network.
+  const cb = controllerStandIn({ [net.id]: 'global' }, [])
+  const stopB = announceEndpoints({ ...cb, setRemoteRecords: async () => {} }, b, logger)
+  t.teardown(stopB)
+  const db = endpoint('e-db', net.id, 'db', '10.5.0.7')
+  cb.emit('endpoint:join', {
+    endpoint: db,
+    sandbox: { id: 'sb-b' } as ControllerEvents['endpoint:join']['sandbox'],
+  })
+
+  const ipv4 = (name: string) => tables.get(sb.id)?.get(`g/${name}`)?.ips ?? []
+  await until('db resolvable on host A', () => ipv4('db').length > 0)
+  t.same(ipv4('db'), ['10.5.0.7'], 'name')
+  t.same(ipv4('db-alias'), ['10.5.0.7'], 'alias')
+  t.same(tables.get(sb.id)!.get('g/db')?.alias, false, 'the name has a PTR')
+  t.same(tables.get(sb.id)!.get('g/db-alias')?.alias, true, 'the alias has none')
+
+  cb.emit('endpoint:leave', {
+    endpoint: db,
+    sandbox: { id: 'sb-b' } as ControllerEvents['endpoint:join']['sandbox'],
+  })
+  await until('db gone on host A', () => ipv4('db').length === 0)
+  t.same(ipv4('db-alias'), [], 'alias gone too')
+})

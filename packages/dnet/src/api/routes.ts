@@ -23,6 +23,12 @@ export const routes: Route[] = [
     handle: async (b) => (b.listPlugins ? b.listPlugins() : []),
   },
   {
+    method: 'GET',
+    path: '/cluster/members',
+    summary: "List the cluster's members and their state",
+    handle: async (b) => (b.listClusterMembers ? b.listClusterMembers() : []),
+  },
+  {
     method: 'POST',
     path: '/networks',
     summary: 'Create a network',

@@ -1,5 +1,12 @@
 import type { ParseArgsConfig } from 'node:util'
-import type { EndpointView, NetworkView, PluginView, PortBinding, SandboxView } from '../backend.js'
+import type {
+  ClusterMemberView,
+  EndpointView,
+  NetworkView,
+  PluginView,
+  PortBinding,
+  SandboxView,
+} from '../backend.js'
 import { call, CliError, type Endpoint } from './client.js'
 import { shortId, table } from './format.js'
 
@@ -361,6 +368,27 @@ export const commands: Record<string, Record<string, Command>> = {
             null,
             2,
           ) + '\n',
+        )
+      },
+    },
+  },
+  cluster: {
+    ls: {
+      usage: 'dnet cluster ls [-q] [--json]',
+      summary: "List the cluster's members and their state",
+      options: { ...quiet, ...json },
+      async run(ep, io, v) {
+        const list = (await call(ep, 'GET', '/cluster/members')) as ClusterMemberView[]
+        await printList(
+          io,
+          v,
+          list,
+          (m) => m.name,
+          () =>
+            table(
+              ['NAME', 'ADDRESS', 'STATE'],
+              list.map((m) => [m.self ? `${m.name} (this host)` : m.name, m.address, m.state]),
+            ),
         )
       },
     },
