@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import { internalClosure, publishedPackages, root } from './workspace.js'
 
 const run = promisify(execFile)
+const ONLY = process.env.LNT_PACKAGE
 const CHERRY_PICKED = [
   '@libnetwork/types',
   '@libnetwork/bitseq',
@@ -30,7 +31,7 @@ function nativeFiles(dir: string): string[] {
     .filter((f) => f.endsWith('.node') || f.endsWith('binding.gyp'))
 }
 
-for (const name of CHERRY_PICKED) {
+for (const name of CHERRY_PICKED.filter((n) => ONLY === undefined || n === ONLY)) {
   t.test(name, async (t) => {
     const closure = internalClosure(name, all)
     t.ok(closure.length > 0, `${name} is a workspace package`)
