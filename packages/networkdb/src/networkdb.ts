@@ -24,11 +24,13 @@ export interface Membership extends Link {
   pushPullWith?(name: string): Promise<void>
   /** Address (`host:port`) of a member, for reconnecting to it after a failure. */
   addressOf?(name: string): string | undefined
-  keyring?: {
-    install(key: Uint8Array): void
-    use(key: Uint8Array): void
-    remove(key: Uint8Array): void
-  }
+  keyring?:
+    | {
+        install(key: Uint8Array): void
+        use(key: Uint8Array): void
+        remove(key: Uint8Array): void
+      }
+    | undefined
 }
 
 export interface ClusterDBOptions extends NetworkDBOptions, Partial<ClusterOptions> {
