@@ -58,7 +58,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Resolves when `cond()` holds; checks every 20 ms, fails after `limitMs` saying what it waited for. */
-export async function until(what: string, cond: () => boolean, limitMs = 20_000): Promise<void> {
+export async function until(what: string, cond: () => boolean, limitMs = 60_000): Promise<void> {
   const end = Date.now() + limitMs
   while (!cond()) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`)
