@@ -79,10 +79,9 @@ t.test(
       'host 1 sees a second member',
       (l) => l.msg === 'cluster: member' && l.change === 'join',
     )
-    t.match(
-      logs(d2).find((l) => l.msg.startsWith('config [cluster]')),
-      { level: 'warn', msg: /names do not reach the embedded DNS yet/ },
-      'the daemon says what is not wired yet',
+    t.notOk(
+      logs(d2).some((l) => l.msg.startsWith('config [cluster]')),
+      'no warning about [cluster]: it is wired, remote names included',
     )
 
     // kill -9 of host 2's daemon: host 1's agent sees it fail.
