@@ -15,6 +15,7 @@ declare -A APT=(
   [dnsperf]=dnsperf
   [iperf3]=iperf3
   [ping]=iputils-ping
+  [openssl]=openssl
 )
 missing=()
 for cmd in "${!APT[@]}"; do
