@@ -24,6 +24,17 @@ function joinedOf(sb: SandboxInfo): Map<string, Joined> {
   return m
 }
 
+/**
+ * The host name of a sandbox created without one: its container name cut to 12 characters (a
+ * host-name label's usual length here) without a trailing `-` or `.`. A name that still is not
+ * a valid host name (`my_db`) gets what docker always gives: the first 12 characters of the
+ * sandbox id.
+ */
+export function implicitHostname(containerId: string, id: string): string {
+  const cut = containerId.slice(0, 12).replace(/[-.]+$/, '')
+  return HOST_RE.test(cut) ? cut : id.slice(0, 12)
+}
+
 export function findSandbox(s: State, ref: string): SandboxInfo {
   const sb = s.sandboxes.get(ref)
   if (sb) return sb
@@ -53,7 +64,7 @@ export async function createSandbox(s: State, o: CreateSandboxOptions): Promise<
       containerId: o.containerId,
       key,
       path,
-      hostname: o.hostname ?? o.containerId.slice(0, 12),
+      hostname: o.hostname ?? implicitHostname(o.containerId, id),
       domainname: o.domainname ?? '',
       extraHosts: [...(o.extraHosts ?? [])],
       dns: { servers: o.dns?.servers, search: o.dns?.search, options: o.dns?.options },
