@@ -122,6 +122,8 @@ export class ApiServer {
         return send(res, (status = 200), this.doc)
       if (method === 'GET' && url.pathname === '/_ping')
         return send(res, (status = 200), { ok: true })
+      if (method === 'GET' && url.pathname === '/version')
+        return send(res, (status = 200), { version: this.options.version })
       const m = match(method, url.pathname)
       if (m.kind === 'not-found') {
         status = 404
@@ -154,6 +156,17 @@ export class ApiServer {
       status = m.route.status ?? 200
       send(res, status, result)
     } catch (e) {
+      if (req.socket.destroyed) {
+        // The client went away mid-request (closed while its body was arriving or while it
+        // waited): its business, not a failure of the daemon. 499 as web servers log it.
+        status = 499
+        this.options.logger.debug('client closed the request', {
+          method,
+          path: url.pathname,
+          err: (e as Error).message,
+        })
+        return
+      }
       const err = toLibnetworkError(e)
       status = statusOf(err)
       if (err.category === 'internal')
