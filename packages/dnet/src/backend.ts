@@ -13,6 +13,8 @@ export interface IpamPoolConfig {
 
 export interface NetworkCreate {
   name: string
+  /** A fixed id (64 lowercase hex characters), e.g. the same network on hosts without a shared store. */
+  id?: string
   driver?: string
   ipam?: { driver?: string; config?: IpamPoolConfig[] }
   options?: Record<string, string>

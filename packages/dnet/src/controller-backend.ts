@@ -129,6 +129,7 @@ export class ControllerBackend implements NetworkBackend {
   async createNetwork(req: NetworkCreate): Promise<NetworkView> {
     const n = await this.c.createNetwork({
       name: req.name,
+      ...(req.id ? { id: req.id } : {}),
       driver: req.driver ?? 'bridge',
       ipam: {
         ...(req.ipam?.driver ? { driver: req.ipam.driver } : {}),

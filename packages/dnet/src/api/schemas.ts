@@ -32,6 +32,7 @@ export const schemas = {
     required: ['name'],
     properties: {
       name,
+      id: { type: 'string', pattern: '^[0-9a-f]{64}$' },
       driver: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' },
       ipam: {
         type: 'object',

@@ -320,6 +320,7 @@ const schema12 = {
   required: ['name'],
   properties: {
     name: { type: 'string', pattern: '^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$' },
+    id: { type: 'string', pattern: '^[0-9a-f]{64}$' },
     driver: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,63}$' },
     ipam: {
       type: 'object',
@@ -348,8 +349,10 @@ const schema12 = {
     attachable: { type: 'boolean' },
   },
 }
+const func6 = Object.prototype.hasOwnProperty
 const pattern4 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$', 'u')
-const pattern5 = new RegExp('^[a-z][a-z0-9_-]{0,63}$', 'u')
+const pattern5 = new RegExp('^[0-9a-f]{64}$', 'u')
+const pattern6 = new RegExp('^[a-z][a-z0-9_-]{0,63}$', 'u')
 function validate11(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
@@ -373,16 +376,7 @@ function validate11(
       } else {
         const _errs1 = errors
         for (const key0 in data) {
-          if (!(
-            key0 === 'name' ||
-            key0 === 'driver' ||
-            key0 === 'ipam' ||
-            key0 === 'options' ||
-            key0 === 'labels' ||
-            key0 === 'internal' ||
-            key0 === 'ipv6' ||
-            key0 === 'attachable'
-          )) {
+          if (!func6.call(schema12.properties, key0)) {
             validate11.errors = [
               {
                 instancePath,
@@ -432,19 +426,19 @@ function validate11(
             var valid0 = true
           }
           if (valid0) {
-            if (data.driver !== undefined) {
-              let data1 = data.driver
+            if (data.id !== undefined) {
+              let data1 = data.id
               const _errs4 = errors
               if (errors === _errs4) {
                 if (typeof data1 === 'string') {
                   if (!pattern5.test(data1)) {
                     validate11.errors = [
                       {
-                        instancePath: instancePath + '/driver',
-                        schemaPath: '#/properties/driver/pattern',
+                        instancePath: instancePath + '/id',
+                        schemaPath: '#/properties/id/pattern',
                         keyword: 'pattern',
-                        params: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
-                        message: 'must match pattern "' + '^[a-z][a-z0-9_-]{0,63}$' + '"',
+                        params: { pattern: '^[0-9a-f]{64}$' },
+                        message: 'must match pattern "' + '^[0-9a-f]{64}$' + '"',
                       },
                     ]
                     return false
@@ -452,8 +446,8 @@ function validate11(
                 } else {
                   validate11.errors = [
                     {
-                      instancePath: instancePath + '/driver',
-                      schemaPath: '#/properties/driver/type',
+                      instancePath: instancePath + '/id',
+                      schemaPath: '#/properties/id/type',
                       keyword: 'type',
                       params: { type: 'string' },
                       message: 'must be string',
@@ -467,183 +461,153 @@ function validate11(
               var valid0 = true
             }
             if (valid0) {
-              if (data.ipam !== undefined) {
-                let data2 = data.ipam
+              if (data.driver !== undefined) {
+                let data2 = data.driver
                 const _errs6 = errors
                 if (errors === _errs6) {
-                  if (data2 && typeof data2 == 'object' && !Array.isArray(data2)) {
-                    const _errs8 = errors
-                    for (const key1 in data2) {
-                      if (!(key1 === 'driver' || key1 === 'config')) {
-                        validate11.errors = [
-                          {
-                            instancePath: instancePath + '/ipam',
-                            schemaPath: '#/properties/ipam/additionalProperties',
-                            keyword: 'additionalProperties',
-                            params: { additionalProperty: key1 },
-                            message: 'must NOT have additional properties',
-                          },
-                        ]
-                        return false
-                        break
-                      }
+                  if (typeof data2 === 'string') {
+                    if (!pattern6.test(data2)) {
+                      validate11.errors = [
+                        {
+                          instancePath: instancePath + '/driver',
+                          schemaPath: '#/properties/driver/pattern',
+                          keyword: 'pattern',
+                          params: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+                          message: 'must match pattern "' + '^[a-z][a-z0-9_-]{0,63}$' + '"',
+                        },
+                      ]
+                      return false
                     }
-                    if (_errs8 === errors) {
-                      if (data2.driver !== undefined) {
-                        let data3 = data2.driver
-                        const _errs9 = errors
-                        if (errors === _errs9) {
-                          if (typeof data3 === 'string') {
-                            if (!pattern5.test(data3)) {
+                  } else {
+                    validate11.errors = [
+                      {
+                        instancePath: instancePath + '/driver',
+                        schemaPath: '#/properties/driver/type',
+                        keyword: 'type',
+                        params: { type: 'string' },
+                        message: 'must be string',
+                      },
+                    ]
+                    return false
+                  }
+                }
+                var valid0 = _errs6 === errors
+              } else {
+                var valid0 = true
+              }
+              if (valid0) {
+                if (data.ipam !== undefined) {
+                  let data3 = data.ipam
+                  const _errs8 = errors
+                  if (errors === _errs8) {
+                    if (data3 && typeof data3 == 'object' && !Array.isArray(data3)) {
+                      const _errs10 = errors
+                      for (const key1 in data3) {
+                        if (!(key1 === 'driver' || key1 === 'config')) {
+                          validate11.errors = [
+                            {
+                              instancePath: instancePath + '/ipam',
+                              schemaPath: '#/properties/ipam/additionalProperties',
+                              keyword: 'additionalProperties',
+                              params: { additionalProperty: key1 },
+                              message: 'must NOT have additional properties',
+                            },
+                          ]
+                          return false
+                          break
+                        }
+                      }
+                      if (_errs10 === errors) {
+                        if (data3.driver !== undefined) {
+                          let data4 = data3.driver
+                          const _errs11 = errors
+                          if (errors === _errs11) {
+                            if (typeof data4 === 'string') {
+                              if (!pattern6.test(data4)) {
+                                validate11.errors = [
+                                  {
+                                    instancePath: instancePath + '/ipam/driver',
+                                    schemaPath: '#/properties/ipam/properties/driver/pattern',
+                                    keyword: 'pattern',
+                                    params: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
+                                    message:
+                                      'must match pattern "' + '^[a-z][a-z0-9_-]{0,63}$' + '"',
+                                  },
+                                ]
+                                return false
+                              }
+                            } else {
                               validate11.errors = [
                                 {
                                   instancePath: instancePath + '/ipam/driver',
-                                  schemaPath: '#/properties/ipam/properties/driver/pattern',
-                                  keyword: 'pattern',
-                                  params: { pattern: '^[a-z][a-z0-9_-]{0,63}$' },
-                                  message: 'must match pattern "' + '^[a-z][a-z0-9_-]{0,63}$' + '"',
+                                  schemaPath: '#/properties/ipam/properties/driver/type',
+                                  keyword: 'type',
+                                  params: { type: 'string' },
+                                  message: 'must be string',
                                 },
                               ]
                               return false
                             }
-                          } else {
-                            validate11.errors = [
-                              {
-                                instancePath: instancePath + '/ipam/driver',
-                                schemaPath: '#/properties/ipam/properties/driver/type',
-                                keyword: 'type',
-                                params: { type: 'string' },
-                                message: 'must be string',
-                              },
-                            ]
-                            return false
                           }
+                          var valid1 = _errs11 === errors
+                        } else {
+                          var valid1 = true
                         }
-                        var valid1 = _errs9 === errors
-                      } else {
-                        var valid1 = true
-                      }
-                      if (valid1) {
-                        if (data2.config !== undefined) {
-                          let data4 = data2.config
-                          const _errs11 = errors
-                          if (errors === _errs11) {
-                            if (Array.isArray(data4)) {
-                              if (data4.length > 8) {
-                                validate11.errors = [
-                                  {
-                                    instancePath: instancePath + '/ipam/config',
-                                    schemaPath: '#/properties/ipam/properties/config/maxItems',
-                                    keyword: 'maxItems',
-                                    params: { limit: 8 },
-                                    message: 'must NOT have more than 8 items',
-                                  },
-                                ]
-                                return false
-                              } else {
-                                var valid2 = true
-                                const len0 = data4.length
-                                for (let i0 = 0; i0 < len0; i0++) {
-                                  let data5 = data4[i0]
-                                  const _errs13 = errors
-                                  const _errs14 = errors
-                                  if (errors === _errs14) {
-                                    if (
-                                      data5 &&
-                                      typeof data5 == 'object' &&
-                                      !Array.isArray(data5)
-                                    ) {
-                                      const _errs16 = errors
-                                      for (const key2 in data5) {
-                                        if (!(
-                                          key2 === 'subnet' ||
-                                          key2 === 'ipRange' ||
-                                          key2 === 'gateway' ||
-                                          key2 === 'auxAddresses'
-                                        )) {
-                                          validate11.errors = [
-                                            {
-                                              instancePath: instancePath + '/ipam/config/' + i0,
-                                              schemaPath:
-                                                '#/components/schemas/IpamPoolConfig/additionalProperties',
-                                              keyword: 'additionalProperties',
-                                              params: { additionalProperty: key2 },
-                                              message: 'must NOT have additional properties',
-                                            },
-                                          ]
-                                          return false
-                                          break
-                                        }
-                                      }
-                                      if (_errs16 === errors) {
-                                        if (data5.subnet !== undefined) {
-                                          let data6 = data5.subnet
-                                          const _errs17 = errors
-                                          if (errors === _errs17) {
-                                            if (typeof data6 === 'string') {
-                                              if (func2(data6) > 64) {
-                                                validate11.errors = [
-                                                  {
-                                                    instancePath:
-                                                      instancePath +
-                                                      '/ipam/config/' +
-                                                      i0 +
-                                                      '/subnet',
-                                                    schemaPath:
-                                                      '#/components/schemas/IpamPoolConfig/properties/subnet/maxLength',
-                                                    keyword: 'maxLength',
-                                                    params: { limit: 64 },
-                                                    message:
-                                                      'must NOT have more than 64 characters',
-                                                  },
-                                                ]
-                                                return false
-                                              } else {
-                                                if (!pattern0.test(data6)) {
-                                                  validate11.errors = [
-                                                    {
-                                                      instancePath:
-                                                        instancePath +
-                                                        '/ipam/config/' +
-                                                        i0 +
-                                                        '/subnet',
-                                                      schemaPath:
-                                                        '#/components/schemas/IpamPoolConfig/properties/subnet/pattern',
-                                                      keyword: 'pattern',
-                                                      params: {
-                                                        pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
-                                                      },
-                                                      message:
-                                                        'must match pattern "' +
-                                                        '^[0-9a-fA-F:.]+/[0-9]{1,3}$' +
-                                                        '"',
-                                                    },
-                                                  ]
-                                                  return false
-                                                }
-                                              }
-                                            } else {
-                                              validate11.errors = [
-                                                {
-                                                  instancePath:
-                                                    instancePath + '/ipam/config/' + i0 + '/subnet',
-                                                  schemaPath:
-                                                    '#/components/schemas/IpamPoolConfig/properties/subnet/type',
-                                                  keyword: 'type',
-                                                  params: { type: 'string' },
-                                                  message: 'must be string',
-                                                },
-                                              ]
-                                              return false
-                                            }
+                        if (valid1) {
+                          if (data3.config !== undefined) {
+                            let data5 = data3.config
+                            const _errs13 = errors
+                            if (errors === _errs13) {
+                              if (Array.isArray(data5)) {
+                                if (data5.length > 8) {
+                                  validate11.errors = [
+                                    {
+                                      instancePath: instancePath + '/ipam/config',
+                                      schemaPath: '#/properties/ipam/properties/config/maxItems',
+                                      keyword: 'maxItems',
+                                      params: { limit: 8 },
+                                      message: 'must NOT have more than 8 items',
+                                    },
+                                  ]
+                                  return false
+                                } else {
+                                  var valid2 = true
+                                  const len0 = data5.length
+                                  for (let i0 = 0; i0 < len0; i0++) {
+                                    let data6 = data5[i0]
+                                    const _errs15 = errors
+                                    const _errs16 = errors
+                                    if (errors === _errs16) {
+                                      if (
+                                        data6 &&
+                                        typeof data6 == 'object' &&
+                                        !Array.isArray(data6)
+                                      ) {
+                                        const _errs18 = errors
+                                        for (const key2 in data6) {
+                                          if (!(
+                                            key2 === 'subnet' ||
+                                            key2 === 'ipRange' ||
+                                            key2 === 'gateway' ||
+                                            key2 === 'auxAddresses'
+                                          )) {
+                                            validate11.errors = [
+                                              {
+                                                instancePath: instancePath + '/ipam/config/' + i0,
+                                                schemaPath:
+                                                  '#/components/schemas/IpamPoolConfig/additionalProperties',
+                                                keyword: 'additionalProperties',
+                                                params: { additionalProperty: key2 },
+                                                message: 'must NOT have additional properties',
+                                              },
+                                            ]
+                                            return false
+                                            break
                                           }
-                                          var valid4 = _errs17 === errors
-                                        } else {
-                                          var valid4 = true
                                         }
-                                        if (valid4) {
-                                          if (data5.ipRange !== undefined) {
-                                            let data7 = data5.ipRange
+                                        if (_errs18 === errors) {
+                                          if (data6.subnet !== undefined) {
+                                            let data7 = data6.subnet
                                             const _errs19 = errors
                                             if (errors === _errs19) {
                                               if (typeof data7 === 'string') {
@@ -654,9 +618,9 @@ function validate11(
                                                         instancePath +
                                                         '/ipam/config/' +
                                                         i0 +
-                                                        '/ipRange',
+                                                        '/subnet',
                                                       schemaPath:
-                                                        '#/components/schemas/IpamPoolConfig/properties/ipRange/maxLength',
+                                                        '#/components/schemas/IpamPoolConfig/properties/subnet/maxLength',
                                                       keyword: 'maxLength',
                                                       params: { limit: 64 },
                                                       message:
@@ -672,9 +636,9 @@ function validate11(
                                                           instancePath +
                                                           '/ipam/config/' +
                                                           i0 +
-                                                          '/ipRange',
+                                                          '/subnet',
                                                         schemaPath:
-                                                          '#/components/schemas/IpamPoolConfig/properties/ipRange/pattern',
+                                                          '#/components/schemas/IpamPoolConfig/properties/subnet/pattern',
                                                         keyword: 'pattern',
                                                         params: {
                                                           pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
@@ -695,9 +659,9 @@ function validate11(
                                                       instancePath +
                                                       '/ipam/config/' +
                                                       i0 +
-                                                      '/ipRange',
+                                                      '/subnet',
                                                     schemaPath:
-                                                      '#/components/schemas/IpamPoolConfig/properties/ipRange/type',
+                                                      '#/components/schemas/IpamPoolConfig/properties/subnet/type',
                                                     keyword: 'type',
                                                     params: { type: 'string' },
                                                     message: 'must be string',
@@ -711,8 +675,8 @@ function validate11(
                                             var valid4 = true
                                           }
                                           if (valid4) {
-                                            if (data5.gateway !== undefined) {
-                                              let data8 = data5.gateway
+                                            if (data6.ipRange !== undefined) {
+                                              let data8 = data6.ipRange
                                               const _errs21 = errors
                                               if (errors === _errs21) {
                                                 if (typeof data8 === 'string') {
@@ -723,9 +687,9 @@ function validate11(
                                                           instancePath +
                                                           '/ipam/config/' +
                                                           i0 +
-                                                          '/gateway',
+                                                          '/ipRange',
                                                         schemaPath:
-                                                          '#/components/schemas/IpamPoolConfig/properties/gateway/maxLength',
+                                                          '#/components/schemas/IpamPoolConfig/properties/ipRange/maxLength',
                                                         keyword: 'maxLength',
                                                         params: { limit: 64 },
                                                         message:
@@ -734,21 +698,23 @@ function validate11(
                                                     ]
                                                     return false
                                                   } else {
-                                                    if (!pattern2.test(data8)) {
+                                                    if (!pattern0.test(data8)) {
                                                       validate11.errors = [
                                                         {
                                                           instancePath:
                                                             instancePath +
                                                             '/ipam/config/' +
                                                             i0 +
-                                                            '/gateway',
+                                                            '/ipRange',
                                                           schemaPath:
-                                                            '#/components/schemas/IpamPoolConfig/properties/gateway/pattern',
+                                                            '#/components/schemas/IpamPoolConfig/properties/ipRange/pattern',
                                                           keyword: 'pattern',
-                                                          params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                                          params: {
+                                                            pattern: '^[0-9a-fA-F:.]+/[0-9]{1,3}$',
+                                                          },
                                                           message:
                                                             'must match pattern "' +
-                                                            '^[0-9a-fA-F:.]+$' +
+                                                            '^[0-9a-fA-F:.]+/[0-9]{1,3}$' +
                                                             '"',
                                                         },
                                                       ]
@@ -762,9 +728,9 @@ function validate11(
                                                         instancePath +
                                                         '/ipam/config/' +
                                                         i0 +
-                                                        '/gateway',
+                                                        '/ipRange',
                                                       schemaPath:
-                                                        '#/components/schemas/IpamPoolConfig/properties/gateway/type',
+                                                        '#/components/schemas/IpamPoolConfig/properties/ipRange/type',
                                                       keyword: 'type',
                                                       params: { type: 'string' },
                                                       message: 'must be string',
@@ -778,60 +744,106 @@ function validate11(
                                               var valid4 = true
                                             }
                                             if (valid4) {
-                                              if (data5.auxAddresses !== undefined) {
-                                                let data9 = data5.auxAddresses
+                                              if (data6.gateway !== undefined) {
+                                                let data9 = data6.gateway
                                                 const _errs23 = errors
                                                 if (errors === _errs23) {
-                                                  if (
-                                                    data9 &&
-                                                    typeof data9 == 'object' &&
-                                                    !Array.isArray(data9)
-                                                  ) {
-                                                    if (Object.keys(data9).length > 256) {
+                                                  if (typeof data9 === 'string') {
+                                                    if (func2(data9) > 64) {
                                                       validate11.errors = [
                                                         {
                                                           instancePath:
                                                             instancePath +
                                                             '/ipam/config/' +
                                                             i0 +
-                                                            '/auxAddresses',
+                                                            '/gateway',
                                                           schemaPath:
-                                                            '#/components/schemas/IpamPoolConfig/properties/auxAddresses/maxProperties',
-                                                          keyword: 'maxProperties',
-                                                          params: { limit: 256 },
+                                                            '#/components/schemas/IpamPoolConfig/properties/gateway/maxLength',
+                                                          keyword: 'maxLength',
+                                                          params: { limit: 64 },
                                                           message:
-                                                            'must NOT have more than 256 properties',
+                                                            'must NOT have more than 64 characters',
                                                         },
                                                       ]
                                                       return false
                                                     } else {
-                                                      for (const key3 in data9) {
-                                                        let data10 = data9[key3]
-                                                        const _errs26 = errors
-                                                        if (errors === _errs26) {
-                                                          if (typeof data10 === 'string') {
-                                                            if (func2(data10) > 64) {
-                                                              validate11.errors = [
-                                                                {
-                                                                  instancePath:
-                                                                    instancePath +
-                                                                    '/ipam/config/' +
-                                                                    i0 +
-                                                                    '/auxAddresses/' +
-                                                                    key3
-                                                                      .replace(/~/g, '~0')
-                                                                      .replace(/\//g, '~1'),
-                                                                  schemaPath:
-                                                                    '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/maxLength',
-                                                                  keyword: 'maxLength',
-                                                                  params: { limit: 64 },
-                                                                  message:
-                                                                    'must NOT have more than 64 characters',
-                                                                },
-                                                              ]
-                                                              return false
-                                                            } else {
-                                                              if (!pattern2.test(data10)) {
+                                                      if (!pattern2.test(data9)) {
+                                                        validate11.errors = [
+                                                          {
+                                                            instancePath:
+                                                              instancePath +
+                                                              '/ipam/config/' +
+                                                              i0 +
+                                                              '/gateway',
+                                                            schemaPath:
+                                                              '#/components/schemas/IpamPoolConfig/properties/gateway/pattern',
+                                                            keyword: 'pattern',
+                                                            params: { pattern: '^[0-9a-fA-F:.]+$' },
+                                                            message:
+                                                              'must match pattern "' +
+                                                              '^[0-9a-fA-F:.]+$' +
+                                                              '"',
+                                                          },
+                                                        ]
+                                                        return false
+                                                      }
+                                                    }
+                                                  } else {
+                                                    validate11.errors = [
+                                                      {
+                                                        instancePath:
+                                                          instancePath +
+                                                          '/ipam/config/' +
+                                                          i0 +
+                                                          '/gateway',
+                                                        schemaPath:
+                                                          '#/components/schemas/IpamPoolConfig/properties/gateway/type',
+                                                        keyword: 'type',
+                                                        params: { type: 'string' },
+                                                        message: 'must be string',
+                                                      },
+                                                    ]
+                                                    return false
+                                                  }
+                                                }
+                                                var valid4 = _errs23 === errors
+                                              } else {
+                                                var valid4 = true
+                                              }
+                                              if (valid4) {
+                                                if (data6.auxAddresses !== undefined) {
+                                                  let data10 = data6.auxAddresses
+                                                  const _errs25 = errors
+                                                  if (errors === _errs25) {
+                                                    if (
+                                                      data10 &&
+                                                      typeof data10 == 'object' &&
+                                                      !Array.isArray(data10)
+                                                    ) {
+                                                      if (Object.keys(data10).length > 256) {
+                                                        validate11.errors = [
+                                                          {
+                                                            instancePath:
+                                                              instancePath +
+                                                              '/ipam/config/' +
+                                                              i0 +
+                                                              '/auxAddresses',
+                                                            schemaPath:
+                                                              '#/components/schemas/IpamPoolConfig/properties/auxAddresses/maxProperties',
+                                                            keyword: 'maxProperties',
+                                                            params: { limit: 256 },
+                                                            message:
+                                                              'must NOT have more than 256 properties',
+                                                          },
+                                                        ]
+                                                        return false
+                                                      } else {
+                                                        for (const key3 in data10) {
+                                                          let data11 = data10[key3]
+                                                          const _errs28 = errors
+                                                          if (errors === _errs28) {
+                                                            if (typeof data11 === 'string') {
+                                                              if (func2(data11) > 64) {
                                                                 validate11.errors = [
                                                                   {
                                                                     instancePath:
@@ -843,194 +855,137 @@ function validate11(
                                                                         .replace(/~/g, '~0')
                                                                         .replace(/\//g, '~1'),
                                                                     schemaPath:
-                                                                      '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/pattern',
-                                                                    keyword: 'pattern',
-                                                                    params: {
-                                                                      pattern: '^[0-9a-fA-F:.]+$',
-                                                                    },
+                                                                      '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/maxLength',
+                                                                    keyword: 'maxLength',
+                                                                    params: { limit: 64 },
                                                                     message:
-                                                                      'must match pattern "' +
-                                                                      '^[0-9a-fA-F:.]+$' +
-                                                                      '"',
+                                                                      'must NOT have more than 64 characters',
                                                                   },
                                                                 ]
                                                                 return false
+                                                              } else {
+                                                                if (!pattern2.test(data11)) {
+                                                                  validate11.errors = [
+                                                                    {
+                                                                      instancePath:
+                                                                        instancePath +
+                                                                        '/ipam/config/' +
+                                                                        i0 +
+                                                                        '/auxAddresses/' +
+                                                                        key3
+                                                                          .replace(/~/g, '~0')
+                                                                          .replace(/\//g, '~1'),
+                                                                      schemaPath:
+                                                                        '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/pattern',
+                                                                      keyword: 'pattern',
+                                                                      params: {
+                                                                        pattern: '^[0-9a-fA-F:.]+$',
+                                                                      },
+                                                                      message:
+                                                                        'must match pattern "' +
+                                                                        '^[0-9a-fA-F:.]+$' +
+                                                                        '"',
+                                                                    },
+                                                                  ]
+                                                                  return false
+                                                                }
                                                               }
+                                                            } else {
+                                                              validate11.errors = [
+                                                                {
+                                                                  instancePath:
+                                                                    instancePath +
+                                                                    '/ipam/config/' +
+                                                                    i0 +
+                                                                    '/auxAddresses/' +
+                                                                    key3
+                                                                      .replace(/~/g, '~0')
+                                                                      .replace(/\//g, '~1'),
+                                                                  schemaPath:
+                                                                    '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/type',
+                                                                  keyword: 'type',
+                                                                  params: { type: 'string' },
+                                                                  message: 'must be string',
+                                                                },
+                                                              ]
+                                                              return false
                                                             }
-                                                          } else {
-                                                            validate11.errors = [
-                                                              {
-                                                                instancePath:
-                                                                  instancePath +
-                                                                  '/ipam/config/' +
-                                                                  i0 +
-                                                                  '/auxAddresses/' +
-                                                                  key3
-                                                                    .replace(/~/g, '~0')
-                                                                    .replace(/\//g, '~1'),
-                                                                schemaPath:
-                                                                  '#/components/schemas/IpamPoolConfig/properties/auxAddresses/additionalProperties/type',
-                                                                keyword: 'type',
-                                                                params: { type: 'string' },
-                                                                message: 'must be string',
-                                                              },
-                                                            ]
-                                                            return false
+                                                          }
+                                                          var valid5 = _errs28 === errors
+                                                          if (!valid5) {
+                                                            break
                                                           }
                                                         }
-                                                        var valid5 = _errs26 === errors
-                                                        if (!valid5) {
-                                                          break
-                                                        }
                                                       }
+                                                    } else {
+                                                      validate11.errors = [
+                                                        {
+                                                          instancePath:
+                                                            instancePath +
+                                                            '/ipam/config/' +
+                                                            i0 +
+                                                            '/auxAddresses',
+                                                          schemaPath:
+                                                            '#/components/schemas/IpamPoolConfig/properties/auxAddresses/type',
+                                                          keyword: 'type',
+                                                          params: { type: 'object' },
+                                                          message: 'must be object',
+                                                        },
+                                                      ]
+                                                      return false
                                                     }
-                                                  } else {
-                                                    validate11.errors = [
-                                                      {
-                                                        instancePath:
-                                                          instancePath +
-                                                          '/ipam/config/' +
-                                                          i0 +
-                                                          '/auxAddresses',
-                                                        schemaPath:
-                                                          '#/components/schemas/IpamPoolConfig/properties/auxAddresses/type',
-                                                        keyword: 'type',
-                                                        params: { type: 'object' },
-                                                        message: 'must be object',
-                                                      },
-                                                    ]
-                                                    return false
                                                   }
+                                                  var valid4 = _errs25 === errors
+                                                } else {
+                                                  var valid4 = true
                                                 }
-                                                var valid4 = _errs23 === errors
-                                              } else {
-                                                var valid4 = true
                                               }
                                             }
                                           }
                                         }
+                                      } else {
+                                        validate11.errors = [
+                                          {
+                                            instancePath: instancePath + '/ipam/config/' + i0,
+                                            schemaPath: '#/components/schemas/IpamPoolConfig/type',
+                                            keyword: 'type',
+                                            params: { type: 'object' },
+                                            message: 'must be object',
+                                          },
+                                        ]
+                                        return false
                                       }
-                                    } else {
-                                      validate11.errors = [
-                                        {
-                                          instancePath: instancePath + '/ipam/config/' + i0,
-                                          schemaPath: '#/components/schemas/IpamPoolConfig/type',
-                                          keyword: 'type',
-                                          params: { type: 'object' },
-                                          message: 'must be object',
-                                        },
-                                      ]
-                                      return false
+                                    }
+                                    var valid2 = _errs15 === errors
+                                    if (!valid2) {
+                                      break
                                     }
                                   }
-                                  var valid2 = _errs13 === errors
-                                  if (!valid2) {
-                                    break
-                                  }
                                 }
-                              }
-                            } else {
-                              validate11.errors = [
-                                {
-                                  instancePath: instancePath + '/ipam/config',
-                                  schemaPath: '#/properties/ipam/properties/config/type',
-                                  keyword: 'type',
-                                  params: { type: 'array' },
-                                  message: 'must be array',
-                                },
-                              ]
-                              return false
-                            }
-                          }
-                          var valid1 = _errs11 === errors
-                        } else {
-                          var valid1 = true
-                        }
-                      }
-                    }
-                  } else {
-                    validate11.errors = [
-                      {
-                        instancePath: instancePath + '/ipam',
-                        schemaPath: '#/properties/ipam/type',
-                        keyword: 'type',
-                        params: { type: 'object' },
-                        message: 'must be object',
-                      },
-                    ]
-                    return false
-                  }
-                }
-                var valid0 = _errs6 === errors
-              } else {
-                var valid0 = true
-              }
-              if (valid0) {
-                if (data.options !== undefined) {
-                  let data11 = data.options
-                  const _errs28 = errors
-                  if (errors === _errs28) {
-                    if (data11 && typeof data11 == 'object' && !Array.isArray(data11)) {
-                      if (Object.keys(data11).length > 256) {
-                        validate11.errors = [
-                          {
-                            instancePath: instancePath + '/options',
-                            schemaPath: '#/properties/options/maxProperties',
-                            keyword: 'maxProperties',
-                            params: { limit: 256 },
-                            message: 'must NOT have more than 256 properties',
-                          },
-                        ]
-                        return false
-                      } else {
-                        for (const key4 in data11) {
-                          let data12 = data11[key4]
-                          const _errs31 = errors
-                          if (errors === _errs31) {
-                            if (typeof data12 === 'string') {
-                              if (func2(data12) > 4096) {
+                              } else {
                                 validate11.errors = [
                                   {
-                                    instancePath:
-                                      instancePath +
-                                      '/options/' +
-                                      key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                                    schemaPath:
-                                      '#/properties/options/additionalProperties/maxLength',
-                                    keyword: 'maxLength',
-                                    params: { limit: 4096 },
-                                    message: 'must NOT have more than 4096 characters',
+                                    instancePath: instancePath + '/ipam/config',
+                                    schemaPath: '#/properties/ipam/properties/config/type',
+                                    keyword: 'type',
+                                    params: { type: 'array' },
+                                    message: 'must be array',
                                   },
                                 ]
                                 return false
                               }
-                            } else {
-                              validate11.errors = [
-                                {
-                                  instancePath:
-                                    instancePath +
-                                    '/options/' +
-                                    key4.replace(/~/g, '~0').replace(/\//g, '~1'),
-                                  schemaPath: '#/properties/options/additionalProperties/type',
-                                  keyword: 'type',
-                                  params: { type: 'string' },
-                                  message: 'must be string',
-                                },
-                              ]
-                              return false
                             }
-                          }
-                          var valid6 = _errs31 === errors
-                          if (!valid6) {
-                            break
+                            var valid1 = _errs13 === errors
+                          } else {
+                            var valid1 = true
                           }
                         }
                       }
                     } else {
                       validate11.errors = [
                         {
-                          instancePath: instancePath + '/options',
-                          schemaPath: '#/properties/options/type',
+                          instancePath: instancePath + '/ipam',
+                          schemaPath: '#/properties/ipam/type',
                           keyword: 'type',
                           params: { type: 'object' },
                           message: 'must be object',
@@ -1039,21 +994,21 @@ function validate11(
                       return false
                     }
                   }
-                  var valid0 = _errs28 === errors
+                  var valid0 = _errs8 === errors
                 } else {
                   var valid0 = true
                 }
                 if (valid0) {
-                  if (data.labels !== undefined) {
-                    let data13 = data.labels
-                    const _errs33 = errors
-                    if (errors === _errs33) {
-                      if (data13 && typeof data13 == 'object' && !Array.isArray(data13)) {
-                        if (Object.keys(data13).length > 256) {
+                  if (data.options !== undefined) {
+                    let data12 = data.options
+                    const _errs30 = errors
+                    if (errors === _errs30) {
+                      if (data12 && typeof data12 == 'object' && !Array.isArray(data12)) {
+                        if (Object.keys(data12).length > 256) {
                           validate11.errors = [
                             {
-                              instancePath: instancePath + '/labels',
-                              schemaPath: '#/properties/labels/maxProperties',
+                              instancePath: instancePath + '/options',
+                              schemaPath: '#/properties/options/maxProperties',
                               keyword: 'maxProperties',
                               params: { limit: 256 },
                               message: 'must NOT have more than 256 properties',
@@ -1061,20 +1016,20 @@ function validate11(
                           ]
                           return false
                         } else {
-                          for (const key5 in data13) {
-                            let data14 = data13[key5]
-                            const _errs36 = errors
-                            if (errors === _errs36) {
-                              if (typeof data14 === 'string') {
-                                if (func2(data14) > 4096) {
+                          for (const key4 in data12) {
+                            let data13 = data12[key4]
+                            const _errs33 = errors
+                            if (errors === _errs33) {
+                              if (typeof data13 === 'string') {
+                                if (func2(data13) > 4096) {
                                   validate11.errors = [
                                     {
                                       instancePath:
                                         instancePath +
-                                        '/labels/' +
-                                        key5.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                        '/options/' +
+                                        key4.replace(/~/g, '~0').replace(/\//g, '~1'),
                                       schemaPath:
-                                        '#/properties/labels/additionalProperties/maxLength',
+                                        '#/properties/options/additionalProperties/maxLength',
                                       keyword: 'maxLength',
                                       params: { limit: 4096 },
                                       message: 'must NOT have more than 4096 characters',
@@ -1087,9 +1042,9 @@ function validate11(
                                   {
                                     instancePath:
                                       instancePath +
-                                      '/labels/' +
-                                      key5.replace(/~/g, '~0').replace(/\//g, '~1'),
-                                    schemaPath: '#/properties/labels/additionalProperties/type',
+                                      '/options/' +
+                                      key4.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                    schemaPath: '#/properties/options/additionalProperties/type',
                                     keyword: 'type',
                                     params: { type: 'string' },
                                     message: 'must be string',
@@ -1098,8 +1053,8 @@ function validate11(
                                 return false
                               }
                             }
-                            var valid7 = _errs36 === errors
-                            if (!valid7) {
+                            var valid6 = _errs33 === errors
+                            if (!valid6) {
                               break
                             }
                           }
@@ -1107,8 +1062,8 @@ function validate11(
                       } else {
                         validate11.errors = [
                           {
-                            instancePath: instancePath + '/labels',
-                            schemaPath: '#/properties/labels/type',
+                            instancePath: instancePath + '/options',
+                            schemaPath: '#/properties/options/type',
                             keyword: 'type',
                             params: { type: 'object' },
                             message: 'must be object',
@@ -1117,37 +1072,96 @@ function validate11(
                         return false
                       }
                     }
-                    var valid0 = _errs33 === errors
+                    var valid0 = _errs30 === errors
                   } else {
                     var valid0 = true
                   }
                   if (valid0) {
-                    if (data.internal !== undefined) {
-                      const _errs38 = errors
-                      if (typeof data.internal !== 'boolean') {
-                        validate11.errors = [
-                          {
-                            instancePath: instancePath + '/internal',
-                            schemaPath: '#/properties/internal/type',
-                            keyword: 'type',
-                            params: { type: 'boolean' },
-                            message: 'must be boolean',
-                          },
-                        ]
-                        return false
+                    if (data.labels !== undefined) {
+                      let data14 = data.labels
+                      const _errs35 = errors
+                      if (errors === _errs35) {
+                        if (data14 && typeof data14 == 'object' && !Array.isArray(data14)) {
+                          if (Object.keys(data14).length > 256) {
+                            validate11.errors = [
+                              {
+                                instancePath: instancePath + '/labels',
+                                schemaPath: '#/properties/labels/maxProperties',
+                                keyword: 'maxProperties',
+                                params: { limit: 256 },
+                                message: 'must NOT have more than 256 properties',
+                              },
+                            ]
+                            return false
+                          } else {
+                            for (const key5 in data14) {
+                              let data15 = data14[key5]
+                              const _errs38 = errors
+                              if (errors === _errs38) {
+                                if (typeof data15 === 'string') {
+                                  if (func2(data15) > 4096) {
+                                    validate11.errors = [
+                                      {
+                                        instancePath:
+                                          instancePath +
+                                          '/labels/' +
+                                          key5.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                        schemaPath:
+                                          '#/properties/labels/additionalProperties/maxLength',
+                                        keyword: 'maxLength',
+                                        params: { limit: 4096 },
+                                        message: 'must NOT have more than 4096 characters',
+                                      },
+                                    ]
+                                    return false
+                                  }
+                                } else {
+                                  validate11.errors = [
+                                    {
+                                      instancePath:
+                                        instancePath +
+                                        '/labels/' +
+                                        key5.replace(/~/g, '~0').replace(/\//g, '~1'),
+                                      schemaPath: '#/properties/labels/additionalProperties/type',
+                                      keyword: 'type',
+                                      params: { type: 'string' },
+                                      message: 'must be string',
+                                    },
+                                  ]
+                                  return false
+                                }
+                              }
+                              var valid7 = _errs38 === errors
+                              if (!valid7) {
+                                break
+                              }
+                            }
+                          }
+                        } else {
+                          validate11.errors = [
+                            {
+                              instancePath: instancePath + '/labels',
+                              schemaPath: '#/properties/labels/type',
+                              keyword: 'type',
+                              params: { type: 'object' },
+                              message: 'must be object',
+                            },
+                          ]
+                          return false
+                        }
                       }
-                      var valid0 = _errs38 === errors
+                      var valid0 = _errs35 === errors
                     } else {
                       var valid0 = true
                     }
                     if (valid0) {
-                      if (data.ipv6 !== undefined) {
+                      if (data.internal !== undefined) {
                         const _errs40 = errors
-                        if (typeof data.ipv6 !== 'boolean') {
+                        if (typeof data.internal !== 'boolean') {
                           validate11.errors = [
                             {
-                              instancePath: instancePath + '/ipv6',
-                              schemaPath: '#/properties/ipv6/type',
+                              instancePath: instancePath + '/internal',
+                              schemaPath: '#/properties/internal/type',
                               keyword: 'type',
                               params: { type: 'boolean' },
                               message: 'must be boolean',
@@ -1160,13 +1174,13 @@ function validate11(
                         var valid0 = true
                       }
                       if (valid0) {
-                        if (data.attachable !== undefined) {
+                        if (data.ipv6 !== undefined) {
                           const _errs42 = errors
-                          if (typeof data.attachable !== 'boolean') {
+                          if (typeof data.ipv6 !== 'boolean') {
                             validate11.errors = [
                               {
-                                instancePath: instancePath + '/attachable',
-                                schemaPath: '#/properties/attachable/type',
+                                instancePath: instancePath + '/ipv6',
+                                schemaPath: '#/properties/ipv6/type',
                                 keyword: 'type',
                                 params: { type: 'boolean' },
                                 message: 'must be boolean',
@@ -1177,6 +1191,26 @@ function validate11(
                           var valid0 = _errs42 === errors
                         } else {
                           var valid0 = true
+                        }
+                        if (valid0) {
+                          if (data.attachable !== undefined) {
+                            const _errs44 = errors
+                            if (typeof data.attachable !== 'boolean') {
+                              validate11.errors = [
+                                {
+                                  instancePath: instancePath + '/attachable',
+                                  schemaPath: '#/properties/attachable/type',
+                                  keyword: 'type',
+                                  params: { type: 'boolean' },
+                                  message: 'must be boolean',
+                                },
+                              ]
+                              return false
+                            }
+                            var valid0 = _errs44 === errors
+                          } else {
+                            var valid0 = true
+                          }
                         }
                       }
                     }
@@ -1556,7 +1590,7 @@ const schema15 = {
     macAddress: { type: 'string', pattern: '^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$' },
   },
 }
-const pattern17 = new RegExp('^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$', 'u')
+const pattern18 = new RegExp('^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$', 'u')
 function validate13(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
@@ -2412,7 +2446,7 @@ function validate13(
                         const _errs37 = errors
                         if (errors === _errs37) {
                           if (typeof data16 === 'string') {
-                            if (!pattern17.test(data16)) {
+                            if (!pattern18.test(data16)) {
                               validate13.errors = [
                                 {
                                   instancePath: instancePath + '/macAddress',
@@ -2504,9 +2538,9 @@ const schema17 = {
     useHostNetwork: { type: 'boolean' },
   },
 }
-const pattern19 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$', 'u')
-const pattern20 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$', 'u')
-const pattern24 = new RegExp('^[a-z0-9-]+(:[0-9]+)?$', 'u')
+const pattern20 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9.-]{0,62}$', 'u')
+const pattern21 = new RegExp('^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}$', 'u')
+const pattern25 = new RegExp('^[a-z0-9-]+(:[0-9]+)?$', 'u')
 function validate14(
   data,
   { instancePath = '', parentData, parentDataProperty, rootData = data } = {},
@@ -2594,7 +2628,7 @@ function validate14(
               const _errs4 = errors
               if (errors === _errs4) {
                 if (typeof data1 === 'string') {
-                  if (!pattern19.test(data1)) {
+                  if (!pattern20.test(data1)) {
                     validate14.errors = [
                       {
                         instancePath: instancePath + '/hostname',
@@ -2629,7 +2663,7 @@ function validate14(
                 const _errs6 = errors
                 if (errors === _errs6) {
                   if (typeof data2 === 'string') {
-                    if (!pattern20.test(data2)) {
+                    if (!pattern21.test(data2)) {
                       validate14.errors = [
                         {
                           instancePath: instancePath + '/domainName',
@@ -2723,7 +2757,7 @@ function validate14(
                                     const _errs13 = errors
                                     if (errors === _errs13) {
                                       if (typeof data5 === 'string') {
-                                        if (!pattern20.test(data5)) {
+                                        if (!pattern21.test(data5)) {
                                           validate14.errors = [
                                             {
                                               instancePath:
@@ -3041,7 +3075,7 @@ function validate14(
                                 const _errs27 = errors
                                 if (errors === _errs27) {
                                   if (typeof data12 === 'string') {
-                                    if (!pattern24.test(data12)) {
+                                    if (!pattern25.test(data12)) {
                                       validate14.errors = [
                                         {
                                           instancePath: instancePath + '/dnsOptions/' + i3,

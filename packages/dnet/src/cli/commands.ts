@@ -96,6 +96,7 @@ export const commands: Record<string, Record<string, Command>> = {
       summary: 'Create a network',
       options: {
         driver: { type: 'string', short: 'd' },
+        id: { type: 'string' },
         subnet: { type: 'string', multiple: true },
         gateway: { type: 'string', multiple: true },
         'ip-range': { type: 'string', multiple: true },
@@ -121,6 +122,7 @@ export const commands: Record<string, Record<string, Command>> = {
         }))
         const body = {
           name: one(args, 'NAME'),
+          ...(v.id !== undefined ? { id: v.id } : {}),
           ...(v.driver ? { driver: v.driver } : {}),
           ...(config.length || v['ipam-driver']
             ? {

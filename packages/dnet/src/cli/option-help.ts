@@ -6,6 +6,7 @@ export const optionHelp: Record<string, { value?: string; text: string }> = {
     value: 'DRIVER',
     text: 'network driver: bridge (default), host, null, or a plugin by name',
   },
+  id: { value: 'ID', text: 'a fixed network id (64 hex characters), the same on every host' },
   subnet: { value: 'CIDR', text: 'a subnet of the network, e.g. 10.1.0.0/24' },
   gateway: { value: 'IP', text: 'gateway of the subnet given at the same position' },
   'ip-range': { value: 'CIDR', text: 'hand out addresses only from this part of the subnet' },

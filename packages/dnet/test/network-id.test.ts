@@ -1,0 +1,102 @@
+// A fixed network id (`dnet network create --id`, `id` in POST /networks) through the CLI, the
+// REST API and the real controller: the same network can carry the same id on every host.
+import t from 'tap'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Controller, type SandboxOS } from '@libnetwork/controller'
+import { nullDriver } from '@libnetwork/driver-null'
+import { ApiServer, createLogger, runCli } from '../src/index.js'
+import { ControllerBackend } from '../src/controller-backend.js'
+
+const ID = 'ab'.repeat(32)
+
+function noOS(): SandboxOS {
+  return {
+    create: async (key) => `/run/netns/${key}`,
+    destroy: async () => {},
+    path: (key) => `/run/netns/${key}`,
+    list: async () => [],
+    addInterface: async () => {},
+    removeInterface: async () => ({ deleted: Promise.resolve() }),
+    interfaces: async () => [],
+    setGateway: async () => {},
+  }
+}
+
+async function setup(t: { teardown(fn: () => unknown): void }) {
+  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-id-'))
+  const socketPath = join(dir, 'api.sock')
+  const c = await Controller.start({ drivers: { null: nullDriver() }, os: noOS() })
+  const server = new ApiServer({
+    backend: new ControllerBackend(c),
+    logger: createLogger('error'),
+    version: 'test',
+    socketPath,
+  })
+  await server.start()
+  t.teardown(async () => {
+    await server.stop()
+    await c.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const run = async (...argv: string[]) => {
+    let out = ''
+    let err = ''
+    const code = await runCli(
+      ['-H', `unix://${socketPath}`, ...argv],
+      { out: (s) => (out += s) },
+      (s) => (err += s),
+      {},
+    )
+    return { code, out, err }
+  }
+  return { run, c }
+}
+
+t.test('network create --id gives the network that id', async (t) => {
+  const { run, c } = await setup(t)
+  const r = await run('network', 'create', '-d', 'null', '--id', ID, 'n1')
+  t.equal(r.code, 0, r.err)
+  t.equal(r.out, `${ID}\n`, 'prints the id it was given')
+  t.equal(c.network('n1').id, ID, 'the controller holds it under that id')
+  const inspect = JSON.parse((await run('network', 'inspect', ID)).out)
+  t.equal(inspect[0].name, 'n1', 'inspect finds it by the id')
+  t.equal((await run('network', 'rm', ID)).code, 0, 'rm finds it by the id')
+  // The null driver allows one network at a time: the second one comes after the removal.
+  const plain = await run('network', 'create', '-d', 'null', 'n2')
+  t.equal(plain.code, 0, plain.err)
+  t.match(plain.out, /^[0-9a-f]{64}\n$/)
+  t.not(plain.out.trim(), ID, 'without --id an id is generated')
+})
+
+t.test('a bad or taken id is refused and creates nothing', async (t) => {
+  const { run, c } = await setup(t)
+  t.equal((await run('network', 'create', '-d', 'null', '--id', ID, 'n1')).code, 0)
+  const cases: [string, string, RegExp][] = [
+    ['too short', 'abc', /id must match/],
+    ['upper case', 'AB'.repeat(32), /id must match/],
+    ['not hex', 'zz'.repeat(32), /id must match/],
+  ]
+  for (const [what, id, msg] of cases) {
+    const r = await run(
+      'network',
+      'create',
+      '-d',
+      'null',
+      '--id',
+      id,
+      `x-${what.replace(' ', '-')}`,
+    )
+    t.equal(r.code, 1, `${what}: fails`)
+    t.match(r.err, msg, `${what}: says why`)
+  }
+  const taken = await run('network', 'create', '-d', 'null', '--id', ID, 'n2')
+  t.equal(taken.code, 1, 'an id in use fails')
+  t.match(taken.err, /conflict|exists/i, 'as a conflict')
+  t.same(
+    c.networks().map((n) => n.name),
+    ['n1'],
+    'only the first network exists',
+  )
+})
