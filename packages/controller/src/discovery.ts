@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { HostsFile } from '@libnetwork/etchosts'
 import type { RecordUpdate } from '@libnetwork/resolver'
@@ -133,6 +133,19 @@ export function serviceDiscovery(o: ServiceDiscoveryOptions): DiscoveryHooks {
       // Nothing reads the folder any more; removing it costs 0.5-0.7 ms of unlink and rmdir
       // on a disk-backed /run, so it runs on the thread pool after the caller has its answer.
       removing.run(sb.id, rm(join(o.dir, sb.id), { recursive: true, force: true }))
+    },
+
+    async prune(keep) {
+      let names: string[]
+      try {
+        names = await readdir(o.dir)
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+        throw e
+      }
+      const gone = names.filter((n) => !keep.has(n) && !sandboxes.has(n))
+      for (const n of gone) await rm(join(o.dir, n), { recursive: true, force: true })
+      return gone
     },
 
     async joined(sb, ep, net) {

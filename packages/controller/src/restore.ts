@@ -136,6 +136,9 @@ export async function restoreAll(s: State): Promise<RestoreSummary> {
       repaired.push(`network ${n.info.name}: deletion failed again: ${String(err)}`)
     }
   }
+  // Files of sandboxes that are gone (a kill between the namespace and the files' removal).
+  for (const id of (await s.discovery.prune?.(new Set(s.sandboxes.keys()))) ?? [])
+    repaired.push(`sandbox ${id}: files removed`)
   for (const sb of s.sandboxes.values()) {
     Object.assign(sb, await s.discovery.sandboxCreated(sb))
     for (const eid of sb.endpoints) {

@@ -39,6 +39,11 @@ export interface DiscoveryHooks {
    * endpoint id) or went away (`removed`). Kept for networks no sandbox here is on yet.
    */
   remoteRecords?(networkId: string, added: RemoteEntry[], removed: RemoteEntry[]): Promise<void>
+  /**
+   * At restore, after the stale sandboxes are gone: remove the files of every sandbox not in
+   * `keep` (left by a daemon killed before it could remove them).
+   */
+  prune?(keep: ReadonlySet<string>): Promise<string[]>
   /** Resolves when background work (file removal) is done; throws if some of it failed. */
   settled?(): Promise<void>
   stop?(): Promise<void>
