@@ -7,8 +7,17 @@ export type Endpoint = { socketPath: string } | { host: string; port: number }
 export function parseEndpoint(text: string): Endpoint {
   if (text.startsWith('unix://')) return { socketPath: text.slice('unix://'.length) }
   if (text.startsWith('/')) return { socketPath: text }
-  const m = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(text)
-  if (m) return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) }
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(text)
+  if (m) {
+    const port = Number(m[2])
+    if (port < 1 || port > 65535) {
+      throw new CliError(
+        `invalid --host ${JSON.stringify(text)}: the port must be 1 to 65535, not ${m[2]}`,
+        2,
+      )
+    }
+    return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
+  }
   throw new CliError(
     `invalid --host ${JSON.stringify(text)}: use unix:///path or tcp://host:port`,
     2,
@@ -33,43 +42,52 @@ export interface ApiErrorBody {
 export function call(ep: Endpoint, method: string, path: string, body?: unknown): Promise<unknown> {
   const payload = body === undefined ? undefined : JSON.stringify(body)
   return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        ...ep,
-        // One request, then the process ends: no agent, no keep-alive. (The agent would also
-        // test the host name against Node's IPv6 pattern, whose first use costs 4 ms.)
-        createConnection: (o) => connect(o as NetConnectOpts),
-        method,
-        path,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-          : {},
-      },
-      (res) => {
-        const chunks: Buffer[] = []
-        res.on('data', (c: Buffer) => chunks.push(c))
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let parsed: unknown
-          try {
-            parsed = text ? JSON.parse(text) : undefined
-          } catch {
-            parsed = undefined
-          }
-          const status = res.statusCode ?? 500
-          if (status >= 400) {
-            const e = (parsed as ApiErrorBody | undefined)?.error
-            reject(
-              new CliError(
-                `Error: ${e?.message ?? `HTTP ${status}`}${e?.category ? ` (${e.category})` : ''}`,
-              ),
-            )
-          } else resolve(parsed)
-        })
-      },
-    )
+    const where = 'socketPath' in ep ? ep.socketPath : `${ep.host}:${ep.port}`
+    let req: ReturnType<typeof request>
+    try {
+      req = request(
+        {
+          ...ep,
+          // One request, then the process ends: no agent, no keep-alive. (The agent would also
+          // test the host name against Node's IPv6 pattern, whose first use costs 4 ms.)
+          createConnection: (o) => connect(o as NetConnectOpts),
+          method,
+          path,
+          headers: payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {},
+        },
+        (res) => {
+          const chunks: Buffer[] = []
+          res.on('data', (c: Buffer) => chunks.push(c))
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let parsed: unknown
+            try {
+              parsed = text ? JSON.parse(text) : undefined
+            } catch {
+              parsed = undefined
+            }
+            const status = res.statusCode ?? 500
+            if (status >= 400) {
+              const e = (parsed as ApiErrorBody | undefined)?.error
+              reject(
+                new CliError(
+                  `Error: ${e?.message ?? `HTTP ${status}`}${e?.category ? ` (${e.category})` : ''}`,
+                ),
+              )
+            } else resolve(parsed)
+          })
+        },
+      )
+    } catch (err) {
+      // Node refuses some addresses before connecting (a bad port, an invalid host name).
+      reject(
+        new CliError(`Error: cannot reach the dnet daemon at ${where}: ${(err as Error).message}`),
+      )
+      return
+    }
     req.on('error', (err: NodeJS.ErrnoException) => {
-      const where = 'socketPath' in ep ? ep.socketPath : `${ep.host}:${ep.port}`
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
         reject(
           new CliError(`Error: cannot reach the dnet daemon at ${where}: is it running? (dnet -d)`),
@@ -78,7 +96,7 @@ export function call(ep: Endpoint, method: string, path: string, body?: unknown)
         reject(
           new CliError(`Error: permission denied on ${where}: the API socket is for root only`),
         )
-      } else reject(new CliError(`Error: ${err.message}`))
+      } else reject(new CliError(`Error: cannot reach the dnet daemon at ${where}: ${err.message}`))
     })
     req.end(payload)
   })

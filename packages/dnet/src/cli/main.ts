@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util'
 import { commands, type Io } from './commands.js'
-import { CliError, parseEndpoint } from './client.js'
+import { call, CliError, parseEndpoint } from './client.js'
 import { optionHelp } from './option-help.js'
+import { cliVersion } from './version.js'
 
 export const DEFAULT_HOST = 'unix:///var/run/dnet/dnet.sock'
 
@@ -13,8 +14,10 @@ function mainHelp(): string {
     'Global options:',
     `  -H, --host HOST   daemon address: unix:///path or tcp://host:port (default ${DEFAULT_HOST}, or $DNET_HOST)`,
     '  -h, --help        show help (also after any command)',
+    '  -v, --version     print the version of this dnet',
     '',
     'Commands:',
+    `  ${'version'.padEnd(20)} Show the version of the CLI and of the daemon`,
   ]
   for (const [group, subs] of Object.entries(commands)) {
     for (const [name, c] of Object.entries(subs))
@@ -56,11 +59,16 @@ export async function runCli(
       io.out(mainHelp())
       return 0
     }
+    if (flag === '-v' || flag === '--version') {
+      io.out(`dnet version ${cliVersion()}\n`)
+      return 0
+    }
     if (flag === '-H' || flag === '--host') {
       const v = rest.shift()
       if (!v) return usageError(err, `${flag} needs a value`)
       host = v
     } else if (flag.startsWith('--host=')) host = flag.slice('--host='.length)
+    else if (flag.startsWith('-H=')) host = flag.slice('-H='.length)
     else return usageError(err, `unknown global option ${flag}`)
   }
   const [group, name, ...args] = rest
@@ -68,6 +76,7 @@ export async function runCli(
     io.out(mainHelp())
     return 2
   }
+  if (group === 'version') return version(host, io, err, name)
   const subs = commands[group]
   if (!subs) return usageError(err, `unknown command ${JSON.stringify(group)}`)
   if (!name || name === '--help' || name === '-h') {
@@ -108,6 +117,30 @@ export async function runCli(
       return e.exitCode
     }
     throw e
+  }
+}
+
+/** `dnet version`: this CLI's version, then the daemon's (GET /version). */
+async function version(
+  host: string,
+  io: Io,
+  err: (t: string) => void,
+  extra: string | undefined,
+): Promise<number> {
+  if (extra === '--help' || extra === '-h') {
+    io.out('Usage: dnet version\n\nShow the version of the CLI and of the daemon\n')
+    return 0
+  }
+  if (extra !== undefined) return usageError(err, 'version takes no arguments')
+  io.out(`Client: ${cliVersion()}\n`)
+  try {
+    const v = (await call(parseEndpoint(host), 'GET', '/version')) as { version?: unknown }
+    io.out(`Server: ${typeof v?.version === 'string' ? v.version : 'unknown'}\n`)
+    return 0
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e
+    err(e.message + '\n')
+    return e.exitCode
   }
 }
 
