@@ -152,9 +152,23 @@ export class Host {
    * and stdout piped. It is SIGKILLed after `lifetimeS` seconds at the latest (so it cannot
    * outlive a test that dies) and at teardown.
    */
-  spawn(argv: readonly string[], opts: { lifetimeS?: number; env?: NodeJS.ProcessEnv } = {}) {
+  spawn(argv: readonly string[], opts: SpawnOptions = {}) {
     return this.harness.spawnIn(this.ns, argv, opts)
   }
+}
+
+export interface SpawnOptions {
+  /** Seconds before it is SIGKILLed (default 240). */
+  lifetimeS?: number
+  env?: NodeJS.ProcessEnv
+  /**
+   * Enter only the network namespace (`nsenter --net`), keeping the test's mount namespace,
+   * instead of `ip netns exec` (which gives the process a mount namespace of its own). Needed
+   * by a process that bind-mounts namespaces (a dnet daemon's containers): they are then
+   * visible to the test and outlive the process, as on a real host. Such a process sees the
+   * test's /sys, not the host namespace's.
+   */
+  sameMounts?: boolean
 }
 
 export interface UnderlayOptions {
@@ -237,13 +251,12 @@ export class Underlay {
   }
 
   /** Start a process in namespace `ns` (see `Host.spawn`). */
-  spawnIn(
-    ns: string,
-    argv: readonly string[],
-    opts: { lifetimeS?: number; env?: NodeJS.ProcessEnv } = {},
-  ): NsProcess {
+  spawnIn(ns: string, argv: readonly string[], opts: SpawnOptions = {}): NsProcess {
     const lifetime = String(opts.lifetimeS ?? 240)
-    const child = spawn('timeout', ['-s', 'KILL', lifetime, 'ip', 'netns', 'exec', ns, ...argv], {
+    const enter = opts.sameMounts
+      ? ['nsenter', `--net=/var/run/netns/${ns}`, '--']
+      : ['ip', 'netns', 'exec', ns]
+    const child = spawn('timeout', ['-s', 'KILL', lifetime, ...enter, ...argv], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: opts.env ?? process.env,
       // Its own process group, so a kill reaches what `timeout` started too.
