@@ -1,6 +1,6 @@
 import type * as Lmdb from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
-import { BadRequestError, UnavailableError, toLibnetworkError } from '@libnetwork/types'
+import { BadRequestError, UnavailableError } from '@libnetwork/types'
 import type {
   AtomicDeleteOptions,
   AtomicPutOptions,
@@ -9,7 +9,6 @@ import type {
   KVStore,
   Scope,
   Watch,
-  WatchEvent,
   WatchOptions,
 } from './contract.js'
 import {
@@ -23,7 +22,7 @@ import {
   staleVersion,
   type Limits,
 } from './validate.js'
-import { WatchStream } from './watch-stream.js'
+import { Subscribers } from './subscribers.js'
 import { CommitWriter, SyncedWriter, type Writer } from './local-writer.js'
 import { OpenLock } from './open-lock.js'
 import { loadOptional } from './optional.js'
@@ -46,12 +45,6 @@ export interface LocalStoreOptions extends Partial<Limits> {
 const RANGE_END = '\x7f'
 const MAX_PUT_RETRIES = 1000
 
-interface Subscriber {
-  key: string
-  prefix: boolean
-  stream: WatchStream
-}
-
 /**
  * The embedded local backend on LMDB. Writes go through lmdb's write thread as conditional
  * puts (the version read is checked again at commit), so the event loop never blocks on disk.
@@ -68,7 +61,7 @@ export class LocalStore implements KVStore {
   #lock: OpenLock
   #limits: Limits
   #writer: Writer
-  #subscribers = new Set<Subscriber>()
+  #subscribers = new Subscribers()
   #closed = false
 
   constructor(opts: LocalStoreOptions) {
@@ -200,34 +193,22 @@ export class LocalStore implements KVStore {
     checkBatch(ops, this.#limits)
     if (ops.length === 0) return this.#writer.current()
     const { version, events } = await this.#writer.batch(ops)
-    for (const e of events) this.#notify(e)
+    for (const e of events) this.#subscribers.notify(e)
     return version
   }
 
   watch(key: string, opts: WatchOptions = {}): Watch {
-    const prefix = opts.prefix === true
-    let ready: Promise<void> = Promise.resolve()
-    try {
+    return this.#subscribers.add(key, opts, (prefix) => {
       this.#open()
       if (prefix) checkPrefix(key, this.#limits)
       else checkKey(key, this.#limits)
-    } catch (err) {
-      ready = Promise.reject(toLibnetworkError(err))
-    }
-    const sub: Subscriber = {
-      key,
-      prefix,
-      stream: new WatchStream(ready, () => this.#subscribers.delete(sub), opts.signal),
-    }
-    if (!sub.stream.closed) this.#subscribers.add(sub)
-    return sub.stream
+    })
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    for (const sub of this.#subscribers) sub.stream.end()
-    this.#subscribers.clear()
+    this.#subscribers.endAll()
     await this.#writer.close()
     await this.#root.close()
     await this.#lock.close()
@@ -241,7 +222,12 @@ export class LocalStore implements KVStore {
   ): Promise<number | undefined> {
     const version = await this.#writer.write(key, value, previous)
     if (version !== undefined) {
-      this.#notify({ type: previous === undefined ? 'create' : 'update', key, value, version })
+      this.#subscribers.notify({
+        type: previous === undefined ? 'create' : 'update',
+        key,
+        value,
+        version,
+      })
     }
     return version
   }
@@ -249,17 +235,8 @@ export class LocalStore implements KVStore {
   async #remove(key: string, previous: number): Promise<boolean> {
     const version = await this.#writer.remove(key, previous)
     if (version === undefined) return false
-    this.#notify({ type: 'delete', key, version })
+    this.#subscribers.notify({ type: 'delete', key, version })
     return true
-  }
-
-  #notify(event: WatchEvent): void {
-    if (this.#subscribers.size === 0) return
-    // Watchers get their own copy: the caller may reuse the buffer it wrote.
-    if (event.type !== 'delete') event = { ...event, value: event.value.slice() }
-    for (const sub of this.#subscribers) {
-      if (sub.prefix ? event.key.startsWith(sub.key) : event.key === sub.key) sub.stream.push(event)
-    }
   }
 
   #open(): void {

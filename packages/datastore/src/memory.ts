@@ -1,4 +1,3 @@
-import { toLibnetworkError } from '@libnetwork/types'
 import type {
   AtomicDeleteOptions,
   AtomicPutOptions,
@@ -7,7 +6,6 @@ import type {
   KVStore,
   Scope,
   Watch,
-  WatchEvent,
   WatchOptions,
 } from './contract.js'
 import {
@@ -22,7 +20,7 @@ import {
   staleVersion,
   type Limits,
 } from './validate.js'
-import { WatchStream } from './watch-stream.js'
+import { Subscribers } from './subscribers.js'
 
 export interface MemoryStoreOptions extends Partial<Limits> {
   /** Default `'local'`. */
@@ -32,12 +30,6 @@ export interface MemoryStoreOptions extends Partial<Limits> {
 interface Entry {
   value: Uint8Array
   version: number
-}
-
-interface Subscriber {
-  key: string
-  prefix: boolean
-  stream: WatchStream
 }
 
 /**
@@ -52,7 +44,7 @@ export class MemoryStore implements KVStore {
   #data = new Map<string, Entry>()
   #revision = 0
   #limits: Limits
-  #subscribers = new Set<Subscriber>()
+  #subscribers = new Subscribers()
   #closed = false
 
   constructor(opts: MemoryStoreOptions = {}) {
@@ -129,48 +121,28 @@ export class MemoryStore implements KVStore {
   }
 
   watch(key: string, opts: WatchOptions = {}): Watch {
-    const prefix = opts.prefix === true
-    let ready: Promise<void> = Promise.resolve()
-    try {
+    return this.#subscribers.add(key, opts, (prefix) => {
       this.#open()
       if (prefix) checkPrefix(key, this.#limits)
       else checkKey(key, this.#limits)
-    } catch (err) {
-      ready = Promise.reject(toLibnetworkError(err))
-    }
-    const sub: Subscriber = {
-      key,
-      prefix,
-      stream: new WatchStream(ready, () => this.#subscribers.delete(sub), opts.signal),
-    }
-    if (!sub.stream.closed) this.#subscribers.add(sub)
-    return sub.stream
+    })
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    for (const sub of this.#subscribers) sub.stream.end()
-    this.#subscribers.clear()
+    this.#subscribers.endAll()
   }
 
   #set(key: string, value: Uint8Array, version: number): number {
     const existed = this.#data.has(key)
     this.#data.set(key, { value: value.slice(), version })
-    this.#notify({ type: existed ? 'update' : 'create', key, value, version })
+    this.#subscribers.notify({ type: existed ? 'update' : 'create', key, value, version })
     return version
   }
 
   #remove(key: string, version: number): void {
-    if (this.#data.delete(key)) this.#notify({ type: 'delete', key, version })
-  }
-
-  #notify(event: WatchEvent): void {
-    for (const sub of this.#subscribers) {
-      if (!(sub.prefix ? event.key.startsWith(sub.key) : event.key === sub.key)) continue
-      // Each watcher gets its own copy: the writer may reuse its buffer.
-      sub.stream.push(event.type === 'delete' ? event : { ...event, value: event.value.slice() })
-    }
+    if (this.#data.delete(key)) this.#subscribers.notify({ type: 'delete', key, version })
   }
 
   #open(): void {
