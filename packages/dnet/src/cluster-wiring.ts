@@ -9,6 +9,8 @@ import {
   type LocalEndpoint,
 } from '@libnetwork/cluster'
 import type { Controller, EndpointInfo } from '@libnetwork/controller'
+import { overlay } from '@libnetwork/driver-overlay'
+import type { DriverFactory } from '@libnetwork/driverapi'
 import { IP } from '@libnetwork/types'
 import type { ClusterMemberView } from './backend.js'
 import type { DaemonConfig } from './config.js'
@@ -24,6 +26,27 @@ export function clusterAgent(cfg: NonNullable<DaemonConfig['cluster']>, logger: 
     ...(cfg.diagnosticPort !== undefined ? { diagnostic: { port: cfg.diagnosticPort } } : {}),
     logger,
   })
+}
+
+/**
+ * The prefix of the overlay driver's per-network namespaces for a daemon whose containers'
+ * namespaces start with `sandboxPrefix`: named namespaces are machine-wide, so each daemon
+ * needs its own (restore removes stale ones by it), and it must not start with `sandboxPrefix`
+ * (the controller's restore would take them for stale containers). The last character of the
+ * sandbox prefix is swapped (`dnet-sb-` → `dnet-sb_ov-`): a test's cleanup by its prefix still
+ * finds them.
+ */
+export function overlayPrefix(sandboxPrefix: string): string {
+  const last = sandboxPrefix.at(-1)
+  return `${sandboxPrefix.slice(0, -1)}${last === '_' ? '.' : '_'}ov-`
+}
+
+/**
+ * The overlay driver of a daemon with `[cluster]`: the cluster tables (its tunnel endpoint is
+ * the agent's advertise address) and the global store come with the components.
+ */
+export function overlayDriver(sandboxPrefix: string): DriverFactory {
+  return overlay({}, { netnsPrefix: overlayPrefix(sandboxPrefix) })
 }
 
 /** A member as the API shows it. */

@@ -7,7 +7,8 @@ import { macvlan } from '@libnetwork/driver-macvlan'
 import { nullDriver } from '@libnetwork/driver-null'
 import { PluginRegistry } from '@libnetwork/driver-remote'
 import { DefaultIpam } from '@libnetwork/ipam'
-import { announceEndpoints, clusterAgent, memberView } from './cluster-wiring.js'
+import type { DriverFactory } from '@libnetwork/driverapi'
+import { UnavailableError } from '@libnetwork/types'
 import { ControllerBackend } from './controller-backend.js'
 import type { BackendFactory } from './daemon.js'
 
@@ -15,7 +16,42 @@ import type { BackendFactory } from './daemon.js'
 const GLOBAL_NAMESPACE = 'libnetwork/'
 
 /**
- * The daemon's default set: the null, host, bridge and macvlan drivers, the default IPAM, the
+ * `overlay` without `[cluster]`: known (not looked up as a plugin), refusing every network.
+ * The real driver, with gossip and NetworkDB, is loaded only with `[cluster]`.
+ */
+export const overlayWithoutCluster: DriverFactory = () => {
+  const refuse = (): never => {
+    throw new UnavailableError(
+      'overlay-needs-cluster',
+      'the overlay driver needs the cluster agent: add a [cluster] section (bind_address, join) to the daemon config',
+      { details: { driver: 'overlay', missing: '[cluster]' } },
+    )
+  }
+  return {
+    type: 'overlay',
+    capability: {
+      dataScope: 'global',
+      connectivityScope: 'global',
+      needsIpam: true,
+      sharesHostNetwork: false,
+    },
+    parseNetworkOptions: refuse,
+    createNetwork: async () => refuse(),
+    deleteNetwork: async () => undefined,
+    createEndpoint: async () => refuse(),
+    deleteEndpoint: async () => undefined,
+    endpointOperInfo: async () => refuse(),
+    join: async () => refuse(),
+    leave: async () => undefined,
+    programExternalConnectivity: async () => refuse(),
+    revokeExternalConnectivity: async () => undefined,
+    restore: async () => ({ removed: [], recreated: [] }),
+    stop: async () => undefined,
+  }
+}
+
+/**
+ * The daemon's default set: the null, host, bridge, macvlan and overlay drivers, the default IPAM, the
  * embedded local store under the data root, the global store when `[datastore.global]` names
  * one (etcd: the records of global-scope networks), and service discovery (hosts, resolv.conf,
  * DNS). Any other driver or IPAM name is looked up as a remote plugin on first use.
@@ -27,7 +63,10 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     : undefined
   const plugins = new PluginRegistry({ ...cfg.plugins, logger })
   // The cluster agent (`[cluster]`), started first: the controller's drivers watch its tables.
-  const agent = cfg.cluster ? clusterAgent(cfg.cluster, logger) : undefined
+  // Gossip, NetworkDB and the overlay driver are loaded only then (a single host's daemon
+  // stays smaller without them).
+  const cw = cfg.cluster ? await import('./cluster-wiring.js') : undefined
+  const agent = cfg.cluster && cw ? cw.clusterAgent(cfg.cluster, logger) : undefined
   let controller: Controller
   try {
     await agent?.start()
@@ -38,6 +77,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
         host: hostDriver(),
         null: nullDriver(),
         macvlan: macvlan(),
+        overlay: cw ? cw.overlayDriver(cfg.sandboxPrefix) : overlayWithoutCluster,
       },
       ipams: { default: () => new DefaultIpam() },
       driverResolver: plugins.driverResolver,
@@ -60,7 +100,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     await agent?.stop()
     throw e
   }
-  const stopAnnouncing = agent ? announceEndpoints(controller, agent, logger) : undefined
+  const stopAnnouncing = agent && cw ? cw.announceEndpoints(controller, agent, logger) : undefined
   const summary = controller.restoreSummary
   logger.info('controller restored', {
     networks: summary.networks,
@@ -87,7 +127,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
     backend: new ControllerBackend(
       controller,
       () => plugins.list(),
-      agent ? () => agent.members().map(memberView) : undefined,
+      agent && cw ? () => agent.members().map(cw.memberView) : undefined,
     ),
     close: async () => {
       await stopAnnouncing?.()

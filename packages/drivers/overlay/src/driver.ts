@@ -74,6 +74,8 @@ class OverlayDriver implements Driver {
   readonly #p: Plumbing
   readonly #vnis: VniPool
   readonly #nets = new Map<string, Net>()
+  /** Hosts share a cluster but no store: each would pick its own VNI, so the user names it. */
+  readonly #vniRequired: boolean
   #queue: Promise<unknown> = Promise.resolve()
 
   constructor(port: number, deps: OverlayDeps, c: DriverComponents | undefined) {
@@ -82,6 +84,7 @@ class OverlayDriver implements Driver {
     this.#log = c?.logger ?? noopLogger
     this.#p = new Plumbing(this.#kernel, c?.cluster, this.#log, port)
     this.#vnis = new VniPool(c?.globalStore)
+    this.#vniRequired = c?.cluster !== undefined && c.globalStore === undefined
   }
 
   parseNetworkOptions(raw: unknown): OverlayNetworkOptions {
@@ -112,10 +115,21 @@ class OverlayDriver implements Driver {
       throw new EncryptionUnsupportedError(networkId)
   }
 
+  /** In a cluster without a global store every host creates the network with the user's VNI. */
+  #checkVni(networkId: string, opts: OverlayNetworkOptions): void {
+    if (this.#vniRequired && opts.vnis === undefined)
+      throw new BadRequestError(
+        'overlay-vni-required',
+        `network ${networkId}: without a global store (etcd) the hosts of a cluster cannot agree on a VXLAN id; give one with -o ${VNI_LABEL}=<1-16777215>`,
+        { details: { networkId, option: VNI_LABEL } },
+      )
+  }
+
   async allocateNetwork(req: AllocateNetworkRequest, o?: OperationOptions) {
     check(o)
     const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
     this.#checkEncryption(req.networkId, opts)
+    this.#checkVni(req.networkId, opts)
     const vnis = await this.#vnis.reserve(opts.vnis)
     return { [VNI_LABEL]: vnis.join(',') }
   }
@@ -135,6 +149,7 @@ class OverlayDriver implements Driver {
       const opts = (req.options as OverlayNetworkOptions | undefined) ?? parseOverlayOptions({})
       this.#checkEncryption(req.networkId, opts)
       const given = req.driverData?.[VNI_LABEL]
+      if (given === undefined) this.#checkVni(req.networkId, opts)
       const vni = vnisOf(req.driverData, opts)?.[0]
       const taken = vni !== undefined && [...this.#nets.values()].find((n) => n.vni === vni)
       if (taken)
@@ -178,7 +193,7 @@ class OverlayDriver implements Driver {
           TYPE,
           `network ${net.id} still has ${net.endpoints.size} endpoint(s)`,
         )
-      if (net.sandbox) this.#kernel.deleteNetworkSandbox(net.netns)
+      if (net.sandbox) await this.#p.drop(net)
       if (net.ownVnis) await this.#vnis.release(net.ownVnis)
       this.#nets.delete(net.id)
     })
@@ -239,7 +254,7 @@ class OverlayDriver implements Driver {
       const [net, ep] = this.#ep(req.networkId, req.endpointId)
       if (ep.sandboxKey !== undefined) throw new AlreadyExistsError('endpoint', `${ep.id} (joined)`)
       const first = !net.sandbox
-      this.#p.ensure(net)
+      await this.#p.ensure(net)
       try {
         this.#kernel.createVeth({
           netns: net.netns,
@@ -251,7 +266,7 @@ class OverlayDriver implements Driver {
           mac: ep.mac,
         })
       } catch (err) {
-        if (first) this.#p.drop(net)
+        if (first) await this.#p.drop(net)
         throw err
       }
       ep.sandboxKey = req.sandboxKey
@@ -273,7 +288,8 @@ class OverlayDriver implements Driver {
       await this.#p.publish(net, ep, 'delete')
       this.#kernel.deleteLink(net.netns, ep.host)
       delete ep.sandboxKey
-      if (![...net.endpoints.values()].some((e) => e.sandboxKey !== undefined)) this.#p.drop(net)
+      if (![...net.endpoints.values()].some((e) => e.sandboxKey !== undefined))
+        await this.#p.drop(net)
     })
   }
 

@@ -29,6 +29,8 @@ export interface Net {
   /** The network's namespace on this host while an endpoint is joined. */
   netns: string
   sandbox: boolean
+  /** This host joined the network's group in the cluster tables (while `sandbox`). */
+  inGroup?: boolean
   /** Remote peers known from the cluster table, by entry key. */
   remote: Map<string, PeerRecord>
 }

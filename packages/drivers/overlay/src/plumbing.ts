@@ -42,20 +42,46 @@ export class Plumbing {
     return { endpointIp: a.toString(), endpointMac: ep.mac, tunnelEndpointIp: vtep }
   }
 
-  /** The first join on this host: the namespace, bridge and VXLAN device, and known peers. */
-  ensure(net: Net): void {
+  /**
+   * The first join on this host: the network's gossip group (so this host's peer records go
+   * out and the others' come in), then the namespace, bridge and VXLAN device, and known peers.
+   */
+  async ensure(net: Net): Promise<void> {
     if (net.sandbox) return
+    await this.joinGroup(net)
     const local = this.local()
-    this.kernel.createNetworkSandbox({
-      netns: net.netns,
-      bridge: BRIDGE,
-      vxlan: vxlanName(net.vni, net.id),
-      vni: net.vni,
-      port: this.port,
-      mtu: net.mtu,
-      ...(local ? { local } : {}),
-    })
+    try {
+      this.kernel.createNetworkSandbox({
+        netns: net.netns,
+        bridge: BRIDGE,
+        vxlan: vxlanName(net.vni, net.id),
+        vni: net.vni,
+        port: this.port,
+        mtu: net.mtu,
+        ...(local ? { local } : {}),
+      })
+    } catch (err) {
+      await this.leaveGroup(net)
+      throw err
+    }
     this.adopt(net)
+  }
+
+  /** Take part in the network's group in the cluster tables (counted there; once per network). */
+  async joinGroup(net: Net): Promise<void> {
+    if (!this.cluster || net.inGroup) return
+    await this.cluster.joinNetwork(net.id)
+    net.inGroup = true
+  }
+
+  async leaveGroup(net: Net): Promise<void> {
+    if (!this.cluster || !net.inGroup) return
+    net.inGroup = false
+    try {
+      await this.cluster.leaveNetwork(net.id)
+    } catch (err) {
+      this.log.warn('overlay: cannot leave the network group', { networkId: net.id, error: err })
+    }
   }
 
   /** A namespace that survived a restart: taken as it is, the known peers programmed again. */
@@ -66,10 +92,11 @@ export class Plumbing {
     for (const r of net.remote.values()) this.#program(net, r, 'add')
   }
 
-  /** The last leave: the namespace goes, and every entry in it. */
-  drop(net: Net): void {
+  /** The last leave: the namespace goes, and every entry in it; then the group. */
+  async drop(net: Net): Promise<void> {
     this.kernel.deleteNetworkSandbox(net.netns)
     net.sandbox = false
+    await this.leaveGroup(net)
   }
 
   async publish(net: Net, ep: Ep, op: 'put' | 'delete'): Promise<void> {

@@ -57,7 +57,8 @@ export async function restoreNetworks(
   const joined = state.endpoints.filter((e) => e.sandboxKey !== undefined && nets.has(e.networkId))
   const claimed = new Set(joined.map((e) => nets.get(e.networkId)!.netns))
   for (const ns of kernel.listSandboxes(ctx.prefix)) {
-    if (claimed.has(ns)) continue
+    // only names this driver makes (`<prefix><vni>-<id>`): a longer prefix is another daemon's
+    if (claimed.has(ns) || !/^[0-9]+-/.test(ns.slice(ctx.prefix.length))) continue
     kernel.deleteNetworkSandbox(ns)
     report.removed.push(ns)
   }
@@ -69,11 +70,13 @@ export async function restoreNetworks(
     if (e.sandboxKey === undefined) continue
     try {
       if (!net.sandbox) {
-        if (kernel.linkExists(net.netns, vxlanName(net.vni, net.id))) p.adopt(net)
-        else {
+        if (kernel.linkExists(net.netns, vxlanName(net.vni, net.id))) {
+          await p.joinGroup(net)
+          p.adopt(net)
+        } else {
           if (kernel.sandboxExists(net.netns)) report.removed.push(net.netns)
           kernel.deleteNetworkSandbox(net.netns)
-          p.ensure(net)
+          await p.ensure(net)
         }
       }
       if (!kernel.linkExists(net.netns, ep.host)) {

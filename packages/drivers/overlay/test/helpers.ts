@@ -13,6 +13,7 @@ import type {
   TableEvent,
   TableWatch,
 } from '@libnetwork/driverapi'
+import { memoryStore } from '@libnetwork/datastore'
 import { IPNet, InterfaceAddress, noopLogger } from '@libnetwork/types'
 import { overlay, parseOverlayOptions } from '../src/index.js'
 
@@ -28,6 +29,8 @@ export const id = (c: string): string => c.repeat(64)
 export class FakeCluster {
   readonly entries = new Map<string, { value: Uint8Array; owner: string }>()
   readonly members = new Map<string, Driver>()
+  /** Joins minus leaves of each network's group, by `<node>\0<network>`. */
+  readonly groups = new Map<string, number>()
 
   tables(nodeName: string, advertiseAddress: string): ClusterTables {
     const k = (table: string, nid: string, key: string) => `${table}\0${nid}\0${key}`
@@ -38,8 +41,17 @@ export class FakeCluster {
     return {
       nodeName,
       advertiseAddress,
-      joinNetwork: async () => undefined,
-      leaveNetwork: async () => undefined,
+      joinNetwork: async (nid) => {
+        const g = `${nodeName}\0${nid}`
+        this.groups.set(g, (this.groups.get(g) ?? 0) + 1)
+      },
+      leaveNetwork: async (nid) => {
+        const g = `${nodeName}\0${nid}`
+        const n = (this.groups.get(g) ?? 0) - 1
+        if (n < 0) throw new Error(`${nodeName} left ${nid} more often than it joined`)
+        if (n === 0) this.groups.delete(g)
+        else this.groups.set(g, n)
+      },
       put: async (table, networkId, key, value) => {
         const old = this.entries.get(k(table, networkId, key))
         this.entries.set(k(table, networkId, key), { value, owner: nodeName })
@@ -88,13 +100,18 @@ export async function netns(t: Test, name: string): Promise<string> {
   return name
 }
 
-/** `n` hosts on an underlay 192.168.90.0/24 (host i at .(i+1)), each with an overlay driver. */
-export async function world(t: Test, n: number): Promise<World> {
+/**
+ * `n` hosts on an underlay 192.168.90.0/24 (host i at .(i+1)), each with an overlay driver;
+ * they share a global store (etcd in a daemon) unless `shared: false` (the etcd-less mode).
+ */
+export async function world(t: Test, n: number, o: { shared?: boolean } = {}): Promise<World> {
   const tag = `lnt-overlay-${randomBytes(3).toString('hex')}`
   const ul = await netns(t, `${tag}-ul`)
   await sh('ip', '-n', ul, 'link', 'add', 'ul0', 'type', 'bridge')
   await sh('ip', '-n', ul, 'link', 'set', 'ul0', 'up')
   const cluster = new FakeCluster()
+  // the cluster's store (etcd in a daemon): one VNI set for every host
+  const globalStore = o.shared === false ? undefined : memoryStore()
   const hosts: Host[] = []
   for (let i = 0; i < n; i++) {
     const ns = await netns(t, `${tag}-h${i}`)
@@ -123,6 +140,7 @@ export async function world(t: Test, n: number): Promise<World> {
     )({
       logger: noopLogger,
       cluster: cluster.tables(`node${i}`, address),
+      ...(globalStore ? { globalStore } : {}),
     })
     cluster.members.set(`node${i}`, driver)
     hosts.push({ ns, address, driver })

@@ -121,7 +121,8 @@ t.test('containers on two hosts reach each other; leave and removal leave nothin
 t.test(
   'a restarted driver keeps a joined network as it is and removes unclaimed ones',
   async (t) => {
-    const w = await world(t, 2)
+    // the etcd-less mode: each host creates the network with the VNI the user named
+    const w = await world(t, 2, { shared: false })
     const [a, b] = w.hosts as [(typeof w.hosts)[0], (typeof w.hosts)[0]]
     const net = network(0, { 'com.docker.network.driver.overlay.vxlanid_list': '4500' })
     const other = network(1, { 'com.docker.network.driver.overlay.vxlanid_list': '4501' })

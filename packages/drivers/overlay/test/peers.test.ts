@@ -32,7 +32,7 @@ async function setup() {
     logger: noopLogger,
     cluster: cluster.tables('near', '192.168.90.1'),
   })
-  const net = network(0)
+  const net = network(0, { 'com.docker.network.driver.overlay.vxlanid_list': '4242' })
   await driver.createNetwork(net)
   const ns = () => [...kernel.ns.values()][0]
   const join = async (n: number, sandboxKey = `/run/netns/c${n}`) => {
@@ -100,8 +100,10 @@ t.test('remote peers: before the first join, after it, updated, deleted', async 
       .map((e) => [e.key, e.owner]),
     [[id('1'), 'near']],
   )
+  t.same([...cluster.groups], [[`near\0${nid}`, 1]], 'the host joined the network group once')
   await driver.leave({ networkId: nid, endpointId: id('1') })
   t.equal(ns(), undefined, 'the last leave removes the namespace')
+  t.same(cluster.groups.size, 0, 'and left the group')
   t.same(
     cluster
       .tables('x', '0')
