@@ -1,196 +1,27 @@
-import type { ParseArgsConfig } from 'node:util'
-import type {
-  ClusterMemberView,
-  EndpointView,
-  NetworkView,
-  PluginView,
-  PortBinding,
-  SandboxView,
-} from '../backend.js'
-import { call, CliError, type Endpoint } from './client.js'
+/** The CLI's commands, group by group (`dnet network …` lives in network-commands.ts). */
+import type { ClusterMemberView, EndpointView, PluginView, SandboxView } from '../backend.js'
+import { call, CliError } from './client.js'
 import { shortId, table } from './format.js'
+import { networkCommands } from './network-commands.js'
+import {
+  eachName,
+  enc,
+  json,
+  one,
+  parseExtraHost,
+  parsePublish,
+  ports,
+  printList,
+  quiet,
+  serviceRef,
+  type Command,
+} from './shared.js'
 
-export interface Io {
-  out(text: string): void
-}
-
-type Options = NonNullable<ParseArgsConfig['options']>
-interface Command {
-  usage: string
-  summary: string
-  options: Options
-  run(ep: Endpoint, io: Io, values: Record<string, unknown>, args: string[]): Promise<void>
-}
-
-const json = { json: { type: 'boolean' } } as const
-const quiet = { quiet: { type: 'boolean', short: 'q' } } as const
-
-function one(args: string[], what: string): string {
-  if (args.length !== 1) throw new CliError(`expected exactly one ${what}, got ${args.length}`, 2)
-  return args[0]!
-}
-
-/** `svc.net` → [svc, net]; the service name may itself contain dots, the network may not. */
-function serviceRef(text: string): [string, string] {
-  const dot = text.lastIndexOf('.')
-  if (dot <= 0 || dot === text.length - 1)
-    throw new CliError(`expected SERVICE.NETWORK, got ${JSON.stringify(text)}`, 2)
-  return [text.slice(0, dot), text.slice(dot + 1)]
-}
-
-function keyValues(list: unknown, flag: string): Record<string, string> | undefined {
-  if (!Array.isArray(list) || list.length === 0) return undefined
-  const out: Record<string, string> = {}
-  for (const item of list as string[]) {
-    const eq = item.indexOf('=')
-    if (eq <= 0) throw new CliError(`${flag} expects KEY=VALUE, got ${JSON.stringify(item)}`, 2)
-    out[item.slice(0, eq)] = item.slice(eq + 1)
-  }
-  return out
-}
-
-/** `-p [hostIp:][hostPort:]port[/proto]` as docker run accepts it. */
-export function parsePublish(text: string): PortBinding {
-  const m = /^(?:(?:(\[[^\]]+\]|[0-9.]+):)?(\d*)(?:-(\d+))?:)?(\d+)(?:\/(tcp|udp|sctp))?$/.exec(
-    text,
-  )
-  if (!m)
-    throw new CliError(
-      `invalid -p ${JSON.stringify(text)}: use [HOST_IP:][HOST_PORT:]PORT[/PROTO]`,
-      2,
-    )
-  const b: PortBinding = {
-    protocol: (m[5] as PortBinding['protocol'] | undefined) ?? 'tcp',
-    port: Number(m[4]),
-  }
-  if (m[1]) b.hostIp = m[1].replace(/^\[|\]$/g, '')
-  if (m[2]) b.hostPort = Number(m[2])
-  if (m[3]) b.hostPortEnd = Number(m[3])
-  return b
-}
-
-function ports(e: EndpointView): string {
-  return e.portBindings
-    .map((p) => `${p.hostIp ?? '0.0.0.0'}:${p.hostPort ?? ''}->${p.port}/${p.protocol}`)
-    .join(', ')
-}
-
-async function printList<T>(
-  io: Io,
-  values: Record<string, unknown>,
-  items: T[],
-  id: (t: T) => string,
-  render: () => string,
-) {
-  if (values.json) io.out(JSON.stringify(items, null, 2) + '\n')
-  else if (values.quiet) io.out(items.map((i) => id(i) + '\n').join(''))
-  else io.out(render())
-}
-
-const enc = encodeURIComponent
+export type { Io } from './shared.js'
+export { parsePublish } from './shared.js'
 
 export const commands: Record<string, Record<string, Command>> = {
-  network: {
-    create: {
-      usage: 'dnet network create [OPTIONS] NAME',
-      summary: 'Create a network',
-      options: {
-        driver: { type: 'string', short: 'd' },
-        id: { type: 'string' },
-        subnet: { type: 'string', multiple: true },
-        gateway: { type: 'string', multiple: true },
-        'ip-range': { type: 'string', multiple: true },
-        'ipam-driver': { type: 'string' },
-        internal: { type: 'boolean' },
-        ipv6: { type: 'boolean' },
-        attachable: { type: 'boolean' },
-        opt: { type: 'string', short: 'o', multiple: true },
-        label: { type: 'string', multiple: true },
-        ...json,
-      },
-      async run(ep, io, v, args) {
-        const subnets = (v.subnet as string[] | undefined) ?? []
-        const gateways = (v.gateway as string[] | undefined) ?? []
-        const ranges = (v['ip-range'] as string[] | undefined) ?? []
-        if (gateways.length > subnets.length || ranges.length > subnets.length) {
-          throw new CliError('--gateway and --ip-range need a --subnet each', 2)
-        }
-        const config = subnets.map((subnet, i) => ({
-          subnet,
-          ...(gateways[i] ? { gateway: gateways[i] } : {}),
-          ...(ranges[i] ? { ipRange: ranges[i] } : {}),
-        }))
-        const body = {
-          name: one(args, 'NAME'),
-          ...(v.id !== undefined ? { id: v.id } : {}),
-          ...(v.driver ? { driver: v.driver } : {}),
-          ...(config.length || v['ipam-driver']
-            ? {
-                ipam: {
-                  ...(v['ipam-driver'] ? { driver: v['ipam-driver'] } : {}),
-                  ...(config.length ? { config } : {}),
-                },
-              }
-            : {}),
-          ...(v.internal ? { internal: true } : {}),
-          ...(v.ipv6 ? { ipv6: true } : {}),
-          ...(v.attachable ? { attachable: true } : {}),
-          ...(keyValues(v.opt, '--opt') ? { options: keyValues(v.opt, '--opt') } : {}),
-          ...(keyValues(v.label, '--label') ? { labels: keyValues(v.label, '--label') } : {}),
-        }
-        const n = (await call(ep, 'POST', '/networks', body)) as NetworkView
-        io.out(v.json ? JSON.stringify(n, null, 2) + '\n' : n.id + '\n')
-      },
-    },
-    ls: {
-      usage: 'dnet network ls [-q] [--json]',
-      summary: 'List networks',
-      options: { ...quiet, ...json },
-      async run(ep, io, v) {
-        const list = (await call(ep, 'GET', '/networks')) as NetworkView[]
-        await printList(
-          io,
-          v,
-          list,
-          (n) => n.id,
-          () =>
-            table(
-              ['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'SCOPE'],
-              list.map((n) => [
-                shortId(n.id),
-                n.name,
-                n.driver,
-                n.ipam.config.map((c) => c.subnet ?? '').join(','),
-                n.scope,
-              ]),
-            ),
-        )
-      },
-    },
-    inspect: {
-      usage: 'dnet network inspect NAME|ID...',
-      summary: 'Show networks in detail (JSON)',
-      options: {},
-      async run(ep, io, _v, args) {
-        if (args.length === 0) throw new CliError('expected at least one network', 2)
-        const out = []
-        for (const a of args) out.push(await call(ep, 'GET', `/networks/${enc(a)}`))
-        io.out(JSON.stringify(out, null, 2) + '\n')
-      },
-    },
-    rm: {
-      usage: 'dnet network rm NAME|ID...',
-      summary: 'Remove networks',
-      options: {},
-      async run(ep, io, _v, args) {
-        if (args.length === 0) throw new CliError('expected at least one network', 2)
-        for (const a of args) {
-          await call(ep, 'DELETE', `/networks/${enc(a)}`)
-          io.out(a + '\n')
-        }
-      },
-    },
-  },
+  network: networkCommands,
   container: {
     create: {
       usage: 'dnet container create [OPTIONS] NAME',
@@ -206,11 +37,7 @@ export const commands: Record<string, Record<string, Command>> = {
         ...json,
       },
       async run(ep, io, v, args) {
-        const extraHosts = ((v['add-host'] as string[] | undefined) ?? []).map((h) => {
-          const i = h.lastIndexOf(':')
-          if (i <= 0) throw new CliError(`--add-host expects NAME:IP, got ${JSON.stringify(h)}`, 2)
-          return { name: h.slice(0, i), address: h.slice(i + 1) }
-        })
+        const extraHosts = ((v['add-host'] as string[] | undefined) ?? []).map(parseExtraHost)
         const body = {
           containerId: one(args, 'NAME'),
           ...(v.hostname ? { hostname: v.hostname } : {}),
@@ -230,11 +57,10 @@ export const commands: Record<string, Record<string, Command>> = {
       summary: 'Remove containers',
       options: {},
       async run(ep, io, _v, args) {
-        if (args.length === 0) throw new CliError('expected at least one container', 2)
-        for (const a of args) {
+        await eachName(args, 'container', async (a) => {
           await call(ep, 'DELETE', `/sandboxes/${enc(a)}`)
           io.out(a + '\n')
-        }
+        })
       },
     },
     ls: {
@@ -243,7 +69,7 @@ export const commands: Record<string, Record<string, Command>> = {
       options: { ...quiet, ...json },
       async run(ep, io, v) {
         const list = (await call(ep, 'GET', '/sandboxes')) as SandboxView[]
-        await printList(
+        printList(
           io,
           v,
           list,
@@ -293,13 +119,17 @@ export const commands: Record<string, Record<string, Command>> = {
       },
     },
     unpublish: {
-      usage: 'dnet service unpublish SERVICE.NETWORK',
-      summary: 'Unpublish a service: delete its endpoint',
+      usage: 'dnet service unpublish SERVICE.NETWORK...',
+      summary: 'Unpublish services: delete their endpoints',
       options: {},
       async run(ep, io, _v, args) {
-        const [svc, net] = serviceRef(one(args, 'SERVICE.NETWORK'))
-        await call(ep, 'DELETE', `/networks/${enc(net)}/endpoints/${enc(svc)}`)
-        io.out(`${svc}.${net}\n`)
+        // Malformed references are usage errors before anything is deleted.
+        const refs = args.map(serviceRef)
+        await eachName(args, 'SERVICE.NETWORK', async (a) => {
+          const [svc, net] = refs[args.indexOf(a)]!
+          await call(ep, 'DELETE', `/networks/${enc(net)}/endpoints/${enc(svc)}`)
+          io.out(`${a}\n`)
+        })
       },
     },
     attach: {
@@ -338,18 +168,25 @@ export const commands: Record<string, Record<string, Command>> = {
       async run(ep, io, v) {
         const path = v.net ? `/networks/${enc(v.net as string)}/endpoints` : '/services'
         const list = (await call(ep, 'GET', path)) as EndpointView[]
-        await printList(
+        // The table names the container attached, so it asks for the sandboxes when one is.
+        const containers = new Map<string, string>()
+        if (!v.json && !v.quiet && list.some((e) => e.sandboxId)) {
+          for (const s of (await call(ep, 'GET', '/sandboxes')) as SandboxView[])
+            containers.set(s.id, s.containerId)
+        }
+        printList(
           io,
           v,
           list,
           (e) => e.id,
           () =>
             table(
-              ['SERVICE ID', 'NAME', 'NETWORK', 'CONTAINER', 'IP', 'PORTS'],
+              ['SERVICE ID', 'NAME', 'NETWORK', 'CONTAINER', 'SANDBOX ID', 'IP', 'PORTS'],
               list.map((e) => [
                 shortId(e.id),
                 e.name,
                 e.networkName,
+                e.sandboxId ? (containers.get(e.sandboxId) ?? '') : '',
                 e.sandboxId ? shortId(e.sandboxId) : '',
                 e.ipv4Address ?? '',
                 ports(e),
@@ -359,18 +196,20 @@ export const commands: Record<string, Record<string, Command>> = {
       },
     },
     inspect: {
-      usage: 'dnet service inspect SERVICE.NETWORK',
-      summary: 'Show a service in detail (JSON)',
+      usage: 'dnet service inspect SERVICE.NETWORK...',
+      summary: 'Show services in detail (a JSON array, as network inspect)',
       options: {},
       async run(ep, io, _v, args) {
-        const [svc, net] = serviceRef(one(args, 'SERVICE.NETWORK'))
-        io.out(
-          JSON.stringify(
-            await call(ep, 'GET', `/networks/${enc(net)}/endpoints/${enc(svc)}`),
-            null,
-            2,
-          ) + '\n',
-        )
+        const refs = args.map(serviceRef)
+        const out: unknown[] = []
+        try {
+          await eachName(args, 'SERVICE.NETWORK', async (a) => {
+            const [svc, net] = refs[args.indexOf(a)]!
+            out.push(await call(ep, 'GET', `/networks/${enc(net)}/endpoints/${enc(svc)}`))
+          })
+        } finally {
+          if (args.length > 0) io.out(JSON.stringify(out, null, 2) + '\n')
+        }
       },
     },
   },
@@ -381,7 +220,7 @@ export const commands: Record<string, Record<string, Command>> = {
       options: { ...quiet, ...json },
       async run(ep, io, v) {
         const list = (await call(ep, 'GET', '/cluster/members')) as ClusterMemberView[]
-        await printList(
+        printList(
           io,
           v,
           list,
@@ -402,7 +241,7 @@ export const commands: Record<string, Record<string, Command>> = {
       options: { ...quiet, ...json },
       async run(ep, io, v) {
         const list = (await call(ep, 'GET', '/plugins')) as PluginView[]
-        await printList(
+        printList(
           io,
           v,
           list,

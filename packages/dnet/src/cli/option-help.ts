@@ -12,7 +12,17 @@ export const optionHelp: Record<string, { value?: string; text: string }> = {
   'ip-range': { value: 'CIDR', text: 'hand out addresses only from this part of the subnet' },
   'ipam-driver': { value: 'NAME', text: 'the IPAM driver (default: "default")' },
   internal: { text: 'no route to the outside and no published ports' },
-  ipv6: { text: 'give the network an IPv6 subnet as well' },
+  ipv6: {
+    text: 'IPv6 as well: give an IPv6 --subnet too (there is no default IPv6 pool)',
+  },
+  filter: {
+    value: 'KEY=VALUE',
+    text: 'only networks matching: name=, id= (a part or a regex), driver=, scope=, label=KEY[=VALUE]',
+  },
+  format: {
+    value: 'TEMPLATE',
+    text: 'one line per network: {{.ID}} {{.Name}} {{.Driver}} {{.Scope}} {{.Subnet}} {{.IPv6}} {{.Internal}} {{.Labels}} {{.Label "KEY"}} {{json .}}; "table …" adds a header',
+  },
   attachable: { text: 'let containers attach by hand (kept for compatibility)' },
   opt: { value: 'KEY=VALUE', text: 'driver option, e.g. com.docker.network.bridge.name=br0' },
   label: { value: 'KEY=VALUE', text: 'a label kept with the object' },
