@@ -1,11 +1,12 @@
 // The driver compliance suite itself: its export surface, a reference driver that passes
 // every case, and broken drivers each caught by the case that checks what they break.
 import t from 'tap'
-import { IPNet, InterfaceAddress } from '@libnetwork/types'
+import { IPNet } from '@libnetwork/types'
 import {
   COMPLIANCE_CASE_IDS,
   driverComplianceCases,
   runDriverCompliance,
+  sampleRequests,
   type DriverHost,
   type DriverSuiteOptions,
 } from '../src/testing/index.js'
@@ -16,30 +17,13 @@ t.test('export surface', async (t) => {
     'COMPLIANCE_CASE_IDS',
     'driverComplianceCases',
     'runDriverCompliance',
+    'sampleRequests',
   ])
 })
 
 const host = (breaks?: Break): DriverHost => ({
   driver: () => memoryDriver(breaks),
-  network: (n) => {
-    const pool = IPNet.parse(`10.${n}.0.0/24`)
-    return {
-      networkId: `n${n}`.repeat(32),
-      name: `net${n}`,
-      options: {},
-      ipv4: [{ pool, gateway: InterfaceAddress.of(pool.at(1), 24) }],
-      ipv6: [],
-      enableIPv6: false,
-      internal: false,
-      labels: {},
-    }
-  },
-  endpoint: (net, n) => ({
-    networkId: net.networkId,
-    endpointId: `e${n}`.repeat(32),
-    iface: { address: InterfaceAddress.of(net.ipv4[0]!.pool.at(2 + n), 24) },
-    options: {},
-  }),
+  ...sampleRequests({ name: 'net', pool: (n) => IPNet.parse(`10.${n}.0.0/24`) }),
   sandbox: () => '/run/netns/sandbox',
 })
 

@@ -5,4 +5,5 @@
  * the list of cases, and a `setup` that makes a host (drivers, requests, sandboxes).
  */
 export { driverComplianceCases, runDriverCompliance, COMPLIANCE_CASE_IDS } from './suite.js'
+export { sampleRequests, type SampleRequestOptions } from './requests.js'
 export type { ComplianceCase, DriverHost, DriverSuiteOptions, Harness } from './types.js'

@@ -5,11 +5,11 @@ import t, { type Test } from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { runDriverCompliance } from '@libnetwork/driverapi/testing'
+import { runDriverCompliance, sampleRequests } from '@libnetwork/driverapi/testing'
 import { DefaultIpam, type IpamDriver } from '@libnetwork/ipam'
 import { runIpamCompliance } from '@libnetwork/ipam/testing'
 import { pluginServer, type NetworkDriverHandlers } from '@libnetwork/plugin-server'
-import { IPNet, InterfaceAddress, NotFoundError, noopLogger } from '@libnetwork/types'
+import { IPNet, NotFoundError, noopLogger } from '@libnetwork/types'
 import {
   PluginClient,
   fetchCapability,
@@ -56,22 +56,7 @@ t.test('driver compliance: the remote driver over an in-memory plugin', async (t
       const pool = (n: number) => IPNet.parse(`10.${60 + n}.0.0/24`)
       return {
         driver: () => remoteDriver(p.client, capability)({ logger: noopLogger }),
-        network: (n) => ({
-          networkId: `${n}`.repeat(64),
-          name: `remote${n}`,
-          options: {},
-          ipv4: [{ pool: pool(n), gateway: InterfaceAddress.of(pool(n).at(1), 24) }],
-          ipv6: [],
-          enableIPv6: false,
-          internal: false,
-          labels: {},
-        }),
-        endpoint: (net, n) => ({
-          networkId: net.networkId,
-          endpointId: `e${n}`.repeat(32),
-          iface: { address: InterfaceAddress.of(net.ipv4[0]!.pool.at(2 + n), 24) },
-          options: {},
-        }),
+        ...sampleRequests({ name: 'remote', pool }),
         sandbox: () => '/var/run/netns/remote-sandbox',
         cleanup: () => p.close(),
       }
