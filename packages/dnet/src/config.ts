@@ -11,7 +11,12 @@
  * exec_root = "/var/run/dnet"   # socket, pid file, sandbox files
  * socket = "/var/run/dnet/dnet.sock"
  * pid_file = "/var/run/dnet/dnet.pid"
- * tcp = "127.0.0.1:2385"        # optional TCP listener
+ * tcp = "10.0.0.1:2376"         # optional TCP listener: needs TLS with client certificates
+ * tlsverify = true              # (Docker's names) clients present a certificate tlscacert signed
+ * tlscacert = "/etc/dnet/ca.pem"
+ * tlscert = "/etc/dnet/server-cert.pem"
+ * tlskey = "/etc/dnet/server-key.pem"
+ * insecure_tcp = false          # true: TCP without TLS, on a loopback address only (logged loudly)
  * resolv_conf = "/etc/resolv.conf"  # where containers' upstream nameservers come from
  * sandbox_prefix = "dnet-sb-"   # names of the containers' namespaces; stale ones are removed
  *
@@ -49,6 +54,7 @@ import { join } from 'node:path'
 import { parse } from 'smol-toml'
 import { BadRequestError, IP } from '@libnetwork/types'
 import { isLevel, type Level } from './log.js'
+import { tlsSettings, type TlsFiles } from './tls.js'
 
 export interface DaemonConfig {
   logLevel: Level
@@ -60,6 +66,10 @@ export interface DaemonConfig {
   socket: string
   pidFile: string
   tcp?: { host: string; port: number }
+  /** TLS of the TCP listener; clients must present a certificate signed by `caCert`. */
+  tls?: TlsFiles
+  /** Allow TCP without TLS, on a loopback address only (every local user gets root's control). */
+  insecureTcp?: boolean
   /** The host resolv.conf that containers' DNS settings and the resolver's upstreams come from. */
   resolvConf: string
   /**
@@ -187,6 +197,11 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
       'tcp',
       'resolv_conf',
       'sandbox_prefix',
+      'tlsverify',
+      'tlscacert',
+      'tlscert',
+      'tlskey',
+      'insecure_tcp',
     ],
     'daemon.',
   )
@@ -213,6 +228,23 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
   if (prefix !== undefined) cfg.sandboxPrefix = checkPrefix(prefix, 'daemon.sandbox_prefix')
   const tcp = str(d, 'tcp', 'daemon')
   if (tcp) cfg.tcp = parseHostPort(tcp, 'daemon.tcp')
+  const tls = tlsSettings(
+    {
+      verify: bool(d, 'tlsverify', 'daemon'),
+      caCert: str(d, 'tlscacert', 'daemon'),
+      cert: str(d, 'tlscert', 'daemon'),
+      key: str(d, 'tlskey', 'daemon'),
+    },
+    {
+      verify: 'daemon.tlsverify',
+      caCert: 'daemon.tlscacert',
+      cert: 'daemon.tlscert',
+      key: 'daemon.tlskey',
+    },
+  )
+  if (tls) cfg.tls = tls
+  const insecure = bool(d, 'insecure_tcp', 'daemon')
+  if (insecure !== undefined) cfg.insecureTcp = insecure
 
   const br = table(doc, 'bridge', '')
   known(br, ['iptables', 'ip6tables', 'userland_proxy'], 'bridge.')

@@ -4,6 +4,7 @@ import { LibnetworkError } from '@libnetwork/types'
 import { checkPrefix, defaults, loadConfig, parseHostPort, type DaemonConfig } from './config.js'
 import { Daemon, type BackendFactory } from './daemon.js'
 import { createLogger, isLevel } from './log.js'
+import { checkListeners, tlsSettings } from './tls.js'
 
 const HELP = `Usage: dnet -d [OPTIONS]
 
@@ -13,7 +14,13 @@ controller with the null, host and bridge drivers and the embedded local store.
 Options:
   -c, --config FILE      TOML config file (see the README for its keys)
       --socket PATH      unix socket (default /var/run/dnet/dnet.sock)
-      --tcp IP:PORT      also listen on TCP (loopback unless you say otherwise)
+      --tcp IP:PORT      also listen on TCP: needs --tlsverify (or --insecure-tcp on loopback)
+      --tlsverify        TLS on TCP; clients must present a certificate --tlscacert signed
+      --tlscacert FILE   CA of the client certificates (PEM)
+      --tlscert FILE     the daemon's certificate (PEM)
+      --tlskey FILE      the daemon's key (PEM)
+      --insecure-tcp     allow --tcp without TLS, on 127.0.0.1 or ::1 only: every local user
+                         then controls the daemon as root (logged at start)
       --exec-root DIR    socket, pid file and sandbox files (default /var/run/dnet)
       --data-root DIR    the embedded store (default /var/lib/dnet)
       --pid-file PATH    (default <exec-root>/dnet.pid)
@@ -44,6 +51,11 @@ export function daemonConfig(argv: string[]): DaemonConfig | 'help' {
       config: { type: 'string', short: 'c' },
       socket: { type: 'string' },
       tcp: { type: 'string' },
+      tlsverify: { type: 'boolean' },
+      tlscacert: { type: 'string' },
+      tlscert: { type: 'string' },
+      tlskey: { type: 'string' },
+      'insecure-tcp': { type: 'boolean' },
       'exec-root': { type: 'string' },
       'data-root': { type: 'string' },
       'pid-file': { type: 'string' },
@@ -59,6 +71,21 @@ export function daemonConfig(argv: string[]): DaemonConfig | 'help' {
   const cfg = values.config ? loadConfig(values.config, base) : base
   if (values.socket) cfg.socket = values.socket
   if (values.tcp) cfg.tcp = parseHostPort(values.tcp, '--tcp')
+  if (values.tlsverify || values.tlscacert || values.tlscert || values.tlskey) {
+    // flags over the file's TLS settings as a whole
+    const tls = tlsSettings(
+      {
+        verify: values.tlsverify ?? cfg.tls !== undefined,
+        caCert: values.tlscacert ?? cfg.tls?.caCert,
+        cert: values.tlscert ?? cfg.tls?.cert,
+        key: values.tlskey ?? cfg.tls?.key,
+      },
+      { verify: '--tlsverify', caCert: '--tlscacert', cert: '--tlscert', key: '--tlskey' },
+    )
+    if (tls) cfg.tls = tls
+  }
+  if (values['insecure-tcp']) cfg.insecureTcp = true
+  checkListeners(cfg)
   if (values['pid-file']) cfg.pidFile = values['pid-file']
   if (values['resolv-conf']) cfg.resolvConf = values['resolv-conf']
   if (values['sandbox-prefix'])

@@ -1,10 +1,13 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { dirname, join } from 'node:path'
 import { ConflictError } from '@libnetwork/types'
 import { ApiServer } from './api/server.js'
 import type { NetworkBackend } from './backend.js'
 import type { DaemonConfig } from './config.js'
+import { lockDir, lockNetns, type HeldLock } from './lock.js'
 import type { Logger } from './log.js'
+import { checkListeners, loadTls } from './tls.js'
 
 /** The part of the daemon that owns the controller: built from the config, closed at shutdown. */
 export interface BackendHandle {
@@ -14,29 +17,38 @@ export interface BackendHandle {
 
 export type BackendFactory = (config: DaemonConfig, logger: Logger) => Promise<BackendHandle>
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM'
+/** Make `dir` (created if missing) private to root: 0700. */
+function privateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  chmodSync(dir, 0o700)
+}
+
+/** Files under `dir` lose group and other access (a store written by an older version). */
+function privatize(dir: string): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    if (e.isSymbolicLink()) continue
+    const mode = statSync(p).mode & 0o7777
+    if ((mode & 0o077) !== 0) chmodSync(p, mode & ~0o077)
+    if (e.isDirectory()) privatize(p)
   }
 }
 
-/** Write the pid file, refusing to start over a live daemon's. */
-function claimPidFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true })
-  try {
-    const old = Number(readFileSync(path, 'utf8').trim())
-    if (Number.isInteger(old) && old > 0 && old !== process.pid && processAlive(old)) {
-      throw new ConflictError('daemon-running', `another dnet daemon (pid ${old}) owns ${path}`, {
-        details: { pid: old, pidFile: path },
-      })
-    }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+/** Refuse to start over a socket a live server answers on (another daemon's). */
+async function checkSocketFree(path: string): Promise<void> {
+  const answered = await new Promise<boolean>((resolve) => {
+    const c = connect({ path })
+    c.once('connect', () => {
+      c.destroy()
+      resolve(true)
+    })
+    c.once('error', () => resolve(false))
+  })
+  if (answered) {
+    throw new ConflictError('daemon-running', `another daemon serves the socket ${path}`, {
+      details: { socket: path },
+    })
   }
-  writeFileSync(path, `${process.pid}\n`, { mode: 0o644 })
 }
 
 /**
@@ -54,26 +66,55 @@ export class Daemon {
   private api?: ApiServer
   private handle?: BackendHandle
   private stopping?: Promise<void>
+  private locks: HeldLock[] = []
 
   constructor(
     readonly config: DaemonConfig,
     private readonly logger: Logger,
     private readonly factory: BackendFactory,
     private readonly version: string,
+    /** Abstract socket name of the network namespace's lock (tests give their own). */
+    private readonly netnsLock?: string,
   ) {}
 
+  /**
+   * Take the daemon's locks (its network namespace, data root and exec root), then restore and
+   * serve. Another daemon holding any of them is refused before anything is touched.
+   */
   async start(): Promise<void> {
-    claimPidFile(this.config.pidFile)
-    for (const w of unwiredSections(this.config)) this.logger.warn(w.msg, { ...w.fields })
+    const cfg = this.config
+    checkListeners(cfg)
     try {
-      mkdirSync(this.config.dataRoot, { recursive: true })
-      this.handle = await this.factory(this.config, this.logger)
+      privateDir(cfg.dataRoot)
+      privateDir(cfg.execRoot)
+      // this.locks is filled one by one: a refusal releases those already held
+      this.locks.push(await lockNetns(this.netnsLock))
+      this.locks.push(lockDir(cfg.dataRoot, 'data root'))
+      if (cfg.execRoot !== cfg.dataRoot) this.locks.push(lockDir(cfg.execRoot, 'exec root'))
+      await checkSocketFree(cfg.socket)
+    } catch (e) {
+      await this.releaseLocks()
+      throw e
+    }
+    mkdirSync(dirname(cfg.pidFile), { recursive: true })
+    // for people and scripts; the locks above are what keeps a second daemon out
+    writeFileSync(cfg.pidFile, `${process.pid}\n`, { mode: 0o644 })
+    if (cfg.tcp && !cfg.tls)
+      this.logger.warn(
+        'INSECURE: the API on TCP has no TLS: every local user who can reach it controls the daemon as root',
+        { tcp: `${cfg.tcp.host}:${cfg.tcp.port}` },
+      )
+    for (const w of unwiredSections(cfg)) this.logger.warn(w.msg, { ...w.fields })
+    try {
+      this.handle = await this.factory(cfg, this.logger)
+      privatize(cfg.dataRoot)
       this.api = new ApiServer({
         backend: this.handle.backend,
         logger: this.logger,
         version: this.version,
-        socketPath: this.config.socket,
-        ...(this.config.tcp ? { tcp: this.config.tcp } : {}),
+        socketPath: cfg.socket,
+        ...(cfg.tcp ? { tcp: cfg.tcp } : {}),
+        ...(cfg.tls ? { tls: loadTls(cfg.tls) } : {}),
       })
       await this.api.start()
     } catch (e) {
@@ -87,6 +128,10 @@ export class Daemon {
     })
   }
 
+  private async releaseLocks(): Promise<void> {
+    for (const l of this.locks.splice(0).reverse()) await l.release()
+  }
+
   tcpAddress(): { host: string; port: number } | undefined {
     return this.api?.tcpAddress()
   }
@@ -96,7 +141,8 @@ export class Daemon {
     this.stopping ??= (async () => {
       await this.api?.stop()
       await this.handle?.close()
-      rmSync(this.config.pidFile, { force: true })
+      if (this.locks.length > 0) rmSync(this.config.pidFile, { force: true })
+      await this.releaseLocks()
       this.logger.info('dnet daemon stopped')
     })()
     return this.stopping

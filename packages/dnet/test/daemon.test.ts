@@ -20,6 +20,8 @@ t.test('a [cluster] section is wired: the daemon starts without an unwired warni
     logger,
     async () => ({ backend: new FakeBackend(), close: async () => {} }),
     'test',
+    // its own namespace lock: the test runs beside others in this namespace
+    `lnt-dnet-daemon-${process.pid}`,
   )
   await d.start()
   await d.stop()

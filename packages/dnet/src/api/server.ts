@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer as createTlsServer } from 'node:https'
 import { chmodSync, chownSync, existsSync, unlinkSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import {
@@ -9,6 +10,7 @@ import {
 } from '@libnetwork/types'
 import type { NetworkBackend } from '../backend.js'
 import type { Logger } from '../log.js'
+import { isLoopback, type TlsMaterial } from '../tls.js'
 import { match } from './routes.js'
 import { openapi } from './openapi.js'
 
@@ -20,8 +22,13 @@ export interface ApiServerOptions {
   version: string
   /** Unix socket path; created 0660 and owned by root:root when running as root. */
   socketPath?: string
-  /** Optional TCP listener; host defaults to 127.0.0.1. */
+  /**
+   * Optional TCP listener; host defaults to 127.0.0.1. Without `tls` it must be a loopback
+   * address (and then every local user controls the daemon).
+   */
   tcp?: { host?: string; port: number }
+  /** TLS of the TCP listener: clients must present a certificate signed by `ca`. */
+  tls?: TlsMaterial
 }
 
 function send(
@@ -189,6 +196,14 @@ export class ApiServer {
 
   async start(): Promise<void> {
     const { socketPath, tcp } = this.options
+    const host = tcp?.host ?? '127.0.0.1'
+    if (tcp && !this.options.tls && !isLoopback(host)) {
+      throw new BadRequestError(
+        'tcp-needs-tls',
+        `TCP on ${host} needs TLS with client certificates; without TLS only loopback is allowed`,
+        { details: { host } },
+      )
+    }
     if (socketPath) {
       mkdirSync(dirname(socketPath), { recursive: true })
       if (existsSync(socketPath)) unlinkSync(socketPath)
@@ -196,7 +211,7 @@ export class ApiServer {
       chmodSync(socketPath, 0o660)
       if (process.getuid?.() === 0) chownSync(socketPath, 0, 0)
     }
-    if (tcp) await this.listen((s) => s.listen(tcp.port, tcp.host ?? '127.0.0.1'))
+    if (tcp) await this.listen((s) => s.listen(tcp.port, host), this.options.tls)
   }
 
   /** The TCP address actually bound (useful with port 0). */
@@ -208,8 +223,14 @@ export class ApiServer {
     return undefined
   }
 
-  private listen(start: (s: Server) => void): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res))
+  private listen(start: (s: Server) => void, tls?: TlsMaterial): Promise<void> {
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res)
+    const server: Server = tls
+      ? createTlsServer(
+          { ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true },
+          handler,
+        )
+      : createServer(handler)
     server.keepAliveTimeout = 5000
     server.requestTimeout = 60_000
     this.servers.push(server)
