@@ -6,7 +6,14 @@ import type {
   SandboxInfo,
 } from '@libnetwork/controller'
 import type { PortBinding as DriverPortBinding } from '@libnetwork/driverapi'
-import { IP, IPNet, LibnetworkError, NotFoundError } from '@libnetwork/types'
+import {
+  BadRequestError,
+  ForbiddenError,
+  IP,
+  IPNet,
+  LibnetworkError,
+  NotFoundError,
+} from '@libnetwork/types'
 import type {
   EndpointCreate,
   EndpointView,
@@ -44,6 +51,46 @@ function portView(p: DriverPortBinding): PortBinding {
   }
 }
 
+/** Shortest id prefix taken for an id, as the controller takes for networks and endpoints. */
+const MIN_PREFIX = 6
+
+const isNotFound = (err: unknown) => LibnetworkError.isInstance(err) && err.category === 'not-found'
+
+/**
+ * Look `ref` up with `find` (id, name); when it finds nothing, a unique id prefix of at least
+ * MIN_PREFIX characters names the object too, and a prefix of several is a clear error.
+ */
+function byRef<T extends { id: string }>(
+  kind: string,
+  ref: string,
+  find: () => T,
+  all: () => T[],
+): T {
+  try {
+    return find()
+  } catch (err) {
+    if (!isNotFound(err) || ref.length < MIN_PREFIX) throw err
+    const found = all().filter((x) => x.id.startsWith(ref))
+    if (found.length === 1) return found[0]!
+    if (found.length > 1) {
+      throw new BadRequestError(
+        `ambiguous-${kind}-id`,
+        `${ref} is the beginning of ${found.length} ${kind} ids: give more of the id`,
+        { details: { [kind]: ref, matches: found.length } },
+      )
+    }
+    throw err
+  }
+}
+
+export interface ControllerBackendOptions {
+  /**
+   * Networks the daemon itself made (its default network): they cannot be removed, as docker
+   * refuses to remove its predefined networks.
+   */
+  predefinedNetworks?: string[]
+}
+
 /** The REST API's view of the real controller: JSON-friendly values in, typed values inside. */
 export class ControllerBackend implements NetworkBackend {
   constructor(
@@ -52,7 +99,28 @@ export class ControllerBackend implements NetworkBackend {
     private readonly plugins?: () => Promise<PluginView[]>,
     /** Lists the cluster's members (`[cluster]`). */
     private readonly members?: () => ClusterMemberView[],
+    private readonly options: ControllerBackendOptions = {},
   ) {}
+
+  /** A network by id, name or unique id prefix (several: a clear error). */
+  private network(ref: string): NetworkInfo {
+    return byRef(
+      'network',
+      ref,
+      () => this.c.network(ref),
+      () => this.c.networks(),
+    )
+  }
+
+  /** A sandbox by id, container name or unique id prefix (as `container ls` prints it). */
+  private sandbox(ref: string): SandboxInfo {
+    return byRef(
+      'sandbox',
+      ref,
+      () => this.c.sandbox(ref),
+      () => this.c.sandboxes(),
+    )
+  }
 
   async listPlugins(): Promise<PluginView[]> {
     return this.plugins ? this.plugins() : []
@@ -92,7 +160,10 @@ export class ControllerBackend implements NetworkBackend {
       // While joined, show the host ports actually bound (a requested 0 becomes the chosen port).
       portBindings: e.portBindings.map((p) => {
         const b = bound.get(`${p.protocol}/${p.port}`)
-        return portView(b ? { ...p, hostIP: b.hostIP, hostPort: b.hostPort } : p)
+        if (!b) return portView(p)
+        // The port bound, not the range it was chosen from.
+        const { hostPortEnd: _range, ...asked } = p
+        return portView({ ...asked, hostIP: b.hostIP, hostPort: b.hostPort })
       }),
       aliases: e.aliases,
     }
@@ -110,12 +181,17 @@ export class ControllerBackend implements NetworkBackend {
 
   /** An endpoint of a network, by id, id prefix or name. */
   private findEndpoint(network: string, ref: string): EndpointInfo {
-    const n = this.c.network(network)
+    const n = this.network(network)
     try {
       // One endpoint looked up and copied, not every endpoint of the network.
-      return this.c.endpointOf(n.id, ref)
+      return byRef(
+        'endpoint',
+        ref,
+        () => this.c.endpointOf(n.id, ref),
+        () => this.c.endpoints(n.id),
+      )
     } catch (err) {
-      if (!LibnetworkError.isInstance(err) || err.category !== 'not-found') throw err
+      if (!isNotFound(err)) throw err
       throw new NotFoundError(
         'endpoint-not-found',
         `endpoint ${ref} not found on network ${n.name}`,
@@ -163,14 +239,22 @@ export class ControllerBackend implements NetworkBackend {
     return this.c.networks().map((n) => this.networkView(n))
   }
   async getNetwork(ref: string): Promise<NetworkView> {
-    return this.networkView(this.c.network(ref))
+    return this.networkView(this.network(ref))
   }
   async deleteNetwork(ref: string): Promise<void> {
-    await this.c.deleteNetwork(ref)
+    const n = this.network(ref)
+    if (this.options.predefinedNetworks?.includes(n.name)) {
+      throw new ForbiddenError(
+        'predefined-network',
+        `${n.name} is a pre-defined network and cannot be removed`,
+        { details: { network: n.name } },
+      )
+    }
+    await this.c.deleteNetwork(n.id)
   }
 
   async createEndpoint(network: string, req: EndpointCreate): Promise<EndpointView> {
-    const e = await this.c.createEndpoint(network, {
+    const e = await this.c.createEndpoint(this.network(network).id, {
       name: req.name,
       ...(req.aliases ? { aliases: req.aliases } : {}),
       ...(req.exposedPorts ? { exposedPorts: req.exposedPorts } : {}),
@@ -192,7 +276,8 @@ export class ControllerBackend implements NetworkBackend {
     return this.endpointView(e)
   }
   async listEndpoints(network?: string): Promise<EndpointView[]> {
-    return this.c.endpoints(network).map((e) => this.endpointView(e))
+    const nid = network === undefined ? undefined : this.network(network).id
+    return this.c.endpoints(nid).map((e) => this.endpointView(e))
   }
   async getEndpoint(network: string, ref: string): Promise<EndpointView> {
     return this.endpointView(this.findEndpoint(network, ref))
@@ -226,10 +311,10 @@ export class ControllerBackend implements NetworkBackend {
     return this.c.sandboxes().map((s) => this.sandboxView(s))
   }
   async getSandbox(ref: string): Promise<SandboxView> {
-    return this.sandboxView(this.c.sandbox(ref))
+    return this.sandboxView(this.sandbox(ref))
   }
   async deleteSandbox(ref: string): Promise<void> {
-    await this.c.deleteSandbox(ref)
+    await this.c.deleteSandbox(this.sandbox(ref).id)
   }
 
   async join(
@@ -242,14 +327,14 @@ export class ControllerBackend implements NetworkBackend {
     // Join-time aliases: the embedded DNS answers them on this network while joined.
     await this.c.join(
       e.id,
-      this.c.sandbox(sandbox).id,
+      this.sandbox(sandbox).id,
       options.aliases ? { aliases: options.aliases } : {},
     )
     return this.endpointView(this.c.endpoint(e.id))
   }
   async leave(network: string, endpoint: string, sandbox: string): Promise<EndpointView> {
     const e = this.findEndpoint(network, endpoint)
-    await this.c.leave(e.id, this.c.sandbox(sandbox).id)
+    await this.c.leave(e.id, this.sandbox(sandbox).id)
     return this.endpointView(this.c.endpoint(e.id))
   }
 }

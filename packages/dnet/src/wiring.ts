@@ -128,6 +128,8 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
       controller,
       () => plugins.list(),
       agent && cw ? () => agent.members().map(cw.memberView) : undefined,
+      // The default network is the daemon's own: not for users to remove.
+      { predefinedNetworks: cfg.defaultNetwork ? [cfg.defaultNetwork] : [] },
     ),
     close: async () => {
       await stopAnnouncing?.()
