@@ -276,6 +276,21 @@ export class Underlay {
     const ns = `${this.prefix}-etcd`
     const ip = `${this.subnet}.2`
     await this.#plug(ns, 'vetcd', ip)
+    return this.#runEtcd(ns, ip, opts)
+  }
+
+  /**
+   * Stop etcd if it runs (SIGKILL, as a crash) and start it again in its namespace on the same
+   * data directory; resolves once it answers. `u.etcd` is then the new process.
+   */
+  async restartEtcd(opts: { lifetimeS?: number } = {}): Promise<Etcd> {
+    const old = this.etcd
+    if (!old) throw new Error('restartEtcd: etcd was never started')
+    await old.process.kill()
+    return this.#runEtcd(`${this.prefix}-etcd`, old.ip, opts)
+  }
+
+  async #runEtcd(ns: string, ip: string, opts: { lifetimeS?: number }): Promise<Etcd> {
     const client = `http://${ip}:2379`
     const peer = `http://${ip}:2380`
     const process = this.spawnIn(
