@@ -21,6 +21,7 @@ import type {
   SandboxInfo,
 } from './model.js'
 import { InvalidConfigError } from './errors.js'
+import { GlobalSync } from './global-sync.js'
 import { Records } from './records.js'
 import { checkRemoteRecords, type RemoteNameRecord } from './remote.js'
 import { Drivers, Ipams } from './registry.js'
@@ -91,6 +92,8 @@ export class Controller {
    */
   readonly #lock: Mutex
   #restore: RestoreSummary | undefined
+  /** Mirrors the global store's networks (only with a global store). */
+  #sync: GlobalSync | undefined
 
   private constructor(s: State, lock: Mutex) {
     this.#s = s
@@ -140,11 +143,27 @@ export class Controller {
       // when no record names it. Resolved ones are built when a record or a create names them.
       await drivers.loadStatic()
       c.#restore = await restoreAll(c.#s)
+      if (c.#s.records.hasGlobal) {
+        c.#sync = new GlobalSync(c.#s, (fn) => c.#run(fn))
+        c.#sync.start()
+      }
     } catch (err) {
       drivers.closeWatches()
       throw err
     }
     return c
+  }
+
+  /**
+   * With a global store: list the global networks' records now and make this host's view
+   * match (added and removed as on other hosts). The controller does this by itself at start
+   * and whenever its watch of the store failed; a caller may ask for it too. Store unreachable:
+   * UnavailableError.
+   */
+  resync(): Promise<void> {
+    const sync = this.#sync
+    if (!sync) return Promise.resolve()
+    return this.#run(() => sync.resync())
   }
 
   /** What the start-up restore found. */
@@ -274,6 +293,7 @@ export class Controller {
    * store. Networks and sandboxes stay in the kernel for a restart.
    */
   async stop(): Promise<void> {
+    await this.#sync?.stop()
     await this.#run(async () => {
       await this.#s.teardowns.finishAll()
       await this.#s.teardowns.finishNetworks()

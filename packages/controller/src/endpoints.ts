@@ -3,6 +3,7 @@ import type { InterfaceAddress } from '@libnetwork/types'
 import { InUseError, InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
 import type { CreateEndpointOptions, EndpointInfo } from './model.js'
 import { checkId, checkName, findNetwork } from './networks.js'
+import { adjustEndpointCount, isShared } from './shared.js'
 import { keys, save, snapshot, type NetRuntime, type State } from './state.js'
 import { Undo } from './undo.js'
 
@@ -84,6 +85,11 @@ export async function createEndpoint(
   const driver = n.driver
   const undo = new Undo()
   try {
+    // Counted first on a shared network: a network being removed by another host refuses it.
+    if (isShared(s, n.info)) {
+      await adjustEndpointCount(s, n, 1)
+      undo.push(() => adjustEndpointCount(s, n, -1))
+    }
     const address = await allocate(n, false, o.ipv4Address, undo, opts.signal)
     const addressIPv6 = n.info.enableIPv6
       ? await allocate(n, true, o.ipv6Address, undo, opts.signal)
@@ -151,9 +157,18 @@ export async function deleteEndpoint(
   const n = s.networks.get(ep.networkId)!
   const driver = n.driver
   const epRef = { networkId: n.info.id, endpointId: ep.id }
+  // A shared network's count first (the store may be unreachable: nothing is changed then).
+  const shared = isShared(s, n.info)
+  if (shared) await adjustEndpointCount(s, n, -1)
+  const recount = () => (shared ? adjustEndpointCount(s, n, 1).catch(() => undefined) : undefined)
   // The record goes first: a concurrent writer's change stops the delete before the driver
   // (and a driver failure puts the record back).
-  await s.records.delete(keys.endpoint(ep.id))
+  try {
+    await s.records.delete(keys.endpoint(ep.id))
+  } catch (err) {
+    await recount()
+    throw err
+  }
   // Just left: the driver forgets the endpoint after its leave, once the kernel is done.
   if (s.teardowns.has(ep.id)) s.teardowns.then(ep.id, () => driver.deleteEndpoint(epRef))
   else {
@@ -161,6 +176,7 @@ export async function deleteEndpoint(
       await driver.deleteEndpoint(epRef, opts)
     } catch (err) {
       await save.endpoint(s, ep).catch(() => undefined)
+      await recount()
       throw err
     }
   }
@@ -173,7 +189,8 @@ export async function deleteEndpoint(
 export async function restoreEndpointAddresses(s: State, ep: EndpointInfo): Promise<void> {
   const n = s.networks.get(ep.networkId)
   const ipam = n?.ipam
-  if (!n || !ipam) return
+  // A shared network's addresses stay reserved in the cluster's IPAM across restarts.
+  if (!n || !ipam || isShared(s, n.info)) return
   for (const [a, v6] of [
     [ep.address, false],
     [ep.addressIPv6, true],

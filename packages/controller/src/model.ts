@@ -176,8 +176,10 @@ function subnetFrom(r: Rec): NetworkSubnet {
 }
 
 export function networkFromRecord(r: Rec): NetworkInfo {
+  // The pool ids stay with the record: they are the IPAM's, not part of the network's info.
+  const { pools: _pools, ...rest } = r
   return {
-    ...(r as unknown as NetworkInfo),
+    ...(rest as unknown as NetworkInfo),
     // Records from before scopes were kept are local.
     scope: r.scope === 'global' ? 'global' : 'local',
     ipv4: (r.ipv4 as Rec[]).map(subnetFrom),

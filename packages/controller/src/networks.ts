@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { InterfaceAddress } from '@libnetwork/types'
 import type { Driver, IpamData, OperationOptions } from '@libnetwork/driverapi'
 import { DEFAULT_IPAM, NULL_IPAM, type IpamDriver } from '@libnetwork/ipam'
 import {
@@ -9,12 +10,18 @@ import {
   OverlapError,
 } from './errors.js'
 import {
-  toRecord,
   type CreateNetworkOptions,
   type IpamConfig,
   type NetworkInfo,
   type NetworkSubnet,
 } from './model.js'
+import {
+  isShared,
+  markSharedDeleting,
+  networkRecord,
+  saveSharedNetwork,
+  type StoredPools,
+} from './shared.js'
 import { keys, save, snapshot, type NetRuntime, type PoolRef, type State } from './state.js'
 import { Undo } from './undo.js'
 
@@ -211,7 +218,10 @@ export async function createNetwork(
     }
     await driver.createNetwork(createRequest(rt), opts)
     undo.push(() => driver.deleteNetwork({ networkId: id }))
-    await save.network(s, rt)
+    // A shared network's record comes with its endpoint count, both new: an id another host
+    // took meanwhile fails here.
+    if (isShared(s, info)) await saveSharedNetwork(s, rt)
+    else await save.network(s, rt)
     s.networks.set(id, rt)
     const out = snapshot(info)
     s.emitter.emit('network:create', out)
@@ -236,11 +246,12 @@ export async function deleteNetwork(s: State, ref: string): Promise<void> {
       endpoints: eps.map((e) => e.name),
     })
   }
-  await s.records.put(
-    keys.network(n.info.id),
-    { ...(toRecord(n.info) as Record<string, unknown>), [DELETING]: true },
-    n.info.scope,
-  )
+  // A shared network: only if no other host has endpoints on it either.
+  if (isShared(s, n.info)) await markSharedDeleting(s, n)
+  else {
+    const record = { ...networkRecord(n), [DELETING]: true }
+    await s.records.put(keys.network(n.info.id), record, n.info.scope)
+  }
   s.networks.delete(n.info.id)
   s.teardowns.addNetwork(n.info.id, () => finishNetworkDelete(s, n), {
     driver: n.info.driver,
@@ -299,14 +310,30 @@ export async function releaseNetworkPools(n: NetRuntime): Promise<void> {
 
 /**
  * Re-reserve a stored network's pools, gateway and aux addresses in IPAM after a restart; the
- * driver and IPAM the record names are resolved (built on first use).
+ * driver and IPAM the record names are resolved (built on first use). A shared network with
+ * `pools` (the ids its record carries) reserves nothing: its pools, gateway and addresses are
+ * in the cluster's IPAM already, reserved once by the host that created it.
  */
-export async function restoreNetworkPools(s: State, info: NetworkInfo): Promise<NetRuntime> {
+export async function restoreNetworkPools(
+  s: State,
+  info: NetworkInfo,
+  pools?: StoredPools,
+): Promise<NetRuntime> {
   const driver = await s.drivers.get(info.driver)
   const ipam = info.ipamDriver === NULL_IPAM ? undefined : await s.ipams.get(info.ipamDriver)
   const parsed = driver.parseNetworkOptions(info.options)
   const rt: NetRuntime = { info, driver, ipam, parsed, v4: [], v6: [] }
   if (!ipam) return rt
+  if (pools && isShared(s, info)) {
+    const refs = (subs: NetworkSubnet[], ids: string[]): PoolRef[] =>
+      subs.map((sub, i) => ({
+        poolId: ids[i] ?? '',
+        gateway: sub.gateway ? InterfaceAddress.of(sub.gateway, sub.subnet.prefix) : undefined,
+      }))
+    rt.v4 = refs(info.ipv4, pools.v4)
+    rt.v6 = refs(info.ipv6, pools.v6)
+    return rt
+  }
   const space = await addressSpace(ipam, info.scope)
   for (const v6 of [false, true]) {
     for (const sub of v6 ? info.ipv6 : info.ipv4) {

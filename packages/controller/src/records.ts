@@ -1,4 +1,4 @@
-import type { BatchOp, KVStore } from '@libnetwork/datastore'
+import type { BatchOp, KVStore, Watch } from '@libnetwork/datastore'
 import { ConflictError, LibnetworkError } from '@libnetwork/types'
 
 /** Where a record lives: this host's store, or the cluster's (for global-scope networks). */
@@ -57,6 +57,31 @@ export class Records {
     })
   }
 
+  /** One record (its version is remembered for the next write), or `undefined`. */
+  async get(key: string, scope: RecordScope = 'local'): Promise<unknown> {
+    const kv = await this.store(scope).get(this.#prefix + key)
+    const vkey = this.#vkey(scope, key)
+    if (!kv) {
+      this.#versions.delete(vkey)
+      return undefined
+    }
+    this.#versions.set(vkey, kv.version)
+    return JSON.parse(dec.decode(kv.value)) as unknown
+  }
+
+  /**
+   * The keys of records under `prefix` that change (written or deleted by anyone) from now on;
+   * the watch fails with the store (UnavailableError) and ends when `signal` aborts.
+   */
+  watch(prefix: string, scope: RecordScope, signal: AbortSignal): Watch {
+    return this.store(scope).watch(this.#prefix + prefix, { prefix: true, signal })
+  }
+
+  /** The record key of a watched store key. */
+  keyOf(storeKey: string): string {
+    return storeKey.slice(this.#prefix.length)
+  }
+
   /** Create or update a record (compare-and-swap on the version known here). */
   async put(key: string, value: unknown, scope: RecordScope = 'local'): Promise<void> {
     const vkey = this.#vkey(scope, key)
@@ -78,20 +103,20 @@ export class Records {
     this.#versions.delete(vkey)
   }
 
-  /** Several local records in one conditional batch: all are written, or none. */
-  async batch(writes: readonly RecordWrite[]): Promise<void> {
+  /** Several records of one scope in one conditional batch: all are written, or none. */
+  async batch(writes: readonly RecordWrite[], scope: RecordScope = 'local'): Promise<void> {
     const ops: BatchOp[] = writes.map((w) => {
-      const previous = this.#versions.get(this.#vkey('local', w.key))
+      const previous = this.#versions.get(this.#vkey(scope, w.key))
       const key = this.#prefix + w.key
       if (w.value === undefined) return { type: 'delete', key, previous }
       const value = enc.encode(JSON.stringify(w.value))
       return { type: 'put', key, value, previous: previous ?? 'absent' }
     })
     const version = await this.#guard(writes.map((w) => w.key).join(', '), () =>
-      this.#local.batch(ops),
+      this.store(scope).batch(ops),
     )
     for (const w of writes) {
-      const vkey = this.#vkey('local', w.key)
+      const vkey = this.#vkey(scope, w.key)
       if (w.value === undefined) this.#versions.delete(vkey)
       else this.#versions.set(vkey, version)
     }

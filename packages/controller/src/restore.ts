@@ -4,6 +4,7 @@ import { restoreEndpointAddresses } from './endpoints.js'
 import { createRequest, DELETING, finishNetworkDelete, restoreNetworkPools } from './networks.js'
 import { endpointFromRecord, networkFromRecord, sandboxFromRecord, toRecord } from './model.js'
 import { restoreJoined } from './sandboxes.js'
+import { storedPools } from './shared.js'
 import { keys, save, type NetRuntime, type State } from './state.js'
 
 /** What a restart found and repaired. */
@@ -35,7 +36,7 @@ export async function restoreAll(s: State): Promise<RestoreSummary> {
     let rt: NetRuntime
     try {
       // The driver and IPAM the record names are resolved (a plugin is found on first use).
-      rt = await restoreNetworkPools(s, info)
+      rt = await restoreNetworkPools(s, info, storedPools(value as Record<string, unknown>))
     } catch (err) {
       if (!NotFoundError.isInstance(err)) throw err
       repaired.push(`network ${info.name}: ${err.message}, not loaded`)

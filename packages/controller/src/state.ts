@@ -9,6 +9,7 @@ import type { Drivers, Ipams } from './registry.js'
 import type { Teardowns } from './teardown.js'
 import type { EndpointInfo, NetworkInfo, SandboxInfo } from './model.js'
 import { toRecord } from './model.js'
+import { networkRecord } from './shared.js'
 
 export interface PoolRef {
   poolId: string
@@ -74,7 +75,7 @@ export const keys = {
 
 export const save = {
   network: (s: State, n: NetRuntime) =>
-    s.records.put(keys.network(n.info.id), toRecord(n.info), n.info.scope),
+    s.records.put(keys.network(n.info.id), networkRecord(n), n.info.scope),
   endpoint: (s: State, e: EndpointInfo) => s.records.put(keys.endpoint(e.id), toRecord(e)),
   sandbox: (s: State, sb: SandboxInfo) => s.records.put(keys.sandbox(sb.id), toRecord(sb)),
   /** An endpoint's and its sandbox's records in one conditional batch (join, leave). */
