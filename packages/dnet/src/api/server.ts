@@ -163,7 +163,7 @@ export class ApiServer {
       status = m.route.status ?? 200
       send(res, status, result)
     } catch (e) {
-      if (req.socket.destroyed) {
+      if (res.destroyed) {
         // The client went away mid-request (closed while its body was arriving or while it
         // waited): its business, not a failure of the daemon. 499 as web servers log it.
         status = 499
