@@ -1,65 +1,31 @@
-// Overlay benchmarks (issue 17), written to bench-results/overlay.json:
-// - O1.tput / O1.underlay / O1.ratio: iperf3 TCP throughput from a container on host A to one on
-//   host B over one overlay network (VXLAN), and between the two host namespaces over the
-//   underlay directly, alternating in the same run (median of ROUNDS each).
-import { median, writeResults } from '../../../tools/bench.mjs'
-import { Underlay } from '../test/harness.js'
-import {
-  attachNs,
-  containerNs,
-  overlayDrivers,
-  overlayNetwork,
-} from '../test/overlay-driver-hosts.js'
-import { iperf } from './overlay-iperf.js'
+// Overlay benchmarks (issue 17), written to bench-results/overlay.json: O1 (bench/overlay-o1.ts),
+// O2 (overlay-o2.ts), O3 (overlay-o3.ts). OVERLAY_BENCH=o1,o2,o3 picks parts (default all);
+// OVERLAY_MODE=etcd|etcdless the dnet cluster's global store for O2/O3 (default etcdless).
+import { writeResults } from '../../../tools/bench.mjs'
+import type { Mode } from '../test/overlay-dnet.js'
 
-const ROUNDS = Number(process.env.O1_ROUNDS ?? 3)
-const SECONDS = Number(process.env.O1_SECONDS ?? 3)
+export interface Result {
+  id: string
+  name: string
+  value: number
+  unit: string
+}
 
-const cleanups: Array<() => unknown> = []
-const td = { teardown: (fn: () => unknown) => void cleanups.push(fn) }
-const results: Array<{ id: string; name: string; value: number; unit: string }> = []
-try {
-  // O1 on the overlay driver itself (the data path is the kernel's either way)
-  const u = await Underlay.create(td, { hosts: 2 })
-  const [a, b] = overlayDrivers(td, u)
-  const net = overlayNetwork(1, 5001)
-  for (const d of [a!, b!]) await d.driver.createNetwork(net)
-  const ca = await containerNs(a!.host, 'a')
-  const cb = await containerNs(b!.host, 'b')
-  await attachNs(a!.driver, net, 'a'.repeat(64), '10.81.0.2/24', ca)
-  await attachNs(b!.driver, net, 'b'.repeat(64), '10.81.0.3/24', cb)
-  const over: number[] = []
-  const under: number[] = []
-  for (let i = 0; i < ROUNDS; i++) {
-    over.push(await iperf(u, cb, '10.81.0.3', ca, SECONDS))
-    under.push(await iperf(u, b!.host.ns, b!.host.ip, a!.host.ns, SECONDS))
+const only = (process.env.OVERLAY_BENCH ?? 'o1,o2,o3').split(',')
+const mode = (process.env.OVERLAY_MODE ?? 'etcdless') as Mode
+const results: Result[] = []
+const parts: Record<string, (td: { teardown(fn: () => unknown): void }) => Promise<Result[]>> = {
+  o1: async (td) => (await import('./overlay-o1.js')).o1(td),
+  o2: async (td) => (await import('./overlay-o2.js')).o2(td, mode),
+  o3: async (td) => (await import('./overlay-o3.js')).o3(td, mode),
+}
+for (const [name, run] of Object.entries(parts)) {
+  if (!only.includes(name)) continue
+  const cleanups: Array<() => unknown> = []
+  try {
+    results.push(...(await run({ teardown: (fn) => void cleanups.push(fn) })))
+  } finally {
+    for (const fn of cleanups.reverse()) await fn()
   }
-  console.error(
-    `O1 rounds: overlay ${over.map((v) => v.toFixed(2)).join(' ')}; underlay ${under.map((v) => v.toFixed(2)).join(' ')} Gbit/s`,
-  )
-  const tput = median(over)
-  const ul = median(under)
-  results.push(
-    {
-      id: 'O1.tput',
-      name: `iperf3 TCP container A -> container B over the overlay (median of ${ROUNDS} x ${SECONDS} s)`,
-      value: tput,
-      unit: 'Gbit/s',
-    },
-    {
-      id: 'O1.underlay',
-      name: `iperf3 TCP host A -> host B over the underlay, same run (median of ${ROUNDS} x ${SECONDS} s)`,
-      value: ul,
-      unit: 'Gbit/s',
-    },
-    {
-      id: 'O1.ratio',
-      name: 'O1.tput / O1.underlay (target >= 0.6)',
-      value: tput / ul,
-      unit: 'ratio',
-    },
-  )
-} finally {
-  for (const fn of cleanups.reverse()) await fn()
 }
 writeResults('overlay', results)

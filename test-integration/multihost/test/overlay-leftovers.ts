@@ -77,9 +77,13 @@ export async function nsState(ns: string): Promise<Omit<HostState, 'namespaces'>
     .filter((n) => !(n.state ?? []).includes('FAILED') && !(n.state ?? []).includes('INCOMPLETE'))
     .map((n) => `${n.dst} dev ${n.dev} lladdr ${n.lladdr ?? '-'}`)
   const fdb = lines(await sh(['ip', 'netns', 'exec', ns, 'bridge', 'fdb', 'show']))
-  const rules = lines(await sh(['ip', 'netns', 'exec', ns, 'iptables-save']))
-    .filter((l) => !l.startsWith('#') && l !== 'COMMIT')
-    .map((l) => (l.startsWith(':') ? l.replace(/ \[\d+:\d+\]$/, '') : l))
+  let table = ''
+  const rules: string[] = []
+  for (const l of lines(await sh(['ip', 'netns', 'exec', ns, 'iptables-save']))) {
+    if (l.startsWith('*')) table = l.slice(1)
+    else if (!l.startsWith('#') && l !== 'COMMIT')
+      rules.push(`${table} ${l.startsWith(':') ? l.replace(/ \[\d+:\d+\]$/, '') : l}`)
+  }
   return { links, addrs, neigh, fdb, rules }
 }
 
