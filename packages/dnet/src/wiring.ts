@@ -6,10 +6,10 @@ import { hostDriver } from '@libnetwork/driver-host'
 import { macvlan } from '@libnetwork/driver-macvlan'
 import { nullDriver } from '@libnetwork/driver-null'
 import { PluginRegistry } from '@libnetwork/driver-remote'
-import { DefaultIpam } from '@libnetwork/ipam'
 import type { DriverFactory } from '@libnetwork/driverapi'
 import { UnavailableError } from '@libnetwork/types'
 import { ControllerBackend } from './controller-backend.js'
+import { defaultIpam } from './ipam-wiring.js'
 import type { BackendFactory } from './daemon.js'
 
 /** Namespace of the daemon's keys in a shared etcd (`[datastore.global]`). */
@@ -79,7 +79,8 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
         macvlan: macvlan(),
         overlay: cw ? cw.overlayDriver(cfg.sandboxPrefix) : overlayWithoutCluster,
       },
-      ipams: { default: () => new DefaultIpam() },
+      // The global address space on the global store when there is one (shared pools).
+      ipams: { default: defaultIpam },
       driverResolver: plugins.driverResolver,
       ipamResolver: plugins.ipamResolver,
       store: kv,
