@@ -2,6 +2,7 @@ import type { OperationOptions } from '@libnetwork/driverapi'
 import { ForbiddenError, ConflictError } from '@libnetwork/types'
 import { InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
 import { findEndpoint } from './endpoints.js'
+import { closingSandbox, onGatewayNetwork, syncGateway, type GatewayHooks } from './gateway.js'
 import type { CreateSandboxOptions, EndpointInfo, JoinOptions, SandboxInfo } from './model.js'
 import { checkId, checkName, newId } from './networks.js'
 import { keys, save, snapshot, type State } from './state.js'
@@ -14,6 +15,8 @@ interface Joined {
   gwPriority: number
   order: number
   hasGateway: boolean
+  /** Reaches out but gives no gateway (overlay): the sandbox joins the gateway network. */
+  wantsGateway: boolean
 }
 
 const joined = new WeakMap<SandboxInfo, Map<string, Joined>>()
@@ -86,7 +89,9 @@ export async function createSandbox(s: State, o: CreateSandboxOptions): Promise<
 
 export async function deleteSandbox(s: State, ref: string): Promise<void> {
   const sb = findSandbox(s, ref)
-  for (const eid of [...sb.endpoints].reverse()) await leave(s, eid, sb.id)
+  await closingSandbox(s, sb, async () => {
+    for (const eid of [...sb.endpoints].reverse()) await leave(s, eid, sb.id)
+  })
   // The record first: a concurrent writer's change stops the delete before the kernel.
   await s.records.delete(keys.sandbox(sb.id))
   if (sb.key) await s.os.destroy(sb.key)
@@ -226,10 +231,17 @@ export async function join(
       !res.disableGatewayService &&
       !n.info.internal &&
       (res.gateway !== undefined || res.gatewayIPv6 !== undefined)
+    const wantsGateway =
+      res.disableGatewayService &&
+      !n.info.internal &&
+      !sharesHost &&
+      res.interfaces.length > 0 &&
+      !onGatewayNetwork(s, ep)
     joinedOf(sb).set(ep.id, {
       gwPriority,
       order: Date.now() * 1000 + sb.endpoints.length,
       hasGateway,
+      wantsGateway,
     })
     undo.push(() => joinedOf(sb).delete(ep.id))
     await applyGateway(s, sb, pickGateway(sb))
@@ -249,6 +261,13 @@ export async function join(
       s.emitter.emit('endpoint:join', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
   } catch (err) {
     await undo.run()
+    throw err
+  }
+  try {
+    await syncGateway(s, sb, gatewayHooks)
+  } catch (err) {
+    // no way out: the join is undone, as upstream
+    await leave(s, ep.id, sb.id).catch(() => undefined)
     throw err
   }
 }
@@ -296,14 +315,32 @@ export async function leave(
   await save.joined(s, ep, sb)
   if (s.emitter.has('endpoint:leave'))
     s.emitter.emit('endpoint:leave', { endpoint: snapshot(ep), sandbox: snapshot(sb) })
+  // the left endpoint is gone either way: a gateway endpoint that cannot follow is reported
+  await syncGateway(s, sb, gatewayHooks).catch((err: unknown) =>
+    s.logger.error('gateway network: cannot follow a leave', {
+      sandboxId: sb.id,
+      error: err,
+    }),
+  )
+}
+
+const gatewayHooks: GatewayHooks = {
+  facts: (sb) => joinedOf(sb),
+  join: (s, endpoint, sandbox) => join(s, endpoint, sandbox),
+  leave: (s, endpoint, sandbox) => leave(s, endpoint, sandbox),
 }
 
 /** Rebuild gateway-selection facts for a restored, joined endpoint. */
 export function restoreJoined(s: State, sb: SandboxInfo, ep: EndpointInfo, order: number): void {
   const n = s.networks.get(ep.networkId)
+  // A sandbox on the gateway network had no other endpoint giving a gateway (else it would
+  // have left it): its other outgoing endpoints are the ones that need it.
+  const viaGateway =
+    !onGatewayNetwork(s, ep) && sb.endpoints.some((e) => onGatewayNetwork(s, s.endpoints.get(e)))
+  const outgoing = !!n && !n.info.internal && !n.driver.capability.sharesHostNetwork
   const hasGateway =
-    !!n && !n.info.internal && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))
+    outgoing && !viaGateway && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))
   // Records from before gwPriority was kept: the gateway endpoint keeps its place.
   const gwPriority = ep.gwPriority ?? (sb.gatewayEndpoint === ep.id ? 1 : 0)
-  joinedOf(sb).set(ep.id, { gwPriority, order, hasGateway })
+  joinedOf(sb).set(ep.id, { gwPriority, order, hasGateway, wantsGateway: outgoing && viaGateway })
 }
