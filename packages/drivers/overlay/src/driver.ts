@@ -274,7 +274,8 @@ class OverlayDriver implements Driver {
       return {
         interfaces: [{ srcName: ep.peer, dstPrefix: 'eth', inSandbox: true }],
         staticRoutes: [],
-        // the way out (upstream's docker_gwbridge) is not built yet: no gateway from here
+        // no gateway from here: the controller adds the way out (upstream's docker_gwbridge)
+        // unless the network is internal
         disableGatewayService: true,
       }
     })

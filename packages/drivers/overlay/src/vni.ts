@@ -1,7 +1,7 @@
 /** VXLAN ids, one per network, never two networks with one: an idm range, in the store if any. */
 import type { KVStore } from '@libnetwork/datastore'
 import { Idm } from '@libnetwork/idm'
-import { LibnetworkError, RetryError } from '@libnetwork/types'
+import { ConflictError, LibnetworkError, RetryError } from '@libnetwork/types'
 import { VNI_END, VNI_START } from './options.js'
 
 /** The global store key holding the cluster's VNI bitmap. */
@@ -47,11 +47,22 @@ export class VniPool {
     })
   }
 
-  /** Reserve exactly `ids` (ConflictError `id-in-use` when one is taken), or one free id. */
+  /**
+   * Reserve exactly `ids` (ConflictError `overlay-vni-in-use` when one is taken, nothing
+   * reserved), or one free id.
+   */
   reserve(ids?: readonly number[]): Promise<number[]> {
     return this.#update((idm) => {
       if (!ids) return [idm.getIdInRange(VNI_START, VNI_END, true)]
-      for (const id of ids) idm.getSpecificId(id)
+      for (const id of ids) {
+        if (idm.isAllocated(id))
+          throw new ConflictError(
+            'overlay-vni-in-use',
+            `VXLAN id ${id} is already used by another network${this.#store ? ' of the cluster' : ''}`,
+            { details: { vni: id } },
+          )
+        idm.getSpecificId(id)
+      }
       return [...ids]
     })
   }

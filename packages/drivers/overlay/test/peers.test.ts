@@ -182,7 +182,20 @@ t.test(
     t.not(vnis[0], vnis[1])
     await t.rejects(
       b.allocateNetwork!({ ...req(3), options: { vnis: [Number(vnis[0])], encrypted: false } }),
-      { code: 'id-in-use' },
+      { name: 'ConflictError', code: 'overlay-vni-in-use', message: /already used/ },
+    )
+    // a list with one taken id reserves none of the others
+    await t.rejects(
+      b.allocateNetwork!({
+        ...req(4),
+        options: { vnis: [9000, Number(vnis[0])], encrypted: false },
+      }),
+      { code: 'overlay-vni-in-use' },
+    )
+    t.same(
+      await b.allocateNetwork!({ ...req(4), options: { vnis: [9000], encrypted: false } }),
+      { 'com.docker.network.driver.overlay.vxlanid_list': '9000' },
+      '9000 stayed free',
     )
     await a.freeNetwork!({ networkId: id('1'), driverData: got[0] })
     t.same(
