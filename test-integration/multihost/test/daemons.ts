@@ -4,7 +4,7 @@
 // their namespace, a command inside one, and names asked of the embedded DNS (127.0.0.11).
 import { request } from 'node:http'
 import { createRequire } from 'node:module'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { sh, until, type Host, type NsProcess, type Underlay } from './harness.js'
@@ -381,6 +381,32 @@ export class Daemon {
     await this.createContainer(name)
     await this.publish(network, svc, opts.ipv4Address ? { ipv4Address: opts.ipv4Address } : {})
     return this.attach(name, network, svc, opts.aliases ? { aliases: opts.aliases } : {})
+  }
+
+  /**
+   * Publish `n` services `<prefix><i>` on `network`, `parallel` requests at a time (each
+   * allocates an address); resolves with their IPv4 addresses.
+   */
+  async publishMany(network: string, prefix: string, n: number, parallel = 8): Promise<string[]> {
+    const out: string[] = []
+    let next = 0
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < n) {
+          const ep = await this.publish(network, `${prefix}${next++}`)
+          out.push(ep.ipv4Address!.split('/')[0]!)
+        }
+      }),
+    )
+    return out
+  }
+
+  /** The resident set of the daemon's process, in MiB (from its pid file and /proc). */
+  rssMiB(): number {
+    const pid = readFileSync(join(this.dir, 'run', 'dnet.pid'), 'utf8').trim()
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+    if (kb === undefined) throw new Error(`no VmRSS for dnet pid ${pid}`)
+    return Number(kb) / 1024
   }
 
   members(): Promise<MemberView[]> {
