@@ -75,12 +75,21 @@ t.test('the default network: containers on it reach each other by name', async (
     /bridge\s+bridge\s+172\.17\.0\.0\/16/,
     'default network "bridge" exists',
   )
+  const rm = await h.cli('network', 'rm', 'bridge')
+  t.equal(rm.code, 1, 'the default network cannot be removed')
+  t.match(rm.err, /bridge is a pre-defined network and cannot be removed \(forbidden\)/)
+  // Any valid container name works, and the short id `container ls` prints names it.
+  await h.ok('container', 'create', 'postgres-db-1')
+  const line = (await h.ok('container', 'ls')).split('\n').find((l) => l.includes('postgres-db'))!
+  t.match(line, /^[0-9a-f]{12}\s+postgres-db-1\s+postgres-db\s/, 'host name without the -')
+  await h.ok('container', 'rm', line.split(/\s+/)[0]!)
   await h.ok('container', 'create', 'a')
   await h.ok('container', 'create', 'b')
   await h.ok('service', 'publish', 'sa.bridge')
   await h.ok('service', 'publish', 'sb.bridge')
   await h.ok('service', 'attach', 'a', 'sa.bridge')
   await h.ok('service', 'attach', 'b', 'sb.bridge')
+  t.match(await h.ok('service', 'ls'), / sa\s+bridge\s+a\s+[0-9a-f]{12}\s/, 'container and sandbox')
   const keys = Object.fromEntries(
     JSON.parse(await h.ok('container', 'ls', '--json')).map((c: any) => [c.containerId, c.key]),
   )
