@@ -24,6 +24,13 @@ export interface BridgeDriverConfig {
   userlandProxy?: boolean
   /** Options of the userland proxy process (it runs in the driver's namespace). */
   proxyOptions?: Omit<UserlandProxyOptions, 'netns' | 'onError'>
+  /**
+   * Who owns the driver's links, e.g. a daemon instance's id (1-32 of `[A-Za-z0-9_.-]`). It
+   * goes into each link's alias (`libnetwork:<owner>:<id>`), and restore removes only stale
+   * links of the same owner: another daemon's bridges and veths in the namespace are left alone.
+   * Without it the aliases are `libnetwork:<id>` and restore removes stale links of that form.
+   */
+  owner?: string
   /** Turn on IPv4/IPv6 forwarding in the namespace (default true). */
   ipForward?: boolean
   /** Hairpin mode on the bridge ports of endpoints with published ports when there is no

@@ -11,10 +11,10 @@ import {
 import { PortAllocator } from '@libnetwork/portallocator'
 import type { PlacedRule } from './firewall.js'
 import type { BridgeKernel } from './kernel.js'
-import type { Logger } from '@libnetwork/types'
+import { BadRequestError, type Logger } from '@libnetwork/types'
 import type { BridgeDeps, BridgeDriverConfig } from './config.js'
 import { netlinkKernel } from './netlink-kernel.js'
-import { ALIAS, macFor, newEp, newNet, type Ep, type Net } from './model.js'
+import { aliasOf, macFor, newEp, newNet, type Ep, type Net } from './model.js'
 import { reconcile } from './restore.js'
 import { parseBridgeOptions, type BridgeNetworkOptions } from './options.js'
 import { Netfilter } from './netfilter.js'
@@ -26,6 +26,11 @@ import { boundPort } from './ports.js'
  * with the driver components.
  */
 export function bridge(config: BridgeDriverConfig = {}, deps: BridgeDeps = {}): DriverFactory {
+  if (config.owner !== undefined && !/^[A-Za-z0-9_.-]{1,32}$/.test(config.owner)) {
+    throw new BadRequestError('invalid-owner', 'bridge owner must be 1-32 of [A-Za-z0-9_.-]', {
+      details: { owner: config.owner },
+    })
+  }
   return (components) => new BridgeDriver(config, deps, components.logger)
 }
 
@@ -119,7 +124,7 @@ class BridgeDriver implements Driver {
       name: net.bridge,
       mtu: net.opts.mtu,
       addresses,
-      alias: `${ALIAS}${net.id}`,
+      alias: aliasOf(this.#cfg.owner, net.id),
     })
     // without the proxy, host-local traffic to 127.0.0.1 is DNATed into the bridge
     if (!net.internal && !this.#proxy)
@@ -225,7 +230,7 @@ class BridgeDriver implements Driver {
       peerMac: ep.iface.mac,
       mtu: net.opts.mtu,
       master: net.bridge,
-      alias: `${ALIAS}${ep.id}`,
+      alias: aliasOf(this.#cfg.owner, ep.id),
       hairpin: this.#hairpin(ep),
     })
   }

@@ -36,6 +36,19 @@ export interface Net {
 
 export const ALIAS = 'libnetwork:'
 
+/** The alias of a link made for network or endpoint `id`: `libnetwork:[<owner>:]<id>`. */
+export function aliasOf(owner: string | undefined, id: string): string {
+  return owner === undefined ? `${ALIAS}${id}` : `${ALIAS}${owner}:${id}`
+}
+
+/** Owner and id of a link made by a bridge driver (from its alias), or undefined. */
+export function parseAlias(alias: string | undefined): { owner?: string; id: string } | undefined {
+  if (!alias?.startsWith(ALIAS)) return undefined
+  const rest = alias.slice(ALIAS.length)
+  const colon = rest.lastIndexOf(':')
+  return colon < 0 ? { id: rest } : { owner: rest.slice(0, colon), id: rest.slice(colon + 1) }
+}
+
 /** MAC derived from the IPv4 address as upstream does (02:42:a.b.c.d), else random local. */
 export function macFor(address: InterfaceAddress | undefined): string {
   const bytes =

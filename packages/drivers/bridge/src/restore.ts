@@ -2,7 +2,7 @@ import type { RestoreReport, RestoreState } from '@libnetwork/driverapi'
 import type { PortMapping } from '@libnetwork/portmapper'
 import type { BridgeDriverConfig } from './config.js'
 import type { BridgeKernel } from './kernel.js'
-import { ALIAS, newEp, newNet, type Ep, type Net } from './model.js'
+import { newEp, newNet, parseAlias, type Ep, type Net } from './model.js'
 import type { Netfilter } from './netfilter.js'
 import { boundPort, mappingOf } from './ports.js'
 
@@ -36,7 +36,7 @@ export async function reconcile(
   const before = await ctx.netfilter?.snapshot()
   const known = new Set<string>()
   for (const net of ctx.nets.values()) {
-    known.add(`${ALIAS}${net.id}`)
+    known.add(net.id)
     if (!links.some((l) => l.name === net.bridge)) recreated.push(`bridge ${net.bridge}`)
     await ctx.plumbBridge(net)
   }
@@ -45,7 +45,7 @@ export async function reconcile(
     if (!net) continue
     const ep = newEp(r.endpointId, r.iface, r.options)
     ep.joined = r.sandboxKey !== undefined
-    known.add(`${ALIAS}${ep.id}`)
+    known.add(ep.id)
     const host = links.find((l) => l.name === ep.host)
     if (!ep.joined && host) {
       // A crash mid-join: the pair exists but the join was never recorded.
@@ -63,8 +63,11 @@ export async function reconcile(
       owners.push(ep)
     }
   }
+  // Stale links are those of this owner (another daemon's are not ours to judge) that no
+  // record names.
   for (const l of links) {
-    if (l.alias?.startsWith(ALIAS) && !known.has(l.alias)) {
+    const made = parseAlias(l.alias)
+    if (made && made.owner === ctx.cfg.owner && !known.has(made.id)) {
       await ctx.kernel.deleteLink(l.name)
       removed.push(`${l.kind === 'bridge' ? 'bridge' : 'veth'} ${l.name}`)
     }
