@@ -1,131 +1,19 @@
-// P1: TCP throughput with iperf3 through the userland proxy and direct, on loopback (10 s,
-// 3 runs, median); 64-byte TCP ping-pong through the proxy (10 s); host-local traffic through
-// kernel DNAT instead of the proxy (loopbackDnat), between namespaces made for the bench. P2: map and unmap 1,000
-// ports with rules batched, inside a namespace made for the bench, and the proxy's RSS.
+// P1 (bench/p1.ts): the userland proxy's TCP and UDP relays against the direct path, in
+// namespaces made for the bench; P1.dnat: host-local traffic through kernel DNAT instead of the
+// proxy (loopbackDnat). P2: map and unmap 1,000 ports with rules batched, inside a namespace
+// made for the bench, and the proxy's RSS. BENCH_ONLY=p1 (or p2, dnat) runs one part.
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
-import net from 'node:net'
 import { median, now, writeResults, type BenchResult } from '../../../tools/bench.mjs'
+import { p1 } from './p1.js'
 import { IP } from '@libnetwork/types'
 import { Iptables } from '@libnetwork/iptables'
 import { PortAllocator } from '@libnetwork/portallocator'
 import { PortMapper, UserlandProxy } from '../dist/index.js'
 
-const LO = IP.parse('127.0.0.1')
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const results: BenchResult[] = []
-
-async function freePort(): Promise<number> {
-  const s = net.createServer().listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const port = (s.address() as net.AddressInfo).port
-  s.close()
-  return port
-}
-
-async function iperf(serverPort: number, clientPort: number): Promise<number> {
-  const server = spawn('iperf3', ['-s', '-1', '-B', '127.0.0.1', '-p', String(serverPort)], {
-    stdio: 'ignore',
-  })
-  await new Promise((r) => setTimeout(r, 300))
-  const out = execFileSync(
-    'iperf3',
-    ['-c', '127.0.0.1', '-p', String(clientPort), '-t', String(SECONDS), '-J'],
-    {
-      encoding: 'utf8',
-    },
-  )
-  await once(server, 'exit')
-  const json = JSON.parse(out) as { end: { sum_received: { bits_per_second: number } } }
-  return json.end.sum_received.bits_per_second / 1e9
-}
-
-const ECHO = `require('net').createServer((s) => { s.setNoDelay(true); s.pipe(s) }).listen(0, '127.0.0.1', function () { console.log(this.address().port) })`
-
-async function pingPong(port: number): Promise<number> {
-  const sock = net.connect({ port, host: '127.0.0.1', noDelay: true })
-  await once(sock, 'connect')
-  const msg = Buffer.alloc(64, 1)
-  let n = 0
-  let got = 0
-  const end = now() + SECONDS * 1000
-  await new Promise<void>((resolve) => {
-    sock.on('data', (b: Buffer) => {
-      got += b.length
-      if (got < 64) return
-      got -= 64
-      n++
-      if (now() < end) sock.write(msg)
-      else resolve()
-    })
-    sock.write(msg)
-  })
-  sock.destroy()
-  return n / SECONDS
-}
-
-async function p1(): Promise<void> {
-  const proxy = new UserlandProxy()
-  await proxy.start()
-  try {
-    const direct: number[] = []
-    const viaProxy: number[] = []
-    for (let i = 0; i < 3; i++) {
-      const port = await freePort()
-      direct.push(await iperf(port, port))
-      const serverPort = await freePort()
-      const hostPort = await freePort()
-      await proxy.add({
-        protocol: 'tcp',
-        hostIP: LO,
-        hostPort,
-        containerIP: LO,
-        containerPort: serverPort,
-      })
-      viaProxy.push(await iperf(serverPort, hostPort))
-      await proxy.remove({ protocol: 'tcp', hostIP: LO, hostPort })
-    }
-    results.push({
-      id: 'P1.proxy',
-      name: `iperf3 TCP through the proxy, loopback, ${SECONDS} s, median of 3 (${viaProxy.map((v) => v.toFixed(1)).join(', ')})`,
-      value: median(viaProxy),
-      unit: 'Gbit/s',
-    })
-    results.push({
-      id: 'P1.direct',
-      name: `iperf3 TCP direct, loopback, ${SECONDS} s, median of 3 (${direct.map((v) => v.toFixed(1)).join(', ')})`,
-      value: median(direct),
-      unit: 'Gbit/s',
-    })
-    const echo = spawn(process.execPath, ['-e', ECHO], { stdio: ['ignore', 'pipe', 'inherit'] })
-    const [line] = (await once(echo.stdout, 'data')) as [Buffer]
-    const echoPort = Number(line.toString().trim())
-    const hostPort = await freePort()
-    await proxy.add({
-      protocol: 'tcp',
-      hostIP: LO,
-      hostPort,
-      containerIP: LO,
-      containerPort: echoPort,
-    })
-    results.push({
-      id: 'P1.rr',
-      name: `64-byte TCP ping-pong through the proxy, ${SECONDS} s`,
-      value: Math.round(await pingPong(hostPort)),
-      unit: 'trans/s',
-    })
-    results.push({
-      id: 'P1.rr.direct',
-      name: `64-byte TCP ping-pong direct, ${SECONDS} s`,
-      value: Math.round(await pingPong(echoPort)),
-      unit: 'trans/s',
-    })
-    echo.kill()
-  } finally {
-    await proxy.stop()
-  }
-}
 
 /** iperf3 from a "host" namespace to 127.0.0.1, DNATed by the kernel to a "container" namespace. */
 async function p1dnat(): Promise<void> {
@@ -280,7 +168,8 @@ async function p2(): Promise<void> {
   }
 }
 
-await p2()
-await p1()
-await p1dnat()
+const only = process.env.BENCH_ONLY
+if (!only || only === 'p2') await p2()
+if (!only || only === 'p1') await p1(results)
+if (!only || only === 'dnat') await p1dnat()
 writeResults('portmapper', results)

@@ -4,6 +4,8 @@
 import dgram from 'node:dgram'
 import net from 'node:net'
 import type { ChildRequest, ChildReply, ProxyEntrySpec } from './proxy-protocol.js'
+import { KernelRelay } from './splice.js'
+import { relayTcp } from './proxy-tcp.js'
 
 interface Entry {
   close(): void
@@ -19,8 +21,15 @@ function send(msg: ChildReply): void {
   if (process.connected) process.send?.(msg)
 }
 
+/** TCP bytes move socket to socket in the kernel (splice) where it can; else through streams. */
+const relay = new KernelRelay((message) =>
+  send({ type: 'fault', id: 'kernel-relay', message, code: 'ERELAY' }),
+)
+
 function tcpEntry(spec: ProxyEntrySpec, server: net.Server, done: (err?: Error) => void): Entry {
   const sockets = new Set<net.Socket>()
+  /** Pairs the kernel relay owns: only it may close their sockets (it reports when). */
+  const pairs = new Set<number>()
   // a server handed over by the parent was created without these options
   ;(server as net.Server & { allowHalfOpen: boolean }).allowHalfOpen = true
   server.on('connection', (client) => {
@@ -35,17 +44,9 @@ function tcpEntry(spec: ProxyEntrySpec, server: net.Server, done: (err?: Error) 
     })
     sockets.add(client)
     sockets.add(backend)
-    const kill = () => {
-      client.destroy()
-      backend.destroy()
-    }
-    client.on('error', kill)
-    backend.on('error', kill)
     client.on('close', () => sockets.delete(client))
     backend.on('close', () => sockets.delete(backend))
-    // pipe() ends the other side when one side ends: a half-close travels through
-    client.pipe(backend)
-    backend.pipe(client)
+    relayTcp(client, backend, relay, (id, ended) => (ended ? pairs.delete(id) : pairs.add(id)))
   })
   server.on('error', (err: NodeJS.ErrnoException) => {
     if (!server.listening) done(err)
@@ -66,6 +67,8 @@ function tcpEntry(spec: ProxyEntrySpec, server: net.Server, done: (err?: Error) 
   return {
     close() {
       server.close()
+      // the kernel relay lets go of its pairs (and destroys them through their end callback)
+      relay.drop([...pairs.keys()])
       for (const s of sockets) s.destroy()
     },
     connections: () => sockets.size / 2,
@@ -221,6 +224,7 @@ process.on('message', (msg: ChildRequest, handle: unknown) => {
         seq: msg.seq,
         rss: process.memoryUsage().rss,
         entries: entries.size,
+        kernelRelays: relay.size,
         connections,
       })
       break

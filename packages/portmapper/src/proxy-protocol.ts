@@ -26,5 +26,12 @@ export type ChildReply =
       code?: string | undefined
       message?: string | undefined
     }
-  | { type: 'stats'; seq: number; rss: number; entries: number; connections: number }
+  | {
+      type: 'stats'
+      seq: number
+      rss: number
+      entries: number
+      connections: number
+      kernelRelays: number
+    }
   | { type: 'fault'; id: string; message: string; code?: string | undefined }

@@ -50,6 +50,8 @@ export interface ProxyStats {
   entries: number
   /** Open TCP connections plus live UDP flows. */
   connections: number
+  /** Of the TCP connections, those whose bytes the kernel moves (splice), not the proxy's code. */
+  kernelRelays: number
 }
 
 /** The id the proxy knows a target by. */
@@ -298,6 +300,7 @@ export class UserlandProxy {
       rss: reply.rss,
       entries: reply.entries,
       connections: reply.connections,
+      kernelRelays: reply.kernelRelays,
     }
   }
 

@@ -5,7 +5,7 @@ import { Iptables } from '@libnetwork/iptables'
 import { PortAllocator } from '@libnetwork/portallocator'
 import { PortMapper, UserlandProxy, parseMappings, serializeMappings } from '../src/index.js'
 import { makeTopology, probe, skipReason } from './fixtures/topology.js'
-import { setup } from './fixtures/mapper.js'
+import { PROXY_READY_BOUND_MS, setup } from './fixtures/mapper.js'
 
 t.test(
   'restart: stored mappings come back on the same ports; reapply after a flush',
@@ -116,7 +116,7 @@ t.test(
 t.test('IPv6 mappings with ip6tables', { skip: skipReason }, async (t) => {
   const topo = await makeTopology(t, 13, { v6: true })
   const iptables6 = await Iptables.create({ netns: topo.host, family: 6 })
-  const proxy = new UserlandProxy({ netns: topo.host })
+  const proxy = new UserlandProxy({ netns: topo.host, startTimeoutMs: PROXY_READY_BOUND_MS })
   await proxy.start()
   t.teardown(() => proxy.stop())
   const mapper = new PortMapper({

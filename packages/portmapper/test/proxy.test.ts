@@ -5,6 +5,7 @@ import net from 'node:net'
 import { once } from 'node:events'
 import { IP, type LibnetworkError } from '@libnetwork/types'
 import { UserlandProxy } from '../src/index.js'
+import { PROXY_READY_BOUND_MS } from './fixtures/mapper.js'
 
 const LO = IP.parse('127.0.0.1')
 
@@ -71,7 +72,7 @@ async function udpExchange(port: number, payload: Buffer, sock?: dgram.Socket): 
 }
 
 async function started(t: Test, options = {}): Promise<UserlandProxy> {
-  const proxy = new UserlandProxy(options)
+  const proxy = new UserlandProxy({ startTimeoutMs: PROXY_READY_BOUND_MS, ...options })
   await proxy.start()
   t.teardown(() => proxy.stop())
   return proxy
