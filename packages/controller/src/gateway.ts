@@ -51,11 +51,20 @@ export function onGatewayNetwork(s: State, ep: EndpointInfo | undefined): boolea
   return ep !== undefined && s.networks.get(ep.networkId)?.info.name === GATEWAY_NETWORK
 }
 
-/** The sandbox's joined endpoint on the gateway network. */
+/** Whether `ep` is the gateway endpoint of `sb` (one a user joined to the network is not). */
+export function isGatewayEndpoint(
+  s: State,
+  sb: SandboxInfo,
+  ep: EndpointInfo | undefined,
+): boolean {
+  return onGatewayNetwork(s, ep) && ep!.name === gatewayEndpointName(sb)
+}
+
+/** The sandbox's joined gateway endpoint. */
 function joinedGateway(s: State, sb: SandboxInfo): EndpointInfo | undefined {
   for (const id of sb.endpoints) {
     const ep = s.endpoints.get(id)
-    if (onGatewayNetwork(s, ep)) return ep
+    if (isGatewayEndpoint(s, sb, ep)) return ep
   }
   return undefined
 }
@@ -64,7 +73,7 @@ function joinedGateway(s: State, sb: SandboxInfo): EndpointInfo | undefined {
 export function needsGateway(s: State, sb: SandboxInfo, hooks: GatewayHooks): boolean {
   let want = false
   for (const [id, f] of hooks.facts(sb)) {
-    if (onGatewayNetwork(s, s.endpoints.get(id))) continue
+    if (isGatewayEndpoint(s, sb, s.endpoints.get(id))) continue
     if (f.hasGateway) return false
     want ||= f.wantsGateway
   }

@@ -2,7 +2,13 @@ import type { OperationOptions } from '@libnetwork/driverapi'
 import { ForbiddenError, ConflictError } from '@libnetwork/types'
 import { InvalidConfigError, NameConflictError, ObjectNotFoundError } from './errors.js'
 import { findEndpoint } from './endpoints.js'
-import { closingSandbox, onGatewayNetwork, syncGateway, type GatewayHooks } from './gateway.js'
+import {
+  closingSandbox,
+  isGatewayEndpoint,
+  onGatewayNetwork,
+  syncGateway,
+  type GatewayHooks,
+} from './gateway.js'
 import type { CreateSandboxOptions, EndpointInfo, JoinOptions, SandboxInfo } from './model.js'
 import { checkId, checkName, newId } from './networks.js'
 import { keys, save, snapshot, type State } from './state.js'
@@ -336,7 +342,8 @@ export function restoreJoined(s: State, sb: SandboxInfo, ep: EndpointInfo, order
   // A sandbox on the gateway network had no other endpoint giving a gateway (else it would
   // have left it): its other outgoing endpoints are the ones that need it.
   const viaGateway =
-    !onGatewayNetwork(s, ep) && sb.endpoints.some((e) => onGatewayNetwork(s, s.endpoints.get(e)))
+    !onGatewayNetwork(s, ep) &&
+    sb.endpoints.some((e) => isGatewayEndpoint(s, sb, s.endpoints.get(e)))
   const outgoing = !!n && !n.info.internal && !n.driver.capability.sharesHostNetwork
   const hasGateway =
     outgoing && !viaGateway && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))

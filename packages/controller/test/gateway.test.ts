@@ -197,3 +197,22 @@ t.test('after a restart the gateway endpoint still follows the overlay endpoints
   t.same(gwEndpoints(c), [], 'the last overlay leave removes it')
   await c.stop()
 })
+
+t.test('an endpoint a user joins to docker_gwbridge is theirs: never removed', async (t) => {
+  const { c } = await start()
+  await c.createNetwork({ name: 'docker_gwbridge', driver: 'bridge' })
+  await c.createNetwork({ name: 'ov1', driver: 'ov' })
+  const sb = await c.createSandbox({ containerId: 'c1' })
+  const mine = await c.createEndpoint('docker_gwbridge', { name: 'mine' })
+  const e1 = await c.createEndpoint('ov1', { name: 'e1' })
+  await c.join(mine.id, sb.id)
+  await c.join(e1.id, sb.id)
+  t.same(c.sandbox(sb.id).endpoints, [mine.id, e1.id], 'it gives the way out: none is added')
+  await c.leave(e1.id, sb.id)
+  t.equal(c.endpoint(mine.id).sandboxId, sb.id, 'still joined')
+  t.same(
+    gwEndpoints(c).map((e) => e.name),
+    ['mine'],
+  )
+  await c.stop()
+})
