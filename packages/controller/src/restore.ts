@@ -59,7 +59,8 @@ export async function restoreAll(s: State): Promise<RestoreSummary> {
   const stored = new Map<string, string>()
   for (const { value } of await s.records.list('sandbox/')) {
     const sb = sandboxFromRecord(value as Record<string, unknown>)
-    if (sb.key && !live.has(sb.key)) {
+    // A key outside the prefix (made under an earlier prefix) is looked up by itself.
+    if (sb.key && !live.has(sb.key) && !(await s.os.list(sb.key)).includes(sb.key)) {
       repaired.push(`sandbox ${sb.containerId}: namespace gone, removed`)
       await s.records.delete(keys.sandbox(sb.id))
       continue

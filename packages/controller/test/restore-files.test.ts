@@ -53,3 +53,31 @@ t.test('restore removes the files of sandboxes that are gone', async (t) => {
     ].sort(),
   )
 })
+
+t.test(
+  'a sandbox named under an earlier prefix is kept; strays of the new prefix go',
+  async (t) => {
+    const store = memoryStore()
+    const os = fakeOS()
+    const boot = (namespacePrefix: string) =>
+      Controller.start({
+        drivers: { fake: fakeDriver().factory },
+        ipams: { default: () => fakeIpam() },
+        os,
+        store,
+        namespacePrefix,
+      })
+    const a = await boot('dnet-sb-')
+    const sb = await a.createSandbox({ containerId: 'c1' })
+    t.match(sb.key, /^dnet-sb-/)
+    await os.create('dnet-sb-0123456789ab') // another daemon's, under the old shared prefix
+    await os.create('dnet-sb-1a2b3c4d-0123456789ab') // a stray of this daemon's new prefix
+    const b = await boot('dnet-sb-1a2b3c4d-')
+    t.teardown(() => b.stop())
+    t.equal(b.sandbox(sb.id).key, sb.key, 'the sandbox keeps its namespace')
+    t.same(b.restoreSummary.repaired, [
+      'namespace dnet-sb-1a2b3c4d-0123456789ab: no sandbox record, removed',
+    ])
+    t.same([...os.ns.keys()].sort(), [sb.key!, 'dnet-sb-0123456789ab'].sort())
+  },
+)

@@ -73,10 +73,17 @@ export interface DaemonConfig {
   /** The host resolv.conf that containers' DNS settings and the resolver's upstreams come from. */
   resolvConf: string
   /**
-   * Prefix of the containers' namespace names. At start the daemon removes namespaces with this
-   * prefix that its store does not know, so two daemons on one machine need different ones.
+   * Prefix of the containers' namespace names. The daemon names them
+   * `<prefix><instance id>-<sandbox id>` (the instance id is kept in the data root) and at start
+   * removes those of its own instance that its store does not know.
    */
   sandboxPrefix: string
+  /**
+   * The daemon instance's identity (a random id kept in `<data root>/instance-id`), set by the
+   * daemon for its backend: in the bridges' and veths' aliases and the containers' namespace
+   * names.
+   */
+  instanceId?: string
   /**
    * When a write to the embedded store counts as done. `commit` (default): committed to the
    * operating system, so it survives the daemon being killed, and synced to disk within 200 ms.
@@ -84,7 +91,13 @@ export interface DaemonConfig {
    */
   localDurability: 'sync' | 'commit'
   /** The bridge driver's host-wide settings (dockerd's iptables, ip6tables, userland-proxy). */
-  bridge: { iptables: boolean; ip6tables: boolean; userlandProxy: boolean }
+  bridge: {
+    iptables: boolean
+    ip6tables: boolean
+    userlandProxy: boolean
+    /** Owner of the bridge driver's links: set by the daemon to its instance id. */
+    owner?: string
+  }
   globalStore?: { provider: 'etcd'; endpoints: string[] }
   cluster?: {
     bindAddress: string

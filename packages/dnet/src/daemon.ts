@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { connect } from 'node:net'
 import { dirname, join } from 'node:path'
 import { ConflictError } from '@libnetwork/types'
@@ -32,6 +41,23 @@ function privatize(dir: string): void {
     if ((mode & 0o077) !== 0) chmodSync(p, mode & ~0o077)
     if (e.isDirectory()) privatize(p)
   }
+}
+
+/**
+ * This daemon's identity: a random id kept in its data root. The links and namespaces it makes
+ * carry it, and what it removes at start is only what carries it.
+ */
+export function instanceId(dataRoot: string): string {
+  const path = join(dataRoot, 'instance-id')
+  try {
+    const id = readFileSync(path, 'utf8').trim()
+    if (/^[0-9a-f]{8}$/.test(id)) return id
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
+  const id = randomBytes(4).toString('hex')
+  writeFileSync(path, `${id}\n`, { mode: 0o600 })
+  return id
 }
 
 /** Refuse to start over a socket a live server answers on (another daemon's). */
@@ -106,7 +132,13 @@ export class Daemon {
       )
     for (const w of unwiredSections(cfg)) this.logger.warn(w.msg, { ...w.fields })
     try {
-      this.handle = await this.factory(cfg, this.logger)
+      // What the backend makes carries the daemon's identity: the bridges' and veths' aliases
+      // and the names of the containers' namespaces (`<sandbox prefix><id>-…`).
+      const id = instanceId(cfg.dataRoot)
+      this.handle = await this.factory(
+        { ...cfg, instanceId: id, bridge: { ...cfg.bridge, owner: id } },
+        this.logger,
+      )
       privatize(cfg.dataRoot)
       this.api = new ApiServer({
         backend: this.handle.backend,

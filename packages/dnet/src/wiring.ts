@@ -88,7 +88,10 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
       ...(agent ? { cluster: agent } : {}),
       logger,
       os: oslSandboxOS(),
-      namespacePrefix: cfg.sandboxPrefix,
+      // `<prefix><instance id>-`: restore removes only this daemon's strays
+      namespacePrefix: cfg.instanceId
+        ? `${cfg.sandboxPrefix}${cfg.instanceId}-`
+        : cfg.sandboxPrefix,
       discovery: serviceDiscovery({
         dir: join(cfg.execRoot, 'sandboxes'),
         hostResolvConf: cfg.resolvConf,

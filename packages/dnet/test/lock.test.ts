@@ -186,3 +186,31 @@ t.test('data and exec roots are private, and so are the store files', async (t) 
   t.equal(mode('lib/dnet.lock'), 0o600, 'lock file 0600')
   t.equal(mode('run/dnet.sock') & 0o007, 0, 'socket: nothing for others')
 })
+
+t.test('the backend gets the instance id, kept in the data root across restarts', async (t) => {
+  const dir = tmp(t)
+  const seen: Array<[string | undefined, string | undefined]> = []
+  const run = async (dataRoot: string) => {
+    const d = new Daemon(
+      defaults(join(dir, 'run'), join(dir, dataRoot)),
+      quiet,
+      async (c) => {
+        seen.push([c.instanceId, c.bridge.owner])
+        return { backend: new FakeBackend(), close: async () => {} }
+      },
+      'test',
+      lockName(),
+    )
+    await d.start()
+    await d.stop()
+  }
+  await run('lib')
+  await run('lib')
+  await run('lib-2')
+  const [a, b, c] = seen
+  t.match(a![0], /^[0-9a-f]{8}$/)
+  t.equal(a![1], a![0], 'the bridge owner is the instance id')
+  t.same(b, a, 'the same after a restart')
+  t.equal(readFileSync(join(dir, 'lib', 'instance-id'), 'utf8').trim(), a![0])
+  t.not(c![0], a![0], 'another data root, another daemon')
+})
