@@ -85,11 +85,6 @@ export async function createEndpoint(
   const driver = n.driver
   const undo = new Undo()
   try {
-    // Counted first on a shared network: a network being removed by another host refuses it.
-    if (isShared(s, n.info)) {
-      await adjustEndpointCount(s, n, 1)
-      undo.push(() => adjustEndpointCount(s, n, -1))
-    }
     const address = await allocate(n, false, o.ipv4Address, undo, opts.signal)
     const addressIPv6 = n.info.enableIPv6
       ? await allocate(n, true, o.ipv6Address, undo, opts.signal)
@@ -116,6 +111,12 @@ export async function createEndpoint(
       exposedPorts: options.exposedPorts,
       portBindings: options.portBindings,
       boundPorts: [],
+    }
+    // A shared network counts the endpoint last (a network being removed by another host
+    // refuses it here): a store that fails before leaves no count to take back.
+    if (isShared(s, n.info)) {
+      await adjustEndpointCount(s, n, 1)
+      undo.push(() => adjustEndpointCount(s, n, -1))
     }
     await save.endpoint(s, ep)
     s.endpoints.set(id, ep)
