@@ -11,6 +11,7 @@ import {
   leftoversSince,
   overlayNamespaces,
   overlayWorld,
+  removeGateways,
   removeOverlay,
   snap,
   type Mode,
@@ -65,6 +66,7 @@ export async function o3(td: Teardown, mode: Mode): Promise<Result[]> {
       async () => (await overlayNamespaces(d)).length === 0,
     )
   await removeOverlay(w, 'ov')
+  await removeGateways(w)
   const left = await leftoversSince(w, before)
   if (left.length) console.error(`O3 leftovers:\n${left.join('\n')}`)
   const n = HOSTS * PER_HOST

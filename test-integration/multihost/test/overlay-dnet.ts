@@ -105,6 +105,16 @@ export async function removeOverlay(w: OverlayWorld, name: string): Promise<void
   for (const d of w.ds) await d.deleteNetwork(name)
 }
 
+/**
+ * Remove the local gateway network (`docker_gwbridge`) where a daemon made one: like upstream's,
+ * it stays after its last endpoint until removed.
+ */
+export async function removeGateways(w: OverlayWorld): Promise<void> {
+  for (const d of w.ds)
+    if ((await d.networks()).some((n) => n.name === 'docker_gwbridge'))
+      await d.deleteNetwork('docker_gwbridge')
+}
+
 /** The address of an endpoint view without its prefix length. */
 export const ipOf = (a: string | null): string => {
   if (!a) throw new Error('endpoint without an IPv4 address')

@@ -2,6 +2,7 @@
 // driver made (namespaces named after the host, links, FDB and neighbour entries, addresses,
 // iptables rules) and what the stores hold, as sorted lines, so a snapshot taken before a
 // scenario and one taken after removing everything can be compared line by line.
+import { Idm } from '@libnetwork/idm'
 import { sh, type Host, type Underlay } from './harness.js'
 
 export interface HostState {
@@ -153,6 +154,34 @@ export async function etcdDump(via: Host, endpoint: string): Promise<string[]> {
     `${endpoint}/v3/kv/range`,
   ])
   const kvs = (JSON.parse(out) as { kvs?: Array<{ key: string; value?: string }> }).kvs ?? []
-  const b = (s?: string) => Buffer.from(s ?? '', 'base64').toString('utf8')
-  return kvs.map((kv) => `${b(kv.key)} = ${b(kv.value)}`)
+  const lines: string[] = []
+  for (const kv of kvs) {
+    const key = Buffer.from(kv.key, 'base64').toString('utf8')
+    const value = Buffer.from(kv.value ?? '', 'base64')
+    const shown = allocatorState(key, value)
+    if (shown === 'empty') continue
+    lines.push(`${key} = ${shown ?? value.toString('utf8')}`)
+  }
+  return lines
+}
+
+/**
+ * The allocators' own keys outlive what they hand out (as upstream's): the overlay's VNI set
+ * (an idm bitmap) and the global IPAM's pool list. Holding nothing they are `empty` (not a
+ * leftover); holding something, a readable summary. Other keys: undefined.
+ */
+export function allocatorState(key: string, value: Uint8Array): string | undefined {
+  if (key.endsWith('overlay/vxlan-ids')) {
+    const idm = Idm.fromBytes(value)
+    const used: number[] = []
+    if (idm.available === idm.end - idm.start + 1) return 'empty'
+    for (let id = idm.start; id <= idm.end && used.length < 20; id++)
+      if (idm.isAllocated(id)) used.push(id)
+    return `VNIs in use: ${used.join(',')}`
+  }
+  if (/\/ipam\/v1\/[^/]+\/pools$/.test(key)) {
+    const p = JSON.parse(Buffer.from(value).toString('utf8')) as { masters?: []; subs?: [] }
+    if (!p.masters?.length && !p.subs?.length) return 'empty'
+  }
+  return undefined
 }
