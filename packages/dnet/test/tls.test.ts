@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ApiServer, createLogger, parseConfig } from '../src/index.js'
+import { ApiServer, createLogger, parseConfig, runCli } from '../src/index.js'
 import { daemonConfig } from '../src/daemon-main.js'
 import { loadTls } from '../src/tls.js'
 import { makeCerts } from './certs.js'
@@ -138,4 +138,51 @@ t.test('the config file takes Docker names for TLS, and insecure_tcp', async (t)
   })
   t.equal(parseConfig('[daemon]\ninsecure_tcp = true').insecureTcp, true)
   t.throws(() => parseConfig('[daemon]\ninsecure_tcp = "yes"'), { code: 'invalid-config' })
+})
+
+t.test('the CLI talks TLS with --tlsverify and its certificate', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'dnet-tls-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const c = makeCerts(dir)
+  const backend = new FakeBackend()
+  const server = new ApiServer({
+    backend,
+    logger: createLogger('error', () => undefined),
+    version: 'test',
+    tcp: { host: '127.0.0.1', port: 0 },
+    tls: loadTls({ caCert: c.ca, cert: c.serverCert, key: c.serverKey }),
+  })
+  await server.start()
+  t.teardown(() => server.stop())
+  const host = `tcp://127.0.0.1:${server.tcpAddress()!.port}`
+  let err = ''
+  const run = (...argv: string[]) => runCli(argv, { out: () => undefined }, (s) => (err += s), {})
+  const tls = ['--tlsverify', '--tlscacert', c.ca, '--tlscert', c.clientCert]
+  t.equal(
+    await run('-H', host, ...tls, `--tlskey=${c.clientKey}`, 'network', 'create', 'a'),
+    0,
+    err,
+  )
+  t.equal(backend.networks.size, 1, 'created over TLS')
+  err = ''
+  t.equal(await run('-H', host, 'network', 'create', 'b'), 1, 'plain HTTP to a TLS port fails')
+  t.match(err, /cannot reach the dnet daemon|Error/)
+  err = ''
+  t.equal(await run('-H', host, '--tlsverify', '--tlscacert', c.ca, 'network', 'ls'), 2)
+  t.match(err, /--tlsverify needs --tlscert/)
+  err = ''
+  const rogue = [
+    '--tlsverify',
+    '--tlscacert',
+    c.ca,
+    '--tlscert',
+    c.rogueCert,
+    '--tlskey',
+    c.rogueKey,
+  ]
+  t.equal(await run('-H', host, ...rogue, 'network', 'create', 'c'), 1, 'untrusted client refused')
+  err = ''
+  t.equal(await run('--tlsverify', ...tls.slice(1), '--tlskey', c.clientKey, 'network', 'ls'), 2)
+  t.match(err, /--tlsverify is for tcp:\/\/ hosts/)
+  t.equal(backend.networks.size, 1, 'nothing else created')
 })

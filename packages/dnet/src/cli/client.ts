@@ -1,8 +1,46 @@
+import { readFileSync } from 'node:fs'
 import { request } from 'node:http'
+import { request as tlsRequest } from 'node:https'
 import { connect, type NetConnectOpts } from 'node:net'
 
-/** Where the CLI finds the daemon: `unix:///path` or `tcp://host:port`. */
-export type Endpoint = { socketPath: string } | { host: string; port: number }
+/** Where the CLI finds the daemon: `unix:///path` or `tcp://host:port` (with TLS or not). */
+export type Endpoint = { socketPath: string } | { host: string; port: number; tls?: ClientTls }
+
+/** TLS towards the daemon (`--tlsverify`): its CA, and this client's certificate and key. */
+export interface ClientTls {
+  ca: Buffer
+  cert: Buffer
+  key: Buffer
+}
+
+/** The global TLS flags given, read into PEM contents; the endpoint must be TCP. */
+export function withTls(
+  ep: Endpoint,
+  flags: { verify: boolean; caCert?: string; cert?: string; key?: string },
+): Endpoint {
+  const given = flags.caCert !== undefined || flags.cert !== undefined || flags.key !== undefined
+  if (!flags.verify) {
+    if (given) throw new CliError('--tlscacert, --tlscert and --tlskey need --tlsverify', 2)
+    return ep
+  }
+  if ('socketPath' in ep) throw new CliError('--tlsverify is for tcp:// hosts', 2)
+  const read = (path: string | undefined, flag: string) => {
+    if (!path) throw new CliError(`--tlsverify needs ${flag}`, 2)
+    try {
+      return readFileSync(path)
+    } catch (e) {
+      throw new CliError(`cannot read ${flag} ${path}: ${(e as Error).message}`, 2)
+    }
+  }
+  return {
+    ...ep,
+    tls: {
+      ca: read(flags.caCert, '--tlscacert'),
+      cert: read(flags.cert, '--tlscert'),
+      key: read(flags.key, '--tlskey'),
+    },
+  }
+}
 
 export function parseEndpoint(text: string): Endpoint {
   if (text.startsWith('unix://')) return { socketPath: text.slice('unix://'.length) }
@@ -45,12 +83,16 @@ export function call(ep: Endpoint, method: string, path: string, body?: unknown)
     const where = 'socketPath' in ep ? ep.socketPath : `${ep.host}:${ep.port}`
     let req: ReturnType<typeof request>
     try {
-      req = request(
+      const tls = 'tls' in ep ? ep.tls : undefined
+      const target =
+        'socketPath' in ep ? { socketPath: ep.socketPath } : { host: ep.host, port: ep.port }
+      req = (tls ? tlsRequest : request)(
         {
-          ...ep,
+          ...target,
+          ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key, agent: false } : {}),
           // One request, then the process ends: no agent, no keep-alive. (The agent would also
           // test the host name against Node's IPv6 pattern, whose first use costs 4 ms.)
-          createConnection: (o) => connect(o as NetConnectOpts),
+          ...(tls ? {} : { createConnection: (o) => connect(o as NetConnectOpts) }),
           method,
           path,
           headers: payload

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { commands, type Io } from './commands.js'
-import { call, CliError, parseEndpoint } from './client.js'
+import { call, CliError, parseEndpoint, withTls, type Endpoint } from './client.js'
 import { optionHelp } from './option-help.js'
 import { cliVersion } from './version.js'
 
@@ -13,6 +13,8 @@ function mainHelp(): string {
     '',
     'Global options:',
     `  -H, --host HOST   daemon address: unix:///path or tcp://host:port (default ${DEFAULT_HOST}, or $DNET_HOST)`,
+    '      --tlsverify   TLS to a tcp:// daemon, with --tlscacert FILE (its CA), --tlscert FILE',
+    "                    and --tlskey FILE (this client's certificate and key)",
     '  -h, --help        show help (also after any command)',
     '  -v, --version     print the version of this dnet',
     '',
@@ -44,6 +46,13 @@ function commandHelp(group: string, name: string): string {
   ].join('\n')
 }
 
+/** The global TLS flags (Docker's names) and where each goes. */
+const TLS_FLAGS: Record<string, 'caCert' | 'cert' | 'key'> = {
+  '--tlscacert': 'caCert',
+  '--tlscert': 'cert',
+  '--tlskey': 'key',
+}
+
 /** Run the CLI; returns the process exit code. Output goes to `io.out`, errors to `err`. */
 export async function runCli(
   argv: string[],
@@ -52,6 +61,7 @@ export async function runCli(
   env = process.env,
 ): Promise<number> {
   let host = env.DNET_HOST ?? DEFAULT_HOST
+  const tls: { verify: boolean; caCert?: string; cert?: string; key?: string } = { verify: false }
   const rest = [...argv]
   while (rest[0]?.startsWith('-')) {
     const flag = rest.shift()!
@@ -63,6 +73,17 @@ export async function runCli(
       io.out(`dnet version ${cliVersion()}\n`)
       return 0
     }
+    if (flag === '--tlsverify') {
+      tls.verify = true
+      continue
+    }
+    const tlsFlag = TLS_FLAGS[flag.split('=')[0]!]
+    if (tlsFlag) {
+      const v = flag.includes('=') ? flag.slice(flag.indexOf('=') + 1) : rest.shift()
+      if (!v) return usageError(err, `${flag} needs a value`)
+      tls[tlsFlag] = v
+      continue
+    }
     if (flag === '-H' || flag === '--host') {
       const v = rest.shift()
       if (!v) return usageError(err, `${flag} needs a value`)
@@ -71,12 +92,22 @@ export async function runCli(
     else if (flag.startsWith('-H=')) host = flag.slice('-H='.length)
     else return usageError(err, `unknown global option ${flag}`)
   }
+  let endpoint: () => Endpoint
+  try {
+    const ep = withTls(parseEndpoint(host), tls)
+    endpoint = () => ep
+  } catch (e) {
+    // a bad -H is reported by the command that needs the daemon, as before
+    if (!(e instanceof CliError) || (!tls.verify && !tls.caCert && !tls.cert && !tls.key))
+      endpoint = () => parseEndpoint(host)
+    else return usageError(err, e.message)
+  }
   const [group, name, ...args] = rest
   if (!group) {
     io.out(mainHelp())
     return 2
   }
-  if (group === 'version') return version(host, io, err, name)
+  if (group === 'version') return version(endpoint, io, err, name)
   const subs = commands[group]
   if (!subs) return usageError(err, `unknown command ${JSON.stringify(group)}`)
   if (!name || name === '--help' || name === '-h') {
@@ -109,7 +140,7 @@ export async function runCli(
     return 0
   }
   try {
-    await cmd.run(parseEndpoint(host), io, parsed.values, parsed.positionals)
+    await cmd.run(endpoint(), io, parsed.values, parsed.positionals)
     return 0
   } catch (e) {
     if (e instanceof CliError) {
@@ -122,7 +153,7 @@ export async function runCli(
 
 /** `dnet version`: this CLI's version, then the daemon's (GET /version). */
 async function version(
-  host: string,
+  endpoint: () => Endpoint,
   io: Io,
   err: (t: string) => void,
   extra: string | undefined,
@@ -134,7 +165,7 @@ async function version(
   if (extra !== undefined) return usageError(err, 'version takes no arguments')
   io.out(`Client: ${cliVersion()}\n`)
   try {
-    const v = (await call(parseEndpoint(host), 'GET', '/version')) as { version?: unknown }
+    const v = (await call(endpoint(), 'GET', '/version')) as { version?: unknown }
     io.out(`Server: ${typeof v?.version === 'string' ? v.version : 'unknown'}\n`)
     return 0
   } catch (e) {
