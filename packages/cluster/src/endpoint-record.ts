@@ -4,7 +4,7 @@
  * left out, repeated strings one field each.
  */
 import { BadRequestError } from '@libnetwork/types'
-import { ProtoWriter, asBytes, asString, asUint, readFields } from './protowire.js'
+import { ProtoWriter, fields, type ReaderOptions } from '@libnetwork/protowire'
 
 /** The NetworkDB table the agent writes endpoint records to (upstream's name). */
 export const ENDPOINT_TABLE = 'endpoint_table'
@@ -94,7 +94,7 @@ function encodePort(p: PortConfig): Uint8Array {
     .uintField(2, proto)
     .uintField(3, p.targetPort)
     .uintField(4, p.publishedPort)
-    .bytes()
+    .finish()
 }
 
 /** The record's protobuf bytes, as upstream's generated marshaller writes them. */
@@ -105,20 +105,23 @@ export function encodeEndpointRecord(r: EndpointRecord): Uint8Array {
     .stringField(3, r.serviceId)
     .stringField(4, r.virtualIp)
     .stringField(5, r.endpointIp)
-  for (const p of r.ingressPorts) w.bytesField(6, encodePort(p))
+  for (const p of r.ingressPorts) w.messageField(6, encodePort(p))
   w.repeatedString(7, r.aliases)
     .repeatedString(8, r.taskAliases)
-    .uintField(9, r.serviceDisabled ? 1 : 0)
+    .boolField(9, r.serviceDisabled)
     .stringField(ENDPOINT_IPV6_FIELD, r.endpointIpv6)
-  return w.bytes()
+  return w.finish()
 }
+
+/** Malformed bytes: `cluster.proto-<fault>` codes (truncated, varint, field, wire-type, utf8). */
+const READ: ReaderOptions = { what: 'endpoint record', code: (fault) => `cluster.proto-${fault}` }
 
 function decodePort(buf: Uint8Array): PortConfig {
   const p: PortConfig = { name: '', protocol: 'tcp', targetPort: 0, publishedPort: 0 }
-  for (const { field, value } of readFields(buf)) {
-    if (field === 1) p.name = asString(field, value)
-    else if (field === 2) {
-      const n = asUint(field, value)
+  for (const f of fields(buf, { ...READ, what: 'port config' })) {
+    if (f.field === 1) p.name = f.string()
+    else if (f.field === 2) {
+      const n = f.uint()
       const proto = PROTOCOLS[n]
       if (proto === undefined) {
         throw new BadRequestError('cluster.proto-enum', `unknown PortConfig protocol ${n}`, {
@@ -126,8 +129,8 @@ function decodePort(buf: Uint8Array): PortConfig {
         })
       }
       p.protocol = proto
-    } else if (field === 3) p.targetPort = asUint(field, value)
-    else if (field === 4) p.publishedPort = asUint(field, value)
+    } else if (f.field === 3) p.targetPort = f.uint()
+    else if (f.field === 4) p.publishedPort = f.uint()
   }
   return p
 }
@@ -138,37 +141,37 @@ function decodePort(buf: Uint8Array): PortConfig {
  */
 export function decodeEndpointRecord(buf: Uint8Array): EndpointRecord {
   const r = endpointRecord()
-  for (const { field, value } of readFields(buf)) {
-    switch (field) {
+  for (const f of fields(buf, READ)) {
+    switch (f.field) {
       case 1:
-        r.name = asString(field, value)
+        r.name = f.string()
         break
       case 2:
-        r.serviceName = asString(field, value)
+        r.serviceName = f.string()
         break
       case 3:
-        r.serviceId = asString(field, value)
+        r.serviceId = f.string()
         break
       case 4:
-        r.virtualIp = asString(field, value)
+        r.virtualIp = f.string()
         break
       case 5:
-        r.endpointIp = asString(field, value)
+        r.endpointIp = f.string()
         break
       case 6:
-        r.ingressPorts.push(decodePort(asBytes(field, value)))
+        r.ingressPorts.push(decodePort(f.bytes()))
         break
       case 7:
-        r.aliases.push(asString(field, value))
+        r.aliases.push(f.string())
         break
       case 8:
-        r.taskAliases.push(asString(field, value))
+        r.taskAliases.push(f.string())
         break
       case 9:
-        r.serviceDisabled = asUint(field, value) !== 0
+        r.serviceDisabled = f.bool()
         break
       case ENDPOINT_IPV6_FIELD:
-        r.endpointIpv6 = asString(field, value)
+        r.endpointIpv6 = f.string()
         break
       default:
         break

@@ -15,6 +15,7 @@ const ONLY = process.env.LNT_PACKAGE
 const CHERRY_PICKED = [
   '@libnetwork/types',
   '@libnetwork/bitseq',
+  '@libnetwork/protowire',
   '@libnetwork/idm',
   '@libnetwork/ipam',
   '@libnetwork/portallocator',
