@@ -7,6 +7,9 @@ import { startEtcd, type EtcdServer } from '@libnetwork/datastore/testing'
 import { ConflictError, IPNet } from '@libnetwork/types'
 import { caught, startHost, until, type Host } from './global-helpers.js'
 
+// Several controllers on one store, on a loaded machine: more than tap's 30 s per file.
+t.setTimeout(300_000)
+
 let etcd: EtcdServer | undefined
 const stores: KVStore[] = []
 const hosts: Host[] = []

@@ -129,7 +129,7 @@ export async function startHost(
 }
 
 /** Wait until `cond()` holds (checked every few ms); fails after `ms` with `what`. */
-export async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
+export async function until(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
   const end = Date.now() + ms
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out waiting for: ${what}`)
