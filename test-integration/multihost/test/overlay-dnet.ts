@@ -32,7 +32,8 @@ export async function overlayWorld(
   opts: Omit<DaemonOptions, 'cluster' | 'etcd'> = {},
 ): Promise<OverlayWorld> {
   const u = await Underlay.create(t, { hosts })
-  if (mode === 'etcd') await u.startEtcd()
+  // etcd lives as long as the daemons (the harness's default is 240 s)
+  if (mode === 'etcd') await u.startEtcd({ lifetimeS: opts.lifetimeS ?? 240 })
   const ds = await startCluster(u, { ...opts, ...(mode === 'etcd' ? { etcd: true } : {}) })
   await untilMembers(ds)
   return { u, ds, mode }
