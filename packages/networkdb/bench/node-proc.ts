@@ -18,7 +18,10 @@ export class NodeProc {
   readonly ready: Promise<void>
 
   constructor(readonly name: string) {
-    this.proc = fork(NODE, [name], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    // NDB_CPU_PROF=<dir>: each node writes a V8 CPU profile there when it stops
+    const prof = process.env.NDB_CPU_PROF
+    const execArgv = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
+    this.proc = fork(NODE, [name], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     this.ready = new Promise((resolve) => {
       this.proc.on('message', (m: Reply & { ready?: boolean }) => {
         if (m.ready) return resolve()

@@ -1,5 +1,5 @@
 // One NetworkDB node in its own process, driven by bench/run.ts over IPC.
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
 import { IP } from '@libnetwork/types'
 import { NetTransport } from '@libnetwork/gossip'
 import { GossipMembership, NetworkDB } from '../dist/index.js'
@@ -36,6 +36,15 @@ const db = new NetworkDB({ nodeId: name, membership })
 const live = new Map()
 let falseDeaths = 0
 let delay
+/**
+ * Besides the event-loop delay (wall time, which on a loaded machine includes the time the OS
+ * gave other processes): the most CPU time this process used between two firings of a 5 ms
+ * timer (what our code held the loop for, whatever the load), and the longest GC pause.
+ */
+let cpuTimer
+let maxCpuMs = 0
+let gcObserver
+let maxGcMs = 0
 const tick = () => new Promise((r) => setImmediate(r))
 const waiters = []
 
@@ -136,10 +145,26 @@ process.on('message', async (msg) => {
       case 'monitor':
         delay = monitorEventLoopDelay({ resolution: 10 })
         delay.enable()
+        maxCpuMs = 0
+        maxGcMs = 0
+        {
+          let last = process.cpuUsage()
+          cpuTimer = setInterval(() => {
+            const d = process.cpuUsage(last)
+            last = process.cpuUsage()
+            maxCpuMs = Math.max(maxCpuMs, (d.user + d.system) / 1000)
+          }, 5)
+        }
+        gcObserver = new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) maxGcMs = Math.max(maxGcMs, e.duration)
+        })
+        gcObserver.observe({ entryTypes: ['gc'] })
         return reply()
       case 'monitorStop':
         delay.disable()
-        return reply({ maxMs: delay.max / 1e6 })
+        clearInterval(cpuTimer)
+        gcObserver.disconnect()
+        return reply({ maxMs: delay.max / 1e6, maxCpuMs, maxGcMs })
       case 'stats': {
         const cpu = process.cpuUsage()
         return reply({

@@ -21,7 +21,7 @@ import {
   encodeTableEventEnveloped,
   type BulkSyncMessage,
 } from './proto.js'
-import { PbWriter, fieldSize } from './pb.js'
+import { ProtoWriter, fieldSize } from '@libnetwork/protowire'
 import type { State } from './state.js'
 import { TimeSlicer } from './slice.js'
 
@@ -89,7 +89,7 @@ export async function buildBulkSync(
   const compoundLen = 2 + (body === 0 ? 0 : fieldSize(body))
   const bulkHead = encodeBulkSync({ ...head, payload: new Uint8Array(0) })
   const bulkLen = bulkHead.length + fieldSize(compoundLen)
-  const w = new PbWriter(2 + fieldSize(bulkLen))
+  const w = new ProtoWriter(2 + fieldSize(bulkLen))
   w.tag(1, 0).varint(MessageType.BulkSync)
   w.tag(2, 2).varint(bulkLen)
   w.raw(bulkHead)

@@ -225,8 +225,7 @@ export class Cluster implements StateSink {
     if (!p) this.#pending.set(network, (p = { parts: [], bytes: 0 }))
     if (p.bytes + msg.length + PART_OVERHEAD > this.#budget && p.parts.length > 0) {
       this.#flush(network)
-      p = this.#pending.get(network) ?? { parts: [], bytes: 0 }
-      this.#pending.set(network, p)
+      this.#pending.set(network, (p = { parts: [], bytes: 0 }))
     }
     p.parts.push(msg)
     p.bytes += msg.length + PART_OVERHEAD
@@ -367,7 +366,16 @@ export class Cluster implements StateSink {
     try {
       const seen: Seen = {}
       this.#handle(buf, false, seen)
-      if (type === MessageType.Compound && seen.tableOnly !== false) this.#forward(buf, seen)
+      // Own packets of our nodes fit a packet; a larger compound came by stream to every
+      // member directly (the tail of a burst): forwarding it would send a duplicate of tens
+      // of KB by UDP.
+      if (
+        type === MessageType.Compound &&
+        seen.tableOnly !== false &&
+        buf.length <= this.#opts.packetSize
+      ) {
+        this.#forward(buf, seen)
+      }
     } catch {
       // Malformed or unknown messages from the network are dropped, as upstream does.
     }

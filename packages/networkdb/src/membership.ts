@@ -29,6 +29,13 @@ export class GossipMembership implements Membership {
   readonly gossip: Gossip
   #hooks: MembershipHooks | undefined
   #offs: (() => void)[] = []
+  /**
+   * The alive list and who forwards, cached: the cluster layer asks per packet and per event,
+   * and gossip builds fresh member records (addresses parsed) for each question. Members come
+   * and go (and change metadata) only with a join, leave or update event, which clears these.
+   */
+  #alive: string[] | undefined
+  readonly #forwards = new Map<string, boolean>()
 
   /**
    * `forwarder: false` makes this node announce empty metadata like a Go node, so it never
@@ -55,19 +62,33 @@ export class GossipMembership implements Membership {
 
   async start(hooks: MembershipHooks): Promise<void> {
     this.#hooks = hooks
+    const clear = (): void => {
+      this.#alive = undefined
+      this.#forwards.clear()
+    }
     this.#offs.push(
-      this.gossip.on('join', (m) => hooks.memberJoined(m.name)),
-      this.gossip.on('leave', (m) => hooks.memberLeft(m.name)),
+      this.gossip.on('join', (m) => {
+        clear()
+        hooks.memberJoined(m.name)
+      }),
+      this.gossip.on('leave', (m) => {
+        clear()
+        hooks.memberLeft(m.name)
+      }),
+      this.gossip.on('update', clear),
     )
     await this.gossip.start()
   }
 
   alive(): string[] {
+    if (this.#alive) return [...this.#alive]
     const self = this.gossip.name
-    return this.gossip
+    const names = this.gossip
       .members()
       .map((m) => m.name)
       .filter((n) => n !== self)
+    if (this.#offs.length > 0) this.#alive = names // only while events keep it fresh
+    return [...names]
   }
 
   sendBestEffort(node: string, payload: Uint8Array): void {
@@ -93,8 +114,13 @@ export class GossipMembership implements Membership {
   }
 
   forwards(name: string): boolean {
+    const known = this.#forwards.get(name)
+    if (known !== undefined) return known
     const m = this.gossip.member(name)
-    return m !== undefined && sameBytes(m.meta, FORWARDER_META)
+    const yes = m !== undefined && sameBytes(m.meta, FORWARDER_META)
+    // unknown members are not cached: they may join any moment
+    if (m !== undefined && this.#offs.length > 0) this.#forwards.set(name, yes)
+    return yes
   }
 
   async pushPullWith(name: string): Promise<void> {

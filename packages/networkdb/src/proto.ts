@@ -21,12 +21,21 @@
  *   repeated SimpleMessage messages = 1; }
  * ```
  *
- * Hand-written (see `pb.ts`): encoders write only non-zero fields (proto3 semantics), in
- * field-number order, which reproduces the Go encoder's bytes exactly; decoders skip unknown
- * fields and turn malformed input into `BadRequestError` `networkdb.malformed-message`.
+ * Hand-written on `@libnetwork/protowire`: encoders write only non-zero fields (proto3
+ * semantics), in field-number order, which reproduces the Go encoder's bytes exactly; decoders
+ * skip unknown fields (and known ones of an unexpected wire type, as before) and turn malformed
+ * input into `BadRequestError` `networkdb.malformed-message`. Strings are not checked for
+ * UTF-8, as Go's gogo/protobuf does not check them.
  */
 import { BadRequestError } from '@libnetwork/types'
-import { PbReader, PbWriter, fieldSize, utf8Size, varintSize } from './pb.js'
+import {
+  ProtoReader,
+  ProtoWriter,
+  fieldSize,
+  utf8Size,
+  varintSize,
+  type ReaderOptions,
+} from '@libnetwork/protowire'
 
 /** GossipMessage envelope types (upstream MessageType). */
 export const MessageType = {
@@ -98,8 +107,22 @@ const NODE_TYPES: NodeEventType[] = ['join', 'leave']
 const TABLE_TYPES: TableEventType[] = ['create', 'update', 'delete']
 
 const VARINT = 0
-const EMPTY: Uint8Array = new Uint8Array(0)
 const LEN = 2
+/** Field 1, length-delimited: a compound's `messages` and a SimpleMessage's `Payload`. */
+const TAG_1_LEN = (1 << 3) | LEN
+const EMPTY: Uint8Array = new Uint8Array(0)
+
+/** How NetworkDB reads the wire: one error code, strings as Go takes them. */
+function reader(buf: Uint8Array, what: string, start = 0, end = buf.length): ProtoReader {
+  const opts: ReaderOptions = {
+    what,
+    code: 'networkdb.malformed-message',
+    utf8: 'replace',
+    start,
+    end,
+  }
+  return new ProtoReader(buf, opts)
+}
 
 function enumIndex<T>(names: readonly T[], i: number, what: string): T {
   const name = names[i - 1]
@@ -111,18 +134,11 @@ function enumIndex<T>(names: readonly T[], i: number, what: string): T {
   return name
 }
 
+/** Bytes of a proto3 varint field (none when 0) and of a length-delimited one (none when empty). */
 const uintSize = (v: number): number => (v === 0 ? 0 : 1 + varintSize(v))
 const strSize = (n: number): number => (n === 0 ? 0 : fieldSize(n))
 
-function putUint(w: PbWriter, field: number, v: number): void {
-  if (v !== 0) w.tag(field, VARINT).varint(v)
-}
-function putStr(w: PbWriter, field: number, s: string, size: number): void {
-  if (size !== 0) w.tag(field, LEN).string(s, size)
-}
-function putBytes(w: PbWriter, field: number, b: Uint8Array): void {
-  if (b.length !== 0) w.tag(field, LEN).bytes(b)
-}
+// ---- node and network events: the same fields, the network event has one more ------------
 
 function encodeMembershipEvent(
   type: number,
@@ -132,57 +148,49 @@ function encodeMembershipEvent(
 ): Uint8Array {
   const ns = utf8Size(node)
   const ws = net === undefined ? 0 : utf8Size(net)
-  const w = new PbWriter(uintSize(type) + uintSize(ltime) + strSize(ns) + strSize(ws))
-  putUint(w, 1, type)
-  putUint(w, 2, ltime)
-  putStr(w, 3, node, ns)
-  if (net !== undefined) putStr(w, 4, net, ws)
-  return w.finish()
+  return new ProtoWriter(uintSize(type) + uintSize(ltime) + strSize(ns) + strSize(ws))
+    .uintField(1, type)
+    .uintField(2, ltime)
+    .stringField(3, node, ns)
+    .stringField(4, net ?? '', ws)
+    .finish()
 }
 
-export function encodeNodeEvent(e: NodeEvent): Uint8Array {
-  return encodeMembershipEvent(NODE_TYPES.indexOf(e.type) + 1, e.ltime, e.nodeName)
-}
-export function decodeNodeEvent(buf: Uint8Array): NodeEvent {
-  const r = new PbReader(buf, 'node event')
-  let type = 0
-  let ltime = 0
-  let nodeName = ''
-  while (!r.done) {
-    const t = r.tag()
-    const f = t >>> 3
-    const wire = t & 7
-    if (f === 1 && wire === VARINT) type = r.uint()
-    else if (f === 2 && wire === VARINT) ltime = r.uint()
-    else if (f === 3 && wire === LEN) nodeName = r.string()
-    else r.skip(wire)
-  }
-  return { type: enumIndex(NODE_TYPES, type, 'node event'), ltime, nodeName }
-}
-
-export function encodeNetworkEvent(e: NetworkEvent): Uint8Array {
-  return encodeMembershipEvent(NODE_TYPES.indexOf(e.type) + 1, e.ltime, e.nodeName, e.networkId)
-}
-export function decodeNetworkEvent(buf: Uint8Array): NetworkEvent {
-  const r = new PbReader(buf, 'network event')
+function decodeMembershipEvent(buf: Uint8Array, what: string): NetworkEvent {
+  const r = reader(buf, what)
   let type = 0
   let ltime = 0
   let nodeName = ''
   let networkId = ''
   while (!r.done) {
     const t = r.tag()
-    const f = t >>> 3
-    const wire = t & 7
-    if (f === 1 && wire === VARINT) type = r.uint()
-    else if (f === 2 && wire === VARINT) ltime = r.uint()
-    else if (f === 3 && wire === LEN) nodeName = r.string()
-    else if (f === 4 && wire === LEN) networkId = r.string()
-    else r.skip(wire)
+    if (t === ((1 << 3) | VARINT)) type = r.uint()
+    else if (t === ((2 << 3) | VARINT)) ltime = r.uint()
+    else if (t === ((3 << 3) | LEN)) nodeName = r.string()
+    else if (t === ((4 << 3) | LEN)) networkId = r.string()
+    else r.skip(t & 7)
   }
-  return { type: enumIndex(NODE_TYPES, type, 'network event'), ltime, nodeName, networkId }
+  return { type: enumIndex(NODE_TYPES, type, what), ltime, nodeName, networkId }
 }
 
-/** Size of an encoded TableEvent. */
+export function encodeNodeEvent(e: NodeEvent): Uint8Array {
+  return encodeMembershipEvent(NODE_TYPES.indexOf(e.type) + 1, e.ltime, e.nodeName)
+}
+export function decodeNodeEvent(buf: Uint8Array): NodeEvent {
+  const { type, ltime, nodeName } = decodeMembershipEvent(buf, 'node event')
+  return { type, ltime, nodeName }
+}
+
+export function encodeNetworkEvent(e: NetworkEvent): Uint8Array {
+  return encodeMembershipEvent(NODE_TYPES.indexOf(e.type) + 1, e.ltime, e.nodeName, e.networkId)
+}
+export function decodeNetworkEvent(buf: Uint8Array): NetworkEvent {
+  return decodeMembershipEvent(buf, 'network event')
+}
+
+// ---- table events ----------------------------------------------------------------------
+
+/** Size of an encoded TableEvent; `s` receives the UTF-8 sizes of its four strings. */
 function tableEventSize(e: TableEvent, s: number[]): number {
   s[0] = utf8Size(e.nodeName)
   s[1] = utf8Size(e.networkId)
@@ -200,33 +208,30 @@ function tableEventSize(e: TableEvent, s: number[]): number {
   )
 }
 
-function writeTableEvent(w: PbWriter, e: TableEvent, s: number[]): void {
-  putUint(w, 1, TABLE_TYPES.indexOf(e.type) + 1)
-  putUint(w, 2, e.ltime)
-  putStr(w, 3, e.nodeName, s[0]!)
-  putStr(w, 4, e.networkId, s[1]!)
-  putStr(w, 5, e.tableName, s[2]!)
-  putStr(w, 6, e.key, s[3]!)
-  putBytes(w, 7, e.value)
-  if (e.residualReapTime !== 0) w.tag(8, VARINT).varint(e.residualReapTime)
+function writeTableEvent(w: ProtoWriter, e: TableEvent, s: number[]): ProtoWriter {
+  return w
+    .uintField(1, TABLE_TYPES.indexOf(e.type) + 1)
+    .uintField(2, e.ltime)
+    .stringField(3, e.nodeName, s[0])
+    .stringField(4, e.networkId, s[1])
+    .stringField(5, e.tableName, s[2])
+    .stringField(6, e.key, s[3])
+    .bytesField(7, e.value)
+    .int32Field(8, e.residualReapTime)
 }
 
 export function encodeTableEvent(e: TableEvent): Uint8Array {
   const s = [0, 0, 0, 0]
-  const w = new PbWriter(tableEventSize(e, s))
-  writeTableEvent(w, e, s)
-  return w.finish()
+  return writeTableEvent(new ProtoWriter(tableEventSize(e, s)), e, s).finish()
 }
 
 /** A TableEvent inside its GossipMessage envelope, in one allocation. */
 export function encodeTableEventEnveloped(e: TableEvent): Uint8Array {
   const s = [0, 0, 0, 0]
   const n = tableEventSize(e, s)
-  const w = new PbWriter(2 + fieldSize(n))
-  w.tag(1, VARINT).varint(MessageType.TableEvent)
+  const w = new ProtoWriter(2 + strSize(n)).uintField(1, MessageType.TableEvent)
   if (n !== 0) w.tag(2, LEN).varint(n)
-  writeTableEvent(w, e, s)
-  return w.finish()
+  return writeTableEvent(w, e, s).finish()
 }
 
 export function decodeTableEvent(buf: Uint8Array): TableEvent {
@@ -235,7 +240,7 @@ export function decodeTableEvent(buf: Uint8Array): TableEvent {
 
 /** Decode a TableEvent held in `buf[start, end)` (no intermediate views). */
 export function decodeTableEventAt(buf: Uint8Array, start: number, end: number): TableEvent {
-  const r = new PbReader(buf, 'table event', start, end)
+  const r = reader(buf, 'table event', start, end)
   let type = 0
   let ltime = 0
   let nodeName = ''
@@ -246,18 +251,16 @@ export function decodeTableEventAt(buf: Uint8Array, start: number, end: number):
   let residualReapTime = 0
   while (!r.done) {
     const t = r.tag()
-    const f = t >>> 3
-    const wire = t & 7
-    if (wire === VARINT && f === 1) type = r.uint()
-    else if (wire === VARINT && f === 2) ltime = r.uint()
-    else if (wire === LEN && f === 3) nodeName = r.string()
-    else if (wire === LEN && f === 4) networkId = r.string()
-    else if (wire === LEN && f === 5) tableName = r.string()
-    else if (wire === LEN && f === 6) key = r.string()
+    if (t === ((1 << 3) | VARINT)) type = r.uint()
+    else if (t === ((2 << 3) | VARINT)) ltime = r.uint()
+    else if (t === ((3 << 3) | LEN)) nodeName = r.string()
+    else if (t === ((4 << 3) | LEN)) networkId = r.string()
+    else if (t === ((5 << 3) | LEN)) tableName = r.string()
+    else if (t === ((6 << 3) | LEN)) key = r.string()
     // a copy: an entry must not keep a whole received packet alive
-    else if (wire === LEN && f === 7) value = r.copy()
-    else if (wire === VARINT && f === 8) residualReapTime = r.int32()
-    else r.skip(wire)
+    else if (t === ((7 << 3) | LEN)) value = r.copy()
+    else if (t === ((8 << 3) | VARINT)) residualReapTime = r.int32()
+    else r.skip(t & 7)
   }
   return {
     type: enumIndex(TABLE_TYPES, type, 'table event'),
@@ -271,6 +274,8 @@ export function decodeTableEventAt(buf: Uint8Array, start: number, end: number):
   }
 }
 
+// ---- push/pull ---------------------------------------------------------------------------
+
 export function encodeNetworkPushPull(p: NetworkPushPull): Uint8Array {
   const sizes = p.networks.map((n) => {
     const a = utf8Size(n.networkId)
@@ -280,134 +285,97 @@ export function encodeNetworkPushPull(p: NetworkPushPull): Uint8Array {
   const ns = utf8Size(p.nodeName)
   let total = uintSize(p.ltime) + strSize(ns)
   for (const [, , n] of sizes) total += fieldSize(n)
-  const w = new PbWriter(total)
-  putUint(w, 1, p.ltime)
+  const w = new ProtoWriter(total).uintField(1, p.ltime)
   p.networks.forEach((n, i) => {
     const [a, b, len] = sizes[i]!
-    w.tag(2, LEN).varint(len)
-    putStr(w, 1, n.networkId, a)
-    putUint(w, 2, n.ltime)
-    putStr(w, 3, n.nodeName, b)
-    if (n.leaving) w.tag(4, VARINT).varint(1)
+    w.tag(2, LEN)
+      .varint(len)
+      .stringField(1, n.networkId, a)
+      .uintField(2, n.ltime)
+      .stringField(3, n.nodeName, b)
+      .boolField(4, n.leaving)
   })
-  putStr(w, 3, p.nodeName, ns)
-  return w.finish()
+  return w.stringField(3, p.nodeName, ns).finish()
 }
+
 export function decodeNetworkPushPull(buf: Uint8Array): NetworkPushPull {
-  const r = new PbReader(buf, 'network push/pull')
+  const r = reader(buf, 'network push/pull')
   const out: NetworkPushPull = { ltime: 0, networks: [], nodeName: '' }
   while (!r.done) {
     const t = r.tag()
-    const f = t >>> 3
-    const wire = t & 7
-    if (f === 1 && wire === VARINT) out.ltime = r.uint()
-    else if (f === 3 && wire === LEN) out.nodeName = r.string()
-    else if (f === 2 && wire === LEN) {
-      const e = new PbReader(r.view(), 'network push/pull')
+    if (t === ((1 << 3) | VARINT)) out.ltime = r.uint()
+    else if (t === ((3 << 3) | LEN)) out.nodeName = r.string()
+    else if (t === ((2 << 3) | LEN)) {
+      const e = r.message()
       const n: NetworkEntry = { networkId: '', ltime: 0, nodeName: '', leaving: false }
       while (!e.done) {
         const t2 = e.tag()
-        const g = t2 >>> 3
-        const w2 = t2 & 7
-        if (g === 1 && w2 === LEN) n.networkId = e.string()
-        else if (g === 2 && w2 === VARINT) n.ltime = e.uint()
-        else if (g === 3 && w2 === LEN) n.nodeName = e.string()
-        else if (g === 4 && w2 === VARINT) n.leaving = e.bool()
-        else e.skip(w2)
+        if (t2 === ((1 << 3) | LEN)) n.networkId = e.string()
+        else if (t2 === ((2 << 3) | VARINT)) n.ltime = e.uint()
+        else if (t2 === ((3 << 3) | LEN)) n.nodeName = e.string()
+        else if (t2 === ((4 << 3) | VARINT)) n.leaving = e.bool()
+        else e.skip(t2 & 7)
       }
       out.networks.push(n)
-    } else r.skip(wire)
+    } else r.skip(t & 7)
   }
   return out
 }
+
+// ---- bulk sync ---------------------------------------------------------------------------
 
 export function encodeBulkSync(b: BulkSyncMessage): Uint8Array {
   const ns = utf8Size(b.nodeName)
   const nets = b.networks.map(utf8Size)
   let total = uintSize(b.ltime) + (b.unsolicited ? 2 : 0) + strSize(ns) + strSize(b.payload.length)
   for (const n of nets) total += fieldSize(n)
-  const w = new PbWriter(total)
-  putUint(w, 1, b.ltime)
-  if (b.unsolicited) w.tag(2, VARINT).varint(1)
-  putStr(w, 3, b.nodeName, ns)
-  b.networks.forEach((n, i) => w.tag(4, LEN).string(n, nets[i]!))
-  putBytes(w, 5, b.payload)
-  return w.finish()
+  const w = new ProtoWriter(total)
+    .uintField(1, b.ltime)
+    .boolField(2, b.unsolicited)
+    .stringField(3, b.nodeName, ns)
+  b.networks.forEach((n, i) => w.tag(4, LEN).string(n, nets[i]))
+  return w.bytesField(5, b.payload).finish()
 }
+
 export function decodeBulkSync(buf: Uint8Array): BulkSyncMessage {
-  const r = new PbReader(buf, 'bulk sync')
+  const r = reader(buf, 'bulk sync')
   const out: BulkSyncMessage = {
     ltime: 0,
     unsolicited: false,
     nodeName: '',
     networks: [],
-    payload: new Uint8Array(0),
+    payload: EMPTY,
   }
   while (!r.done) {
     const t = r.tag()
-    const f = t >>> 3
-    const wire = t & 7
-    if (f === 1 && wire === VARINT) out.ltime = r.uint()
-    else if (f === 2 && wire === VARINT) out.unsolicited = r.bool()
-    else if (f === 3 && wire === LEN) out.nodeName = r.string()
-    else if (f === 4 && wire === LEN) out.networks.push(r.string())
-    else if (f === 5 && wire === LEN) out.payload = r.view()
-    else r.skip(wire)
+    if (t === ((1 << 3) | VARINT)) out.ltime = r.uint()
+    else if (t === ((2 << 3) | VARINT)) out.unsolicited = r.bool()
+    else if (t === ((3 << 3) | LEN)) out.nodeName = r.string()
+    else if (t === ((4 << 3) | LEN)) out.networks.push(r.string())
+    else if (t === ((5 << 3) | LEN)) out.payload = r.view()
+    else r.skip(t & 7)
   }
   return out
 }
 
+// ---- compound messages and the envelope ----------------------------------------------------
+
 /** A NetworkDB CompoundMessage: each part is a complete enveloped GossipMessage. */
 export function encodeCompound(parts: readonly Uint8Array[]): Uint8Array {
   let total = 0
-  for (const p of parts) total += fieldSize(p.length === 0 ? 0 : fieldSize(p.length))
-  const w = new PbWriter(total)
-  for (const p of parts) {
-    if (p.length === 0) {
-      w.tag(1, LEN).varint(0)
-      continue
-    }
-    w.tag(1, LEN).varint(fieldSize(p.length))
-    w.tag(1, LEN).bytes(p)
-  }
+  for (const p of parts) total += fieldSize(strSize(p.length))
+  const w = new ProtoWriter(total)
+  for (const p of parts) w.tag(1, LEN).varint(strSize(p.length)).bytesField(1, p)
   return w.finish()
 }
 
 /** The parts of a CompoundMessage, as views into `buf` (no copy). */
 export function decodeCompound(buf: Uint8Array): Uint8Array[] {
-  const r = compoundRanges(buf, 0, buf.length)
   const parts: Uint8Array[] = []
-  for (let i = 0; i < r.length; i += 2) parts.push(buf.subarray(r[i], r[i + 1]))
-  return parts
-}
-
-/** Where each part of the CompoundMessage in `buf[start, end)` lies: [start0, end0, ...]. */
-export function compoundRanges(buf: Uint8Array, start: number, end: number): number[] {
-  const r = new PbReader(buf, 'compound message', start, end)
-  const out: number[] = []
-  while (!r.done) {
-    const t = r.tag()
-    if (t !== ((1 << 3) | LEN)) {
-      r.skip(t & 7)
-      continue
-    }
-    const len = r.len()
-    const m = new PbReader(buf, 'compound message', r.pos, r.pos + len)
-    r.pos += len
-    let ps = 0
-    let pe = 0
-    while (!m.done) {
-      const t2 = m.tag()
-      if (t2 === ((1 << 3) | LEN)) {
-        const n = m.len()
-        ps = m.pos
-        pe = m.pos + n
-        m.pos = pe
-      } else m.skip(t2 & 7)
-    }
-    out.push(ps, pe)
+  for (const [start, end] of compoundParts(buf, 0, buf.length)) {
+    parts.push(buf.subarray(start, end))
   }
-  return out
+  return parts
 }
 
 /** The parts of the CompoundMessage in `buf[start, end)`, one [start, end) at a time. */
@@ -416,21 +384,20 @@ export function* compoundParts(
   start: number,
   end: number,
 ): Generator<[number, number]> {
-  const r = new PbReader(buf, 'compound message', start, end)
+  const r = reader(buf, 'compound message', start, end)
   while (!r.done) {
     const t = r.tag()
-    if (t !== ((1 << 3) | LEN)) {
+    if (t !== TAG_1_LEN) {
       r.skip(t & 7)
       continue
     }
-    const len = r.len()
-    const m = new PbReader(buf, 'compound message', r.pos, r.pos + len)
-    r.pos += len
+    // a SimpleMessage: its Payload (field 1) is the part; an empty one has none
+    const m = r.message()
     let ps = 0
     let pe = 0
     while (!m.done) {
       const t2 = m.tag()
-      if (t2 === ((1 << 3) | LEN)) {
+      if (t2 === TAG_1_LEN) {
         const n = m.len()
         ps = m.pos
         pe = m.pos + n
@@ -447,7 +414,7 @@ export function envelopeAt(
   start: number,
   end: number,
 ): { type: number; start: number; end: number } {
-  const r = new PbReader(buf, 'gossip message', start, end)
+  const r = reader(buf, 'gossip message', start, end)
   let type = 0
   let ds = 0
   let de = 0
@@ -466,26 +433,16 @@ export function envelopeAt(
 
 /** Wrap an inner message in the GossipMessage envelope. */
 export function envelope(type: MessageTypeNumber, data: Uint8Array): Uint8Array {
-  const w = new PbWriter(uintSize(type) + strSize(data.length))
-  putUint(w, 1, type)
-  putBytes(w, 2, data)
-  return w.finish()
+  return new ProtoWriter(uintSize(type) + strSize(data.length))
+    .uintField(1, type)
+    .bytesField(2, data)
+    .finish()
 }
 
 /** Open the GossipMessage envelope without decoding the body. */
 export function openEnvelope(buf: Uint8Array): { type: number; data: Uint8Array } {
-  const r = new PbReader(buf, 'gossip message')
-  let type = 0
-  let data: Uint8Array = new Uint8Array(0)
-  while (!r.done) {
-    const t = r.tag()
-    const f = t >>> 3
-    const wire = t & 7
-    if (f === 1 && wire === VARINT) type = r.uint()
-    else if (f === 2 && wire === LEN) data = r.view()
-    else r.skip(wire)
-  }
-  return { type, data }
+  const { type, start, end } = envelopeAt(buf, 0, buf.length)
+  return { type, data: end === 0 ? EMPTY : buf.subarray(start, end) }
 }
 
 /** Encode a decoded GossipMessage back to envelope bytes. */
