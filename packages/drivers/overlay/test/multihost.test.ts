@@ -106,7 +106,7 @@ t.test('containers on two hosts reach each other; leave and removal leave nothin
   await a.driver.freeNetwork!({ networkId: net.networkId, driverData: data })
   t.same(w.cluster.entries.size, 0, 'no peer records left')
   t.same(
-    (await netnsList()).filter((n) => /-h\d-ov/.test(n)),
+    (await netnsList()).filter((n) => n.startsWith(w.tag) && /-h\d-ov/.test(n)),
     [],
     'no network namespace left',
   )
