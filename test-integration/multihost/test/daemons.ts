@@ -502,14 +502,23 @@ export class DnsProber {
     })
   }
 
+  /** Resolves with the answers once `name` is there (or gone); rejects after `limitMs`. */
   wait(
     type: 'A' | 'AAAA' | 'PTR',
     name: string,
     want: 'present' | 'absent' = 'present',
+    limitMs = 60_000,
   ): Promise<string[]> {
     const id = this.#next++
-    return new Promise((resolve) => {
-      this.#pending.set(id, resolve)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id)
+        reject(new Error(`DNS prober: ${type} ${name} not ${want} within ${limitMs} ms`))
+      }, limitMs)
+      this.#pending.set(id, (answers) => {
+        clearTimeout(timer)
+        resolve(answers)
+      })
       this.process.send(JSON.stringify({ id, type, name, want }))
     })
   }

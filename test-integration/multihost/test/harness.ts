@@ -318,15 +318,20 @@ export class Underlay {
     )
     this.etcd = { endpoint: client, ip, process }
     const probe = this.hosts[0] ?? (await this.addHost())
-    await until('etcd to answer on the underlay', async () => {
-      if (!process.running) throw new Error(`etcd exited: ${process.stderr}`)
-      try {
-        const out = await probe.exec(['curl', '-sf', '--max-time', '1', `${client}/health`])
-        return out.includes('"health":"true"')
-      } catch {
-        return false
-      }
-    })
+    await until(
+      'etcd to answer on the underlay',
+      async () => {
+        if (!process.running) throw new Error(`etcd exited: ${process.stderr}`)
+        try {
+          const out = await probe.exec(['curl', '-sf', '--max-time', '1', `${client}/health`])
+          return out.includes('"health":"true"')
+        } catch {
+          return false
+        }
+        // A loaded machine can take a while to start etcd (and fsync its first write).
+      },
+      120_000,
+    )
     return this.etcd
   }
 
