@@ -26,10 +26,11 @@ export interface BackendHandle {
 
 export type BackendFactory = (config: DaemonConfig, logger: Logger) => Promise<BackendHandle>
 
-/** Make `dir` (created if missing) private to root: 0700. */
+/** Make `dir` (created if missing) private to its owner, root: 0700. */
 function privateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 })
-  chmodSync(dir, 0o700)
+  // a shared sticky directory given as a root by mistake (/tmp) keeps its mode
+  if ((statSync(dir).mode & 0o1000) === 0) chmodSync(dir, 0o700)
 }
 
 /** Files under `dir` lose group and other access (a store written by an older version). */

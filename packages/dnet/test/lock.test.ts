@@ -5,6 +5,7 @@ import t, { type Test } from 'tap'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -213,4 +214,15 @@ t.test('the backend gets the instance id, kept in the data root across restarts'
   t.same(b, a, 'the same after a restart')
   t.equal(readFileSync(join(dir, 'lib', 'instance-id'), 'utf8').trim(), a![0])
   t.not(c![0], a![0], 'another data root, another daemon')
+})
+
+t.test('a sticky shared directory given as a root keeps its mode', async (t) => {
+  const dir = tmp(t)
+  mkdirSync(join(dir, 'shared'), { mode: 0o1777 })
+  chmodSync(join(dir, 'shared'), 0o1777)
+  const d = daemon(defaults(join(dir, 'shared'), join(dir, 'lib')), lockName(), { n: 0 })
+  await d.start()
+  await d.stop()
+  t.equal(statSync(join(dir, 'shared')).mode & 0o7777, 0o1777)
+  t.equal(statSync(join(dir, 'lib')).mode & 0o777, 0o700)
 })
