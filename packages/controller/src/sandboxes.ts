@@ -233,16 +233,13 @@ export async function join(
       ep.joinAliases = undefined
       sb.endpoints = sb.endpoints.filter((e) => e !== ep.id)
     })
-    const hasGateway =
-      !res.disableGatewayService &&
-      !n.info.internal &&
-      (res.gateway !== undefined || res.gatewayIPv6 !== undefined)
+    // Upstream's needDefaultGW: an endpoint whose driver disables the gateway service, or on an
+    // internal network, counts for nothing; one with a gateway gives the way out; any other
+    // endpoint with an interface needs one (the overlay's).
+    const counts = !res.disableGatewayService && !n.info.internal
+    const hasGateway = counts && (res.gateway !== undefined || res.gatewayIPv6 !== undefined)
     const wantsGateway =
-      res.disableGatewayService &&
-      !n.info.internal &&
-      !sharesHost &&
-      res.interfaces.length > 0 &&
-      !onGatewayNetwork(s, ep)
+      counts && !hasGateway && !sharesHost && res.interfaces.length > 0 && !onGatewayNetwork(s, ep)
     joinedOf(sb).set(ep.id, {
       gwPriority,
       order: Date.now() * 1000 + sb.endpoints.length,

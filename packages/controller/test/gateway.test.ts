@@ -8,8 +8,11 @@ import type { Driver, DriverFactory } from '@libnetwork/driverapi'
 import { Controller } from '../src/index.js'
 import { fakeDriver, fakeDriverState, fakeIpam, fakeOS, shared, type FakeOS } from './fakes.js'
 
-/** A driver whose joins give no gateway and ask for one elsewhere (as the overlay driver). */
-function gatewayless(): { factory: DriverFactory; state: ReturnType<typeof fakeDriverState> } {
+/** A driver whose joins give no gateway, so the sandbox needs one elsewhere (as the overlay's). */
+function gatewayless(disable = false): {
+  factory: DriverFactory
+  state: ReturnType<typeof fakeDriverState>
+} {
   const inner = fakeDriver('ov')
   return {
     state: inner.state,
@@ -21,7 +24,7 @@ function gatewayless(): { factory: DriverFactory; state: ReturnType<typeof fakeD
         type: d.type,
         join: async (req, o) => {
           const r = await d.join(req, o)
-          return { ...r, gateway: undefined, disableGatewayService: true }
+          return { ...r, gateway: undefined, disableGatewayService: disable }
         },
       }
       return wrapped
@@ -33,7 +36,12 @@ async function start(store: KVStore = memoryStore(), os: FakeOS = fakeOS(), fail
   const bridge = fakeDriver('bridge', fakeDriverState(failOn))
   const ov = gatewayless()
   const c = await Controller.start({
-    drivers: { bridge: bridge.factory, ov: ov.factory, fake: fakeDriver('fake').factory },
+    drivers: {
+      bridge: bridge.factory,
+      ov: ov.factory,
+      fake: fakeDriver('fake').factory,
+      nogw: gatewayless(true).factory,
+    },
     ipams: { default: () => fakeIpam() },
     store: shared(store),
     os,
@@ -109,6 +117,25 @@ t.test('an internal overlay gets no gateway network', async (t) => {
   t.equal(os.gateways.get(sb.key!), undefined, 'no default route')
   await c.stop()
 })
+
+t.test(
+  'an endpoint whose driver disables the gateway service gets no gateway network',
+  async (t) => {
+    // upstream's DisableGatewayService (a remote plugin may set it): no docker_gwbridge for it
+    const { c, os } = await start()
+    await c.createNetwork({ name: 'n1', driver: 'nogw' })
+    const sb = await c.createSandbox({ containerId: 'c1' })
+    const e1 = await c.createEndpoint('n1', { name: 'e1' })
+    await c.join(e1.id, sb.id)
+    t.notOk(
+      c.networks().some((n) => n.name === 'docker_gwbridge'),
+      'no gateway network',
+    )
+    t.same(c.sandbox(sb.id).endpoints, [e1.id])
+    t.equal(os.gateways.get(sb.key!), undefined, 'no default route')
+    await c.stop()
+  },
+)
 
 t.test('a network that gives a gateway makes the gateway endpoint go, and come back', async (t) => {
   const { c, os } = await start()

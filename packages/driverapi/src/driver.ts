@@ -132,7 +132,11 @@ export interface JoinResult {
   gateway?: IP
   gatewayIPv6?: IP
   staticRoutes: StaticRoute[]
-  /** The network offers no gateway service: another network must give the default route. */
+  /**
+   * Upstream's DisableGatewayService: this endpoint wants no gateway service at all, so the
+   * sandbox is not given the way out through the gateway network (docker_gwbridge) for it. An
+   * endpoint that gives no gateway and does not set this (an overlay's) gets that way out.
+   */
   disableGatewayService: boolean
 }
 

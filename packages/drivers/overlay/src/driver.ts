@@ -274,9 +274,9 @@ class OverlayDriver implements Driver {
       return {
         interfaces: [{ srcName: ep.peer, dstPrefix: 'eth', inSandbox: true }],
         staticRoutes: [],
-        // no gateway from here: the controller adds the way out (upstream's docker_gwbridge)
-        // unless the network is internal
-        disableGatewayService: true,
+        // no gateway from here, and the gateway service stays on: the controller adds the way
+        // out (upstream's docker_gwbridge) unless the network is internal
+        disableGatewayService: false,
       }
     })
   }
