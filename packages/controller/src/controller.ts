@@ -23,6 +23,7 @@ import type {
 import { InvalidConfigError } from './errors.js'
 import { GlobalSync } from './global-sync.js'
 import { Records } from './records.js'
+import { clusterEndpoints, isShared } from './shared.js'
 import { checkRemoteRecords, type RemoteNameRecord } from './remote.js'
 import { Drivers, Ipams } from './registry.js'
 import { restoreAll, type RestoreSummary } from './restore.js'
@@ -221,6 +222,19 @@ export class Controller {
     return [...this.#s.endpoints.values()]
       .filter((e) => nid === undefined || e.networkId === nid)
       .map((e) => snapshot(e))
+  }
+  /**
+   * The endpoints of `network` (every network if absent) on every host: this host's, and with a
+   * `globalStore`, other hosts' endpoints on shared global networks (as their records in the
+   * global store say: the state at their creation). Store unreachable: UnavailableError.
+   */
+  async clusterEndpoints(network?: string): Promise<EndpointInfo[]> {
+    const local = this.endpoints(network)
+    const n = network === undefined ? undefined : findNetwork(this.#s, network)
+    if (!this.#s.records.hasGlobal || (n && !isShared(this.#s, n.info))) return local
+    const here = new Set(local.map((e) => e.id))
+    const remote = await clusterEndpoints(this.#s, n?.info.id)
+    return [...local, ...remote.filter((e) => !here.has(e.id) && this.#s.networks.has(e.networkId))]
   }
   /** The driver's operational view of an endpoint (MAC, bound ports, driver facts). */
   async endpointOperInfo(ref: string): Promise<Record<string, unknown>> {

@@ -115,8 +115,8 @@ export async function createEndpoint(
     // A shared network counts the endpoint last (a network being removed by another host
     // refuses it here): a store that fails before leaves no count to take back.
     if (isShared(s, n.info)) {
-      await adjustEndpointCount(s, n, 1)
-      undo.push(() => adjustEndpointCount(s, n, -1))
+      await adjustEndpointCount(s, n, 1, ep)
+      undo.push(() => adjustEndpointCount(s, n, -1, ep))
     }
     await save.endpoint(s, ep)
     s.endpoints.set(id, ep)
@@ -160,8 +160,9 @@ export async function deleteEndpoint(
   const epRef = { networkId: n.info.id, endpointId: ep.id }
   // A shared network's count first (the store may be unreachable: nothing is changed then).
   const shared = isShared(s, n.info)
-  if (shared) await adjustEndpointCount(s, n, -1)
-  const recount = () => (shared ? adjustEndpointCount(s, n, 1).catch(() => undefined) : undefined)
+  if (shared) await adjustEndpointCount(s, n, -1, ep)
+  const recount = () =>
+    shared ? adjustEndpointCount(s, n, 1, ep).catch(() => undefined) : undefined
   // The record goes first: a concurrent writer's change stops the delete before the driver
   // (and a driver failure puts the record back).
   try {

@@ -4,7 +4,7 @@
  * so that no host removes a network another host still has endpoints on.
  */
 import { ConflictError, NotFoundError } from '@libnetwork/types'
-import { toRecord, type NetworkInfo } from './model.js'
+import { endpointFromRecord, toRecord, type EndpointInfo, type NetworkInfo } from './model.js'
 import { DELETING } from './networks.js'
 import { keys, type NetRuntime, type State } from './state.js'
 
@@ -77,18 +77,32 @@ export async function endpointCount(s: State, networkId: string): Promise<number
   return c?.count ?? 0
 }
 
+/** Key of a shared network's endpoint as every host lists it (global store). */
+export const serviceKey = (networkId: string, endpointId: string): string =>
+  `service/${networkId}/${endpointId}`
+
 /**
- * Add `delta` to a shared network's endpoint count (compare-and-swap, retried on fresh values
- * while other hosts change it). Adding to a network that is being removed: NotFoundError. A
- * store that cannot be reached: its UnavailableError, nothing changed.
+ * Count endpoint `ep` in (`delta` 1) or out (-1) of a shared network: the count changes with
+ * compare-and-swap (retried on fresh values while other hosts change it) in one batch with the
+ * endpoint's cluster-wide record (written or deleted), which every host lists. Adding to a
+ * network that is being removed: NotFoundError. A store that cannot be reached: its
+ * UnavailableError, nothing changed.
  */
-export async function adjustEndpointCount(s: State, n: NetRuntime, delta: number): Promise<void> {
+export async function adjustEndpointCount(
+  s: State,
+  n: NetRuntime,
+  delta: 1 | -1,
+  ep: EndpointInfo,
+): Promise<void> {
   const key = countKey(n.info.id)
   for (let attempt = 0; ; attempt++) {
     try {
       const c = (await s.records.get(key, 'global')) as { count?: number } | undefined
       if (!c) {
-        if (delta < 0) return
+        if (delta < 0) {
+          await s.records.delete(serviceKey(n.info.id, ep.id), 'global')
+          return
+        }
         // A record of a network from before counts were kept: the count starts now, unless
         // the network is being removed.
         const rec = (await s.records.get(keys.network(n.info.id), 'global')) as
@@ -96,7 +110,13 @@ export async function adjustEndpointCount(s: State, n: NetRuntime, delta: number
         if (!rec || rec[DELETING] === true) throw gone(n)
       }
       const count = Math.max(0, (c?.count ?? 0) + delta)
-      await s.records.put(key, { count }, 'global')
+      await s.records.batch(
+        [
+          { key, value: { count } },
+          { key: serviceKey(n.info.id, ep.id), value: delta > 0 ? toRecord(ep) : undefined },
+        ],
+        'global',
+      )
       return
     } catch (err) {
       if (!isStale(err) || attempt >= ATTEMPTS) throw err
@@ -139,4 +159,14 @@ export async function markSharedDeleting(s: State, n: NetRuntime): Promise<void>
       await pause(attempt)
     }
   }
+}
+
+/**
+ * The endpoints of shared network `networkId` (every one if absent) on every host, as their
+ * records in the global store say (state at their creation: joins are each host's own).
+ */
+export async function clusterEndpoints(s: State, networkId?: string): Promise<EndpointInfo[]> {
+  const prefix = networkId ? `service/${networkId}/` : 'service/'
+  const list = await s.records.list(prefix, 'global')
+  return list.map(({ value }) => endpointFromRecord(value as Record<string, unknown>))
 }

@@ -190,3 +190,28 @@ t.test(
     await until('g6 gone on A', () => !names(a.c.networks()).includes('g6'))
   },
 )
+
+t.test('every host lists the endpoints of a global network on all hosts', async (t) => {
+  const global = memoryStore({ scope: 'global' })
+  const a = await startHost(global, t)
+  const b = await startHost(global, t)
+  await a.c.createNetwork({ name: 'svc', driver: 'gd' })
+  await until('svc on B', () => names(b.c.networks()).includes('svc'))
+  const web = await a.c.createEndpoint('svc', { name: 'web' })
+  const db = await b.c.createEndpoint('svc', { name: 'db' })
+  const list = async (h: typeof a) => (await h.c.clusterEndpoints('svc')).map((e) => e.name).sort()
+  t.same(await list(a), ['db', 'web'], 'A lists both')
+  t.same(await list(b), ['db', 'web'], 'B lists both')
+  t.same(
+    (await b.c.clusterEndpoints()).find((e) => e.name === 'web')?.address?.toString(),
+    web.address?.toString(),
+    "with A's address",
+  )
+  t.same(
+    a.c.endpoints('svc').map((e) => e.name),
+    ['web'],
+    'endpoints() stays this host’s own',
+  )
+  await b.c.deleteEndpoint(db.id)
+  t.same(await list(a), ['web'], 'a delete on B is gone from A’s list')
+})

@@ -13,6 +13,7 @@ import {
   IPNet,
   LibnetworkError,
   NotFoundError,
+  UnavailableError,
 } from '@libnetwork/types'
 import type {
   EndpointCreate,
@@ -277,7 +278,13 @@ export class ControllerBackend implements NetworkBackend {
   }
   async listEndpoints(network?: string): Promise<EndpointView[]> {
     const nid = network === undefined ? undefined : this.network(network).id
-    return this.c.endpoints(nid).map((e) => this.endpointView(e))
+    // Other hosts' endpoints on global networks too (service ls on any host lists them all);
+    // with the global store away, this host's own.
+    const list = await this.c.clusterEndpoints(nid).catch((err: unknown) => {
+      if (!UnavailableError.isInstance(err)) throw err
+      return this.c.endpoints(nid)
+    })
+    return list.map((e) => this.endpointView(e))
   }
   async getEndpoint(network: string, ref: string): Promise<EndpointView> {
     return this.endpointView(this.findEndpoint(network, ref))
