@@ -4,7 +4,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { namespaces, sh } from './harness.js'
-import { busyHost } from './two-daemons.js'
+import { busyHost, noProxy } from './two-daemons.js'
 
 t.test(
   'a daemon restarting in a namespace another used leaves that one’s links and containers',
@@ -26,6 +26,7 @@ t.test(
     // another daemon, same namespace and sandbox prefix, its own data and exec roots
     const other = join(h.dir, 'other')
     await h.start([
+      ...noProxy(h),
       ...['--exec-root', join(other, 'run'), '--data-root', join(other, 'lib')],
       ...['--socket', h.socket, '--default-network', ''],
     ])
@@ -33,7 +34,7 @@ t.test(
     await h.stop()
     t.same(await mine(), links, "the first daemon's bridge and veth are still there")
     t.ok((await namespaces(`${h.prefix}-sb-`)).includes(key), 'and its container namespace')
-    await h.start(['--default-network', ''])
+    await h.start([...noProxy(h), '--default-network', ''])
     const sb = (JSON.parse(await h.ok('container', 'ls', '--json')) as any[])[0]
     t.same([sb.id, sb.endpoints.length], [sbA.id, 1], 'the first daemon finds its container joined')
   },

@@ -2,6 +2,8 @@
 // refused, and a first daemon with a network, a container and a published port.
 import type { Test } from 'tap'
 import { spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { DNET, Host, namespaces, sh } from './harness.js'
 
 /** What the first daemon made that a second one could wreck: links, rules, namespaces. */
@@ -43,10 +45,17 @@ export async function refusedDaemon(
   return { code, err }
 }
 
+/**
+ * Flags of a daemon without the userland proxy: published ports are DNAT rules only (a proxy
+ * start can take over its 10 s on a loaded machine, and these tests are about rules).
+ */
+export const noProxy = (h: Host): string[] => ['-c', join(h.dir, 'no-proxy.toml')]
+
 /** A first daemon with a network, a container on it and a published port. */
 export async function busyHost(t: Test): Promise<Host> {
   const h = await Host.create(t)
-  await h.start(['--default-network', '', '--log-level', 'info'])
+  writeFileSync(noProxy(h)[1]!, '[bridge]\nuserland_proxy = false\n')
+  await h.start([...noProxy(h), '--default-network', '', '--log-level', 'info'])
   await h.ok('network', 'create', '--subnet', '10.77.0.0/24', 'app')
   await h.ok('container', 'create', 'c1')
   await h.ok('service', 'publish', '-p', '8080:80', 'web.app')
