@@ -47,9 +47,13 @@ export async function o3(td: Teardown, mode: Mode): Promise<Result[]> {
   const r = JSON.parse(await sh(['python3', PAIRS, '300', ...ctrs.flat()])) as {
     pairs: number
     reached: number
+    missing: Record<string, number>
   }
   const all = now() - t0
-  if (r.reached !== r.pairs) console.error(`O3: only ${r.reached} of ${r.pairs} pairs reached`)
+  if (r.reached !== r.pairs)
+    console.error(
+      `O3: only ${r.reached} of ${r.pairs} pairs reached; missing ${JSON.stringify(r.missing)}`,
+    )
   await Promise.all(
     w.ds.map(async (d, i) => {
       for (let c = 0; c < PER_HOST; c++) {

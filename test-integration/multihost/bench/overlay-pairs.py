@@ -67,4 +67,10 @@ while left and time.monotonic() - t0 < limit:
                 typ, _, _, ident, seq = struct.unpack('!BBHHH', data[ihl:ihl + 8])
                 if typ == 0 and ident == i + 1:
                     left.discard((i, seq - 1))
-print(json.dumps({'pairs': pairs, 'reached': pairs - len(left), 'seconds': time.monotonic() - t0}))
+# what did not answer, by source and destination /24 (a host's range in O3)
+missing = {}
+for i, j in left:
+    k = '%s>%s' % (ips[i].rsplit('.', 1)[0], ips[j].rsplit('.', 1)[0])
+    missing[k] = missing.get(k, 0) + 1
+print(json.dumps({'pairs': pairs, 'reached': pairs - len(left), 'seconds': time.monotonic() - t0,
+                  'missing': missing}))
