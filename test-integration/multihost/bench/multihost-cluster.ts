@@ -2,13 +2,7 @@
 // host with [cluster] and [datastore.global], one overlay network seen by every host, and a
 // container on every host but the first with a DNS prober in it.
 import { Underlay, until, type Teardown } from '../test/harness.js'
-import {
-  startCluster,
-  untilMembers,
-  type Daemon,
-  type DnsProber,
-  type NetworkView,
-} from '../test/daemons.js'
+import { Daemon, untilMembers, type DnsProber, type NetworkView } from '../test/daemons.js'
 import { median, now } from '../../../tools/bench.mjs'
 
 export interface Result {
@@ -30,7 +24,20 @@ const LIFETIME_S = 1800
 export async function cluster(td: Teardown, hosts: number, subnet: string): Promise<BenchCluster> {
   const u = await Underlay.create(td, { hosts })
   await u.startEtcd({ lifetimeS: LIFETIME_S })
-  const ds = await startCluster(u, { etcd: true, lifetimeS: LIFETIME_S, logLevel: 'warn' })
+  // One at a time: a loaded machine starting ten daemons at once can keep etcd from answering
+  // their first list within 5 s, and a daemon does not start without it yet.
+  const ds: Daemon[] = []
+  for (const h of u.hosts) {
+    const join = ds.length ? [u.hosts[0]!] : []
+    ds.push(
+      await Daemon.start(u, h, {
+        etcd: true,
+        lifetimeS: LIFETIME_S,
+        logLevel: 'warn',
+        cluster: { join },
+      }),
+    )
+  }
   await untilMembers(ds, ds.length, 180_000)
   const net = await ds[0]!.createNetwork({
     name: 'bench',
