@@ -152,9 +152,6 @@ export async function createNetwork(
   if (v6cfg.length > 0 && !o.enableIPv6) {
     throw new InvalidConfigError('enableIPv6', 'IPv6 subnets given but IPv6 is not enabled')
   }
-  if (o.enableIPv6 && ipamDriver !== NULL_IPAM && v6cfg.length === 0) {
-    throw new InvalidConfigError('ipam.config', 'IPv6 needs an IPv6 subnet')
-  }
   for (const c of cfg) {
     if (!c.subnet) continue
     for (const n of s.networks.values()) {
@@ -188,7 +185,9 @@ export async function createNetwork(
       const space = await addressSpace(ipam, scope)
       const po = o.ipam?.options ?? {}
       v4 = await reserve(ipam, space, v4cfg.length > 0 ? v4cfg : [{}], false, po, undo, signal)
-      if (o.enableIPv6) v6 = await reserve(ipam, space, v6cfg, true, po, undo, signal)
+      // Without an IPv6 subnet, one pool from the IPAM's IPv6 defaults, as IPv4 does (upstream).
+      if (o.enableIPv6)
+        v6 = await reserve(ipam, space, v6cfg.length > 0 ? v6cfg : [{}], true, po, undo, signal)
     }
     const info: NetworkInfo = {
       id,

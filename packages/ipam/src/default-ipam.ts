@@ -31,7 +31,14 @@ import type {
   PoolAllocation,
   PoolRequest,
 } from './contract.js'
-import { DEFAULT_GLOBAL_POOLS, DEFAULT_LOCAL_POOLS, resolveSpecs, toIP, toNet } from './pools.js'
+import {
+  DEFAULT_GLOBAL_POOLS,
+  DEFAULT_LOCAL_POOLS,
+  resolveSpecs,
+  toIP,
+  toNet,
+  withUlaPool,
+} from './pools.js'
 import type { PoolSpec, ResolvedPoolSpec } from './pools.js'
 import { parsePoolId, poolIdOf } from './space.js'
 import type { MasterRecord, ParsedPoolId, SpaceState } from './space.js'
@@ -39,6 +46,11 @@ import type { MasterRecord, ParsedPoolId, SpaceState } from './space.js'
 export interface DefaultIpamOptions {
   /** Replace the predefined pools of an address space (upstream's default-address-pools). */
   defaultPools?: { local?: readonly PoolSpec[]; global?: readonly PoolSpec[] }
+  /**
+   * The host's id, from which the local space's IPv6 default pool is derived (`ulaPool`) when
+   * its pools have no IPv6 one, as upstream's daemon does. Default `''` (`fd42:98fc:1c14::/48`).
+   */
+  hostId?: string
   /** Keep pools and address sets in this store, with compare-and-swap. Default: memory. */
   store?: IpamStore
   /** Key prefix in the store. Default `ipam/v1`. */
@@ -99,7 +111,7 @@ export class DefaultIpam implements IpamDriver {
   constructor(options: DefaultIpamOptions = {}) {
     this.pools = {
       [LOCAL_ADDRESS_SPACE]: resolveSpecs(
-        options.defaultPools?.local ?? DEFAULT_LOCAL_POOLS,
+        withUlaPool(options.defaultPools?.local ?? DEFAULT_LOCAL_POOLS, options.hostId ?? ''),
         LOCAL_ADDRESS_SPACE,
       ),
       [GLOBAL_ADDRESS_SPACE]: resolveSpecs(

@@ -36,5 +36,5 @@ export type {
 export { DefaultIpam } from './default-ipam.js'
 export type { DefaultIpamOptions } from './default-ipam.js'
 export { NullIpam } from './null-ipam.js'
-export { DEFAULT_LOCAL_POOLS, DEFAULT_GLOBAL_POOLS } from './pools.js'
+export { DEFAULT_LOCAL_POOLS, DEFAULT_GLOBAL_POOLS, ulaPool } from './pools.js'
 export type { PoolSpec } from './pools.js'

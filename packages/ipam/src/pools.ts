@@ -2,6 +2,7 @@
  * Predefined address pools, from which a pool is picked when a request names none, and the
  * small parsing helpers shared by the drivers.
  */
+import { createHash } from 'node:crypto'
 import { BadRequestError, IP, IPNet } from '@libnetwork/types'
 import { IpamErrorCode } from './contract.js'
 
@@ -26,6 +27,43 @@ export const DEFAULT_LOCAL_POOLS: readonly PoolSpec[] = Object.freeze([
 export const DEFAULT_GLOBAL_POOLS: readonly PoolSpec[] = Object.freeze([
   { base: '10.0.0.0/8', size: 24 },
 ])
+
+/**
+ * The local IPv6 default pool of a host, as upstream's daemon derives it (Moby 27+): a ULA /48
+ * (`fd` then a 40-bit global id, the low 40 bits of the first 8 bytes of SHA-256 of the host id)
+ * split into /64s. Stable while the host id is; the empty id gives `fd42:98fc:1c14::/48`.
+ */
+export function ulaPool(hostId: string): PoolSpec {
+  const gid = createHash('sha256').update(hostId).digest().readBigUInt64BE(0) & ((1n << 40n) - 1n)
+  const hex = gid.toString(16).padStart(10, '0')
+  const base = IPNet.parse(`fd${hex.slice(0, 2)}:${hex.slice(2, 6)}:${hex.slice(6)}::/48`)
+  return { base, size: 64 }
+}
+
+/**
+ * `specs` with the host's ULA pool (`ulaPool`) appended when none of them is IPv6, as upstream's
+ * daemon does with its local default-address-pools: an IPv6 network needs no subnet.
+ */
+export function withUlaPool(specs: readonly PoolSpec[], hostId: string): readonly PoolSpec[] {
+  // A malformed list is left to `resolveSpecs`, which says what is wrong.
+  if (!Array.isArray(specs)) return specs
+  const list: readonly PoolSpec[] = specs
+  const v4mapped = IPNet.parse('::ffff:0:0/96')
+  const hasV6 = list.some((s: PoolSpec | undefined) => {
+    const b = s?.base
+    const net = b instanceof IPNet ? b : typeof b === 'string' ? tryNet(b) : undefined
+    return net !== undefined && net.version === 6 && !v4mapped.containsNet(net)
+  })
+  return hasV6 ? list : [...list, ulaPool(hostId)]
+}
+
+function tryNet(s: string): IPNet | undefined {
+  try {
+    return IPNet.parse(s)
+  } catch {
+    return undefined
+  }
+}
 
 export interface ResolvedPoolSpec {
   base: IPNet

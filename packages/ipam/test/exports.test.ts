@@ -13,6 +13,7 @@ t.test('exact export surface', async (t) => {
     'NULL_IPAM',
     'NullIpam',
     'SERIAL_OPTION',
+    'ulaPool',
   ])
   t.equal(mod.DEFAULT_IPAM, 'default')
   t.equal(mod.NULL_IPAM, 'null')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { IPNet } from '@libnetwork/types'
-import { DefaultIpam } from '../src/index.js'
+import { DefaultIpam, ulaPool } from '../src/index.js'
 import { rejection } from './fixtures/util.js'
 
 t.test('local default pools in upstream order, then exhaustion', async (t) => {
@@ -61,11 +61,42 @@ t.test('default pools are overridable, IPv6 included', async (t) => {
     '10.0.0.0/24',
     'global keeps its defaults',
   )
-  const plain = new DefaultIpam()
   t.equal(
-    (await rejection(plain.requestPool({ v6: true }))).code,
+    (await rejection(ipam.requestPool({ v6: true, addressSpace: 'global' }))).code,
     'no-available-pool',
-    'no IPv6 defaults upstream',
+    'no IPv6 defaults in the global space, as upstream',
+  )
+})
+
+t.test('the local space has a ULA IPv6 default pool derived from the host id', async (t) => {
+  // Upstream's own vectors (Moby's TestDeriveULABaseNetwork).
+  t.equal(ulaPool('').base.toString(), 'fd42:98fc:1c14::/48')
+  t.equal(ulaPool('499d4bc0-b0b3-416f-b1ee-cf6486315593').base.toString(), 'fd62:fb69:18af::/48')
+  t.equal(ulaPool('x').size, 64)
+  const plain = new DefaultIpam()
+  const a = await plain.requestPool({ v6: true })
+  t.equal(a.pool.toString(), 'fd42:98fc:1c14::/64', 'the empty host id by default')
+  t.equal((await plain.requestPool({ v6: true })).pool.toString(), 'fd42:98fc:1c14:1::/64')
+  t.equal((await plain.requestPool({})).pool.toString(), '172.17.0.0/16', 'IPv4 unchanged')
+  await plain.releasePool(a.poolId)
+  const host = new DefaultIpam({ hostId: '499d4bc0-b0b3-416f-b1ee-cf6486315593' })
+  t.equal((await host.requestPool({ v6: true })).pool.toString(), 'fd62:fb69:18af::/64')
+  const v4only = new DefaultIpam({
+    hostId: '499d4bc0-b0b3-416f-b1ee-cf6486315593',
+    defaultPools: { local: [{ base: '10.99.0.0/16', size: 24 }] },
+  })
+  t.equal(
+    (await v4only.requestPool({ v6: true })).pool.toString(),
+    'fd62:fb69:18af::/64',
+    'added to configured pools that have no IPv6 one',
+  )
+  const mapped = new DefaultIpam({
+    defaultPools: { local: [{ base: '::ffff:10.0.0.0/120', size: 124 }] },
+  })
+  t.equal(
+    (await mapped.requestPool({ v6: true })).pool.toString(),
+    '::ffff:a00:0/124',
+    'an IPv4-mapped base does not count as IPv6, the ULA pool comes after it',
   )
 })
 
