@@ -35,12 +35,21 @@ export function bySpace(local: IpamDriver, global: IpamDriver): IpamDriver {
   }
 }
 
-/** The `default` IPAM factory of the daemon (see the module's description). */
-export const defaultIpam: IpamFactory = (components) => {
-  const local = new DefaultIpam()
-  if (!components.globalStore) return local
-  return bySpace(
-    local,
-    new DefaultIpam({ store: components.globalStore, storePrefix: GLOBAL_IPAM_PREFIX }),
-  )
+/**
+ * The `default` IPAM factory of a daemon whose host id is `hostId` (its instance id): the local
+ * space's IPv6 default pool is a ULA /48 derived from it, as Moby's daemon derives one from its
+ * engine id, so `--ipv6` needs no subnet and two daemons' defaults differ.
+ */
+export function defaultIpamFor(hostId = ''): IpamFactory {
+  return (components) => {
+    const local = new DefaultIpam({ hostId })
+    if (!components.globalStore) return local
+    return bySpace(
+      local,
+      new DefaultIpam({ store: components.globalStore, storePrefix: GLOBAL_IPAM_PREFIX }),
+    )
+  }
 }
+
+/** The `default` IPAM factory with the empty host id (see `defaultIpamFor`). */
+export const defaultIpam: IpamFactory = defaultIpamFor()

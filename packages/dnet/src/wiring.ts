@@ -9,7 +9,7 @@ import { PluginRegistry } from '@libnetwork/driver-remote'
 import type { DriverFactory } from '@libnetwork/driverapi'
 import { UnavailableError } from '@libnetwork/types'
 import { ControllerBackend } from './controller-backend.js'
-import { defaultIpam } from './ipam-wiring.js'
+import { defaultIpamFor } from './ipam-wiring.js'
 import type { BackendFactory } from './daemon.js'
 
 /** Namespace of the daemon's keys in a shared etcd (`[datastore.global]`). */
@@ -80,7 +80,7 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
         overlay: cw ? cw.overlayDriver(cfg.sandboxPrefix) : overlayWithoutCluster,
       },
       // The global address space on the global store when there is one (shared pools).
-      ipams: { default: defaultIpam },
+      ipams: { default: defaultIpamFor(cfg.instanceId) },
       driverResolver: plugins.driverResolver,
       ipamResolver: plugins.ipamResolver,
       store: kv,

@@ -208,15 +208,24 @@ t.test('ports: a host port chosen at attach is not shown before it is known', as
   t.match(out, / range .* 0\.0\.0\.0:9000-9010->90\/tcp$/m)
 })
 
-t.test('--ipv6 without an IPv6 subnet says what is needed', async (t) => {
+t.test('--ipv6 without an IPv6 subnet asks the daemon for one from its default pool', async (t) => {
   const { run, backend } = await connected(t)
+  const asked: unknown[] = []
+  const create = backend.createNetwork.bind(backend)
+  backend.createNetwork = async (req) => {
+    asked.push(req)
+    return create(req)
+  }
   const r = await run('network', 'create', '--ipv6', 'n6')
-  t.equal(r.code, 2)
-  t.match(r.err, /--ipv6 needs an IPv6 --subnet as well \(e\.g\. --subnet fd00:1::\/64\)/)
-  t.equal(backend.networks.size, 0, 'nothing created')
-  const ok = await run('network', 'create', '--ipv6', '--subnet', 'fd00:1::/64', 'n6')
+  t.equal(r.code, 0, r.err)
+  t.equal(backend.networks.size, 1, 'created')
+  t.match(asked[0], { name: 'n6', ipv6: true }, 'IPv6 asked for')
+  t.notOk((asked[0] as { ipam?: unknown }).ipam, 'with no subnet: the daemon picks one')
+  const ok = await run('network', 'create', '--ipv6', '--subnet', 'fd00:1::/64', 'n6b')
   t.equal(ok.code, 0, ok.err)
-  t.match((await run('network', 'create', '--help')).out, /--ipv6 +.*IPv6 --subnet/)
+  const help = (await run('network', 'create', '--help')).out
+  t.match(help, /--ipv6 +.*default IPv6 pool/)
+  t.notMatch(help, /there is no default IPv6 pool/)
 })
 
 t.test('network ls --filter, --format and -q', async (t) => {

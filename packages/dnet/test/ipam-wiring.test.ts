@@ -2,9 +2,9 @@
 // the local one per host.
 import t from 'tap'
 import { memoryStore } from '@libnetwork/datastore'
-import { DefaultIpam } from '@libnetwork/ipam'
+import { DefaultIpam, ulaPool } from '@libnetwork/ipam'
 import { noopLogger } from '@libnetwork/types'
-import { defaultIpam } from '../src/ipam-wiring.js'
+import { defaultIpam, defaultIpamFor } from '../src/ipam-wiring.js'
 
 t.test('two hosts share the global space and keep their own local space', async (t) => {
   const global = memoryStore({ scope: 'global' })
@@ -45,4 +45,14 @@ t.test('two hosts share the global space and keep their own local space', async 
 
 t.test('without a global store it is the plain default IPAM', async (t) => {
   t.ok(defaultIpam({ logger: noopLogger }) instanceof DefaultIpam)
+})
+
+t.test('the local IPv6 default pool is derived from the daemon instance id', async (t) => {
+  const a = defaultIpamFor('instance-a')({ logger: noopLogger })
+  const b = defaultIpamFor('instance-b')({ logger: noopLogger })
+  const pa = (await a.requestPool({ addressSpace: 'local', v6: true })).pool
+  const pb = (await b.requestPool({ addressSpace: 'local', v6: true })).pool
+  t.ok(ulaPool('instance-a').base.toString() !== ulaPool('instance-b').base.toString())
+  t.equal(pa.toString(), ulaPool('instance-a').base.toString().replace('/48', '/64'))
+  t.equal(pb.toString(), ulaPool('instance-b').base.toString().replace('/48', '/64'))
 })

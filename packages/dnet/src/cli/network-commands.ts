@@ -63,13 +63,6 @@ export const networkCommands: Record<string, Command> = {
       if (gateways.length > subnetList.length || ranges.length > subnetList.length) {
         throw new CliError('--gateway and --ip-range need a --subnet each', 2)
       }
-      // No IPAM here has a default IPv6 pool: say what is needed before asking the daemon.
-      if (v.ipv6 && !subnetList.some((s) => s.includes(':'))) {
-        throw new CliError(
-          '--ipv6 needs an IPv6 --subnet as well (e.g. --subnet fd00:1::/64): there is no default IPv6 pool',
-          2,
-        )
-      }
       const config = subnetList.map((subnet, i) => ({
         subnet,
         ...(gateways[i] ? { gateway: gateways[i] } : {}),
