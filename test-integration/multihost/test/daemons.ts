@@ -529,21 +529,26 @@ export class DnsProber {
   }
 }
 
-/** Start one daemon per host (in parallel), each joining the first host's agent. */
+/**
+ * Start one daemon per host, each joining the first host's agent. One after the other: several
+ * daemons starting at once on a loaded machine were seen not answering within a minute.
+ */
 export async function startCluster(
   u: Underlay,
   opts: Omit<DaemonOptions, 'cluster'> & { cluster?: DaemonOptions['cluster'] } = {},
   hosts: Host[] = u.hosts,
 ): Promise<Daemon[]> {
   const first = hosts[0]!
-  return Promise.all(
-    hosts.map((h) =>
-      Daemon.start(u, h, {
+  const ds: Daemon[] = []
+  for (const h of hosts) {
+    ds.push(
+      await Daemon.start(u, h, {
         ...opts,
         cluster: { ...opts.cluster, join: h === first ? [] : (opts.cluster?.join ?? [first]) },
       }),
-    ),
-  )
+    )
+  }
+  return ds
 }
 
 /** Waits until every daemon's `GET /cluster/members` shows `n` alive members. */
