@@ -56,7 +56,7 @@ export class Host {
   }
 
   /** Start `dnet -d` in the host namespace; resolves once its socket answers. */
-  async start(extra: string[] = []): Promise<void> {
+  async start(extra: string[] = [], opts: { cwd?: string } = {}): Promise<void> {
     const args = [
       `--net=/var/run/netns/${this.ns}`,
       DNET,
@@ -73,7 +73,7 @@ export class Host {
       'warn',
       ...extra,
     ]
-    const child = spawn('nsenter', args, { stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn('nsenter', args, { stdio: ['ignore', 'ignore', 'pipe'], cwd: opts.cwd })
     this.daemon = child
     child.stderr.setEncoding('utf8')
     child.stderr.on('data', (d: string) => (this.logs += d))
