@@ -1,9 +1,8 @@
 import t from 'tap'
-import { mkdtempSync, rmSync, statSync } from 'node:fs'
+import { serve } from './serve.js'
+import { statSync } from 'node:fs'
 import { request } from 'node:http'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { ApiServer, MAX_BODY_BYTES, createLogger } from '../src/index.js'
+import { MAX_BODY_BYTES } from '../src/index.js'
 import { FakeBackend } from './fake-backend.js'
 
 interface Reply {
@@ -46,20 +45,8 @@ function http(
 }
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
-  const socketPath = join(dir, 'api.sock')
   const backend = new FakeBackend()
-  const server = new ApiServer({
-    backend,
-    logger: createLogger('error'),
-    version: 'test',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { socketPath, server } = await serve(t, backend)
   const call = (method: string, path: string, body?: unknown) =>
     http(socketPath, method, path, body === undefined ? undefined : JSON.stringify(body))
   return { socketPath, backend, call, server }

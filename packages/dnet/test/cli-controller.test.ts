@@ -1,12 +1,9 @@
 // The CLI against the API over a real Controller (drivers of one network each and no
 // interfaces; namespaces and discovery in memory): what a user types, down to the controller and back.
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { serve } from './serve.js'
 import { Controller, type SandboxOS } from '@libnetwork/controller'
 import { singleNetworkDriver } from '@libnetwork/driver-null'
-import { ApiServer, createLogger, runCli } from '../src/index.js'
 import { ControllerBackend } from '../src/controller-backend.js'
 
 function memoryOS(): SandboxOS {
@@ -43,31 +40,11 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     },
   })
   await c.createNetwork({ name: 'bridge', driver: 'bridge' })
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
-  const socketPath = join(dir, 'api.sock')
-  const server = new ApiServer({
-    backend: new ControllerBackend(c, undefined, undefined, { predefinedNetworks: ['bridge'] }),
-    logger: createLogger('error'),
-    version: 'test',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    await c.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const run = async (...argv: string[]) => {
-    let out = ''
-    let err = ''
-    const code = await runCli(
-      ['-H', `unix://${socketPath}`, ...argv],
-      { out: (s) => (out += s) },
-      (s) => (err += s),
-      {},
-    )
-    return { code, out, err }
-  }
+  const { run } = await serve(
+    t,
+    new ControllerBackend(c, undefined, undefined, { predefinedNetworks: ['bridge'] }),
+    { stop: () => c.stop() },
+  )
   return { c, run }
 }
 

@@ -1,9 +1,8 @@
 // The CLI where it used to surprise: host addresses, versions.
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { ApiServer, createLogger, runCli } from '../src/index.js'
+import { serve } from './serve.js'
+import { readFileSync } from 'node:fs'
+import { runCli } from '../src/index.js'
 import { FakeBackend } from './fake-backend.js'
 
 const pkgVersion = (
@@ -13,20 +12,8 @@ const pkgVersion = (
 ).version
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
-  const socketPath = join(dir, 'api.sock')
   const backend = new FakeBackend()
-  const server = new ApiServer({
-    backend,
-    logger: createLogger('error'),
-    version: '7.7.7-test',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { socketPath } = await serve(t, backend, { version: '7.7.7-test' })
   return { socketPath, backend }
 }
 

@@ -1,36 +1,11 @@
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { serve } from './serve.js'
 import { ApiServer, createLogger, parsePublish, runCli } from '../src/index.js'
 import { FakeBackend } from './fake-backend.js'
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
-  const socketPath = join(dir, 'api.sock')
   const backend = new FakeBackend()
-  const server = new ApiServer({
-    backend,
-    logger: createLogger('error'),
-    version: 'test',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const run = async (...argv: string[]) => {
-    let out = ''
-    let err = ''
-    const code = await runCli(
-      ['-H', `unix://${socketPath}`, ...argv],
-      { out: (s) => (out += s) },
-      (s) => (err += s),
-      {},
-    )
-    return { code, out, err }
-  }
+  const { run } = await serve(t, backend)
   return { run, backend }
 }
 

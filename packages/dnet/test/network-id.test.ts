@@ -1,12 +1,9 @@
 // A fixed network id (`dnet network create --id`, `id` in POST /networks) through the CLI, the
 // REST API and the real controller: the same network can carry the same id on every host.
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { serve } from './serve.js'
 import { Controller, type SandboxOS } from '@libnetwork/controller'
 import { nullDriver } from '@libnetwork/driver-null'
-import { ApiServer, createLogger, runCli } from '../src/index.js'
 import { ControllerBackend } from '../src/controller-backend.js'
 
 const ID = 'ab'.repeat(32)
@@ -25,32 +22,8 @@ function noOS(): SandboxOS {
 }
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-id-'))
-  const socketPath = join(dir, 'api.sock')
   const c = await Controller.start({ drivers: { null: nullDriver() }, os: noOS() })
-  const server = new ApiServer({
-    backend: new ControllerBackend(c),
-    logger: createLogger('error'),
-    version: 'test',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    await c.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
-  const run = async (...argv: string[]) => {
-    let out = ''
-    let err = ''
-    const code = await runCli(
-      ['-H', `unix://${socketPath}`, ...argv],
-      { out: (s) => (out += s) },
-      (s) => (err += s),
-      {},
-    )
-    return { code, out, err }
-  }
+  const { run } = await serve(t, new ControllerBackend(c), { stop: () => c.stop() })
   return { run, c }
 }
 

@@ -13,7 +13,7 @@ export const optionHelp: Record<string, { value?: string; text: string }> = {
   'ipam-driver': { value: 'NAME', text: 'the IPAM driver (default: "default")' },
   internal: { text: 'no route to the outside and no published ports' },
   ipv6: {
-    text: 'IPv6 as well: an IPv6 --subnet, or one from the default IPv6 pool (a ULA /48 of this host)',
+    text: 'enable IPv6: an IPv6 --subnet, or one from the default IPv6 pool (a ULA /48 of this host)',
   },
   filter: {
     value: 'KEY=VALUE',
