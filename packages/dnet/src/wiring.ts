@@ -9,6 +9,7 @@ import { PluginRegistry } from '@libnetwork/driver-remote'
 import type { DriverFactory } from '@libnetwork/driverapi'
 import { UnavailableError } from '@libnetwork/types'
 import { ControllerBackend } from './controller-backend.js'
+import { waitForGlobalStore } from './global-store.js'
 import { defaultIpamFor } from './ipam-wiring.js'
 import type { BackendFactory } from './daemon.js'
 
@@ -69,6 +70,9 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
   const agent = cfg.cluster && cw ? cw.clusterAgent(cfg.cluster, logger) : undefined
   let controller: Controller
   try {
+    // etcd down or not up yet: say so and wait for it, rather than exit (restore needs it)
+    if (global && cfg.globalStore)
+      await waitForGlobalStore(global, cfg.globalStore.endpoints, logger)
     await agent?.start()
     controller = await Controller.start({
       drivers: {
