@@ -1,29 +1,11 @@
 // The CLI against the API over a real Controller (drivers of one network each and no
 // interfaces; namespaces and discovery in memory): what a user types, down to the controller and back.
 import t from 'tap'
+import { memoryOS } from './memory-os.js'
 import { serve } from './serve.js'
-import { Controller, type SandboxOS } from '@libnetwork/controller'
+import { Controller } from '@libnetwork/controller'
 import { singleNetworkDriver } from '@libnetwork/driver-null'
 import { ControllerBackend } from '../src/controller-backend.js'
-
-function memoryOS(): SandboxOS {
-  const ns = new Set<string>()
-  return {
-    async create(key) {
-      ns.add(key)
-      return `/run/netns/${key}`
-    },
-    async destroy(key) {
-      ns.delete(key)
-    },
-    path: (key) => `/run/netns/${key}`,
-    list: async (prefix) => [...ns].filter((k) => k.startsWith(prefix)),
-    addInterface: async () => {},
-    removeInterface: async () => ({ deleted: Promise.resolve() }),
-    interfaces: async () => [],
-    setGateway: async () => {},
-  }
-}
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const c = await Controller.start({

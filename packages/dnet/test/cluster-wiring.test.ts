@@ -2,6 +2,7 @@
 // networks announced in endpoint_table as the controller reports joins and leaves (a small
 // stand-in for the controller's events; two real agents on loopback).
 import t from 'tap'
+import { memoryOS } from './memory-os.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +14,6 @@ import {
   type DnsServing,
   type EndpointInfo,
   type NetworkInfo,
-  type SandboxOS,
 } from '@libnetwork/controller'
 import { nullDriver } from '@libnetwork/driver-null'
 import { InterfaceAddress, NotFoundError } from '@libnetwork/types'
@@ -33,24 +33,6 @@ function endpoint(id: string, networkId: string, name: string, ip: string): Endp
     portBindings: [],
     boundPorts: [],
     sandboxId: `sb-${id}`,
-  }
-}
-
-/** Sandboxes kept in memory (no kernel). */
-function memoryOS(): SandboxOS {
-  const ns = new Set<string>()
-  return {
-    create: async (key) => {
-      ns.add(key)
-      return `/run/netns/${key}`
-    },
-    destroy: async (key) => void ns.delete(key),
-    path: (key) => `/run/netns/${key}`,
-    list: async (prefix) => [...ns].filter((k) => k.startsWith(prefix)),
-    addInterface: async () => {},
-    removeInterface: async () => ({ deleted: Promise.resolve() }),
-    interfaces: async () => [],
-    setGateway: async () => {},
   }
 }
 

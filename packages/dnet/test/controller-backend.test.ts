@@ -1,28 +1,10 @@
 // ControllerBackend over a real Controller (null driver, in-memory store, a sandbox layer and
 // service discovery recorded in memory): what the REST API and the CLI see.
 import t from 'tap'
-import { Controller, type DiscoveryHooks, type SandboxOS } from '@libnetwork/controller'
+import { memoryOS } from './memory-os.js'
+import { Controller, type DiscoveryHooks } from '@libnetwork/controller'
 import { nullDriver } from '@libnetwork/driver-null'
 import { ControllerBackend } from '../src/controller-backend.js'
-
-function memoryOS(): SandboxOS {
-  const ns = new Set<string>()
-  return {
-    async create(key) {
-      ns.add(key)
-      return `/run/netns/${key}`
-    },
-    async destroy(key) {
-      ns.delete(key)
-    },
-    path: (key) => `/run/netns/${key}`,
-    list: async (prefix) => [...ns].filter((k) => k.startsWith(prefix)),
-    addInterface: async () => {},
-    removeInterface: async () => ({ deleted: Promise.resolve() }),
-    interfaces: async () => [],
-    setGateway: async () => {},
-  }
-}
 
 async function backend() {
   // What the embedded DNS is told to answer: the names of each joined endpoint.

@@ -1,28 +1,16 @@
 // A fixed network id (`dnet network create --id`, `id` in POST /networks) through the CLI, the
 // REST API and the real controller: the same network can carry the same id on every host.
 import t from 'tap'
+import { memoryOS } from './memory-os.js'
 import { serve } from './serve.js'
-import { Controller, type SandboxOS } from '@libnetwork/controller'
+import { Controller } from '@libnetwork/controller'
 import { nullDriver } from '@libnetwork/driver-null'
 import { ControllerBackend } from '../src/controller-backend.js'
 
 const ID = 'ab'.repeat(32)
 
-function noOS(): SandboxOS {
-  return {
-    create: async (key) => `/run/netns/${key}`,
-    destroy: async () => {},
-    path: (key) => `/run/netns/${key}`,
-    list: async () => [],
-    addInterface: async () => {},
-    removeInterface: async () => ({ deleted: Promise.resolve() }),
-    interfaces: async () => [],
-    setGateway: async () => {},
-  }
-}
-
 async function setup(t: { teardown(fn: () => unknown): void }) {
-  const c = await Controller.start({ drivers: { null: nullDriver() }, os: noOS() })
+  const c = await Controller.start({ drivers: { null: nullDriver() }, os: memoryOS() })
   const { run } = await serve(t, new ControllerBackend(c), { stop: () => c.stop() })
   return { run, c }
 }
