@@ -35,7 +35,7 @@ t.test(
     t.match((await h.ok('service', 'attach', 'c1', 'client.app')).trim(), /^10\.77\.0\.\d+\/24$/)
     await h.ok('service', 'attach', '--alias', 'www', 'c2', 'web.app')
     const ls = await h.ok('service', 'ls', '--net', 'app')
-    t.match(ls, /web\s+app\s+\S+\s+10\.77\.0\.\d+\/24\s+0\.0\.0\.0:8080->80\/tcp/)
+    t.match(ls, /web\s+app\s+c2\s+[0-9a-f]{12}\s+10\.77\.0\.\d+\/24\s+0\.0\.0\.0:8080->80\/tcp/)
     const keys = Object.fromEntries(
       JSON.parse(await h.ok('container', 'ls', '--json')).map((c: any) => [c.containerId, c.key]),
     )
