@@ -7,7 +7,7 @@ import { until } from './harness.js'
 import {
   createOverlay,
   ipOf,
-  leftoversSince,
+  settledLeftovers,
   overlayNamespaces,
   overlayWorld,
   remoteFdb,
@@ -59,6 +59,6 @@ t.test(
     }
     await removeOverlay(w, 'ov')
     await removeGateways(w)
-    t.same(await leftoversSince(w, before), [], 'nothing left on any host or in the stores')
+    t.same(await settledLeftovers(w, before), [], 'nothing left on any host or in the stores')
   },
 )

@@ -205,6 +205,24 @@ export function snap(w: OverlayWorld): Promise<Snapshot> {
 }
 
 /** What `after` holds that `before` did not (hosts and stores). */
+/**
+ * The leftovers once teardown has settled: a removal answers before the kernel work behind it
+ * (an overlay namespace going away) is done, so wait up to `limitMs` for none, and return what
+ * is still there then.
+ */
+export async function settledLeftovers(
+  w: OverlayWorld,
+  before: Snapshot,
+  limitMs = 30_000,
+): Promise<string[]> {
+  const end = Date.now() + limitMs
+  for (;;) {
+    const left = await leftoversSince(w, before)
+    if (left.length === 0 || Date.now() > end) return left
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
 export async function leftoversSince(w: OverlayWorld, before: Snapshot): Promise<string[]> {
   return leftovers(before, await snap(w), w.u.subnet)
 }

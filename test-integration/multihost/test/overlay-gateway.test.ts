@@ -9,7 +9,7 @@ import {
   createOverlay,
   defaultRoute,
   ipOf,
-  leftoversSince,
+  settledLeftovers,
   overlayWorld,
   pingOnce,
   snap,
@@ -71,7 +71,7 @@ t.test(
       if ((await d.networks()).some((n) => n.name === 'docker_gwbridge'))
         await d.deleteNetwork('docker_gwbridge')
     t.same(
-      await leftoversSince(w, before),
+      await settledLeftovers(w, before),
       [],
       'nothing left once the gateway network is removed too',
     )

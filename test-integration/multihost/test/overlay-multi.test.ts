@@ -8,7 +8,7 @@ import {
   createOverlay,
   defaultRoute,
   ipOf,
-  leftoversSince,
+  settledLeftovers,
   overlayNamespaces,
   overlayWorld,
   pingOnce,
@@ -115,6 +115,6 @@ t.test(
     for (const d of w.ds)
       if ((await d.networks()).some((n) => n.name === 'docker_gwbridge'))
         await d.deleteNetwork('docker_gwbridge')
-    t.same(await leftoversSince(w, before), [], 'nothing left on any host or in the stores')
+    t.same(await settledLeftovers(w, before), [], 'nothing left on any host or in the stores')
   },
 )

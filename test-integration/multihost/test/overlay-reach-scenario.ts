@@ -8,7 +8,7 @@ import type { Daemon } from './daemons.js'
 import {
   createOverlay,
   ipOf,
-  leftoversSince,
+  settledLeftovers,
   overlayWorld,
   pingOnce,
   removeGateways,
@@ -60,5 +60,5 @@ export async function reachScenario(t: Test, mode: Mode): Promise<void> {
   }
   await removeOverlay(w, 'ov')
   await removeGateways(w)
-  t.same(await leftoversSince(w, before), [], 'nothing left on any host or in the stores')
+  t.same(await settledLeftovers(w, before), [], 'nothing left on any host or in the stores')
 }
