@@ -1,6 +1,6 @@
 // The API on TCP: only with TLS and client certificates a CA signed, or an explicit insecure
 // opt-in limited to loopback. Certificates are made with openssl in the test.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
@@ -70,19 +70,7 @@ t.test('ApiServer refuses plain TCP on a non-loopback address', async (t) => {
 })
 
 t.test('with --tlsverify only clients with a certificate the CA signed get in', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dnet-tls-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const c = makeCerts(dir)
-  const backend = new FakeBackend()
-  const server = new ApiServer({
-    backend,
-    logger: createLogger('error', () => undefined),
-    version: 'test',
-    tcp: { host: '127.0.0.1', port: 0 },
-    tls: loadTls({ caCert: c.ca, cert: c.serverCert, key: c.serverKey }),
-  })
-  await server.start()
-  t.teardown(() => server.stop())
+  const { c, backend, server } = await tlsServer(t)
   const { port } = server.tcpAddress()!
   const post = (client?: { cert: string; key: string }) =>
     new Promise<number>((resolve, reject) => {
@@ -141,19 +129,7 @@ t.test('the config file takes Docker names for TLS, and insecure_tcp', async (t)
 })
 
 t.test('the CLI talks TLS with --tlsverify and its certificate', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'dnet-tls-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const c = makeCerts(dir)
-  const backend = new FakeBackend()
-  const server = new ApiServer({
-    backend,
-    logger: createLogger('error', () => undefined),
-    version: 'test',
-    tcp: { host: '127.0.0.1', port: 0 },
-    tls: loadTls({ caCert: c.ca, cert: c.serverCert, key: c.serverKey }),
-  })
-  await server.start()
-  t.teardown(() => server.stop())
+  const { c, backend, server } = await tlsServer(t)
   const host = `tcp://127.0.0.1:${server.tcpAddress()!.port}`
   let err = ''
   const run = (...argv: string[]) => runCli(argv, { out: () => undefined }, (s) => (err += s), {})
@@ -186,3 +162,21 @@ t.test('the CLI talks TLS with --tlsverify and its certificate', async (t) => {
   t.match(err, /--tlsverify is for tcp:\/\/ hosts/)
   t.equal(backend.networks.size, 1, 'nothing else created')
 })
+
+/** Certificates in a scratch folder and an API server on loopback TCP that requires them. */
+async function tlsServer(t: Test) {
+  const dir = mkdtempSync(join(tmpdir(), 'dnet-tls-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const c = makeCerts(dir)
+  const backend = new FakeBackend()
+  const server = new ApiServer({
+    backend,
+    logger: createLogger('error', () => undefined),
+    version: 'test',
+    tcp: { host: '127.0.0.1', port: 0 },
+    tls: loadTls({ caCert: c.ca, cert: c.serverCert, key: c.serverKey }),
+  })
+  await server.start()
+  t.teardown(() => server.stop())
+  return { c, backend, server }
+}
