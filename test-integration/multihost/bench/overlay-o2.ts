@@ -1,6 +1,15 @@
-// O2: from the REST answer of an attach on host A until a container on host B opens a TCP
-// connection to it by name (the embedded DNS answers it, then the connection is accepted over
-// the overlay); three dnet hosts, median of ROUNDS (ms).
+// O2: an attach on host A until a container on host B opens a TCP connection to it by name
+// (the embedded DNS answers the name, then the connection is accepted over the overlay); three
+// dnet hosts, median of ROUNDS (ms). Target <= 500 ms.
+//
+// The main figure is O2.fromRequest, counted from the attach request sent. Issue 17 counts
+// from the REST answer (O2 here), but that answer comes late: the join sends the name out
+// (discovery) and the overlay peer record (the driver's join) first, then still writes the
+// endpoint and sandbox records to the store and gives the container its second interface on
+// the gateway bridge (syncGateway: veth, default route, NAT) before it answers. Host B needs
+// neither of those last steps to connect over the overlay, so it usually connects before the
+// answer arrives and O2 from the answer comes out negative (session 5: median -29.5 ms). It is
+// still reported, with O2.answer (request to answer): O2.fromRequest = O2.answer + O2.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { median, percentile } from '../../../tools/bench.mjs'
@@ -24,9 +33,9 @@ export async function o2(td: Teardown, mode: Mode): Promise<Result[]> {
       lifetimeS: 600,
     },
   )
-  const samples: number[] = []
-  // the same from the attach request sent: the connection may be accepted before the answer
+  const samples: number[] = [] // from the REST answer (may be negative, see the top)
   const fromRequest: number[] = []
+  const answer: number[] = []
   for (let k = 0; k < ROUNDS; k++) {
     const name = `t${k}`
     await a.createContainer(name)
@@ -57,6 +66,7 @@ export async function o2(td: Teardown, mode: Mode): Promise<Result[]> {
     const hit = JSON.parse(hitLine) as { t: string }
     samples.push(Number(BigInt(hit.t) - t0) / 1e6)
     fromRequest.push(Number(BigInt(hit.t) - tReq) / 1e6)
+    answer.push(Number(t0 - tReq) / 1e6)
     await listener.kill()
     await a.detach(name, 'ov', name)
     await a.unpublish('ov', name)
@@ -66,16 +76,28 @@ export async function o2(td: Teardown, mode: Mode): Promise<Result[]> {
   await prober.exited
   return [
     {
+      id: 'O2.fromRequest',
+      name: `attach request on host A -> container on host B connects to it by name, 3 hosts, ${mode}, median of ${ROUNDS} (target <= 500)`,
+      value: median(fromRequest),
+      unit: 'ms',
+    },
+    {
+      id: 'O2.fromRequest.p90',
+      name: 'the same, 90th percentile',
+      value: percentile(fromRequest, 90),
+      unit: 'ms',
+    },
+    {
       id: 'O2',
-      name: `attach on host A (REST answer) -> container on host B connects to it by name, 3 hosts, ${mode}, median of ${ROUNDS} (target <= 500)`,
+      name: `the same from the attach's REST answer (negative: connected before the answer arrived), median of ${ROUNDS}`,
       value: median(samples),
       unit: 'ms',
     },
-    { id: 'O2.p90', name: `the same, 90th percentile`, value: percentile(samples, 90), unit: 'ms' },
+    { id: 'O2.p90', name: 'the same, 90th percentile', value: percentile(samples, 90), unit: 'ms' },
     {
-      id: 'O2.fromRequest',
-      name: 'the same from the attach request sent (negative O2: connected before the answer arrived)',
-      value: median(fromRequest),
+      id: 'O2.answer',
+      name: `attach request -> its REST answer on host A, median of ${ROUNDS}`,
+      value: median(answer),
       unit: 'ms',
     },
   ]
