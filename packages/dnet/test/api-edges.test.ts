@@ -1,33 +1,20 @@
 // Edges of the REST API: a client that goes away in the middle of its request is the
 // client's business (logged at debug level, never as an error), and GET /version.
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
 import { request } from 'node:http'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { ApiServer, createLogger } from '../src/index.js'
+import { createLogger } from '../src/index.js'
 import { FakeBackend } from './fake-backend.js'
+import { serve } from './serve.js'
 
 t.test('a client closing mid-request is logged at debug, not error', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
-  const socketPath = join(dir, 'api.sock')
   const lines: { level: string; msg: string; [k: string]: unknown }[] = []
   let seen: (() => void) | undefined
-  const server = new ApiServer({
-    backend: new FakeBackend(),
-    logger: createLogger('debug', (l) => {
-      lines.push(JSON.parse(l))
-      seen?.()
-    }),
-    version: 'test',
-    socketPath,
+  const logger = createLogger('debug', (l) => {
+    lines.push(JSON.parse(l))
+    seen?.()
   })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { socketPath } = await serve(t, new FakeBackend(), { logger })
   // The request line and headers promise 100 bytes of body; 10 come, then the client closes.
   const logged = new Promise<void>((resolve) => {
     seen = () => {
@@ -59,19 +46,7 @@ t.test('a client closing mid-request is logged at debug, not error', async (t) =
 })
 
 t.test('GET /version answers the daemon version', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
-  const socketPath = join(dir, 'api.sock')
-  const server = new ApiServer({
-    backend: new FakeBackend(),
-    logger: createLogger('error'),
-    version: '9.8.7',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { socketPath } = await serve(t, new FakeBackend(), { version: '9.8.7' })
   const body = await new Promise<string>((resolve, reject) => {
     const req = request({ socketPath, path: '/version' }, (res) => {
       let text = ''

@@ -1,12 +1,10 @@
 // The README's example session: every `dnet` command of it (the daemon's own start aside) runs
 // through the CLI against the REST API, here backed by the in-memory backend, and succeeds.
 // The same flow on the real stack, as root in a throw-away namespace, is `npm run main`.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
 import t from 'tap'
-import { ApiServer, createLogger, runCli } from '../src/index.js'
 import { FakeBackend } from './fake-backend.js'
+import { serve } from './serve.js'
 
 /** The `dnet` command lines of the README's example session, without their comments. */
 function exampleCommands(): string[][] {
@@ -23,28 +21,10 @@ function exampleCommands(): string[][] {
 t.test('the README example session runs through the CLI', async (t) => {
   const commands = exampleCommands()
   t.ok(commands.length >= 6, 'the example has its dnet commands')
-  const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-readme-'))
-  const socketPath = join(dir, 'api.sock')
   const backend = new FakeBackend()
-  const server = new ApiServer({
-    backend,
-    logger: createLogger('error'),
-    version: 'test',
-    socketPath,
-  })
-  await server.start()
-  t.teardown(async () => {
-    await server.stop()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  const { run } = await serve(t, backend)
   for (const argv of commands) {
-    let err = ''
-    const code = await runCli(
-      ['-H', `unix://${socketPath}`, ...argv],
-      { out: () => {} },
-      (s) => (err += s),
-      {},
-    )
+    const { code, err } = await run(...argv)
     t.equal(code, 0, `dnet ${argv.join(' ')} ${err}`)
   }
   const [web] = [...backend.networks.values()]

@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ApiServer, createLogger, runCli } from '../src/index.js'
+import { ApiServer, createLogger, runCli, type Logger } from '../src/index.js'
 import type { NetworkBackend } from '../src/backend.js'
 
 export interface Served {
@@ -16,13 +16,13 @@ export interface Served {
 export async function serve(
   t: { teardown(fn: () => unknown): void },
   backend: NetworkBackend,
-  o: { version?: string; stop?: () => Promise<unknown> } = {},
+  o: { version?: string; logger?: Logger; stop?: () => Promise<unknown> } = {},
 ): Promise<Served> {
   const dir = mkdtempSync(join(tmpdir(), 'lnt-dnet-'))
   const socketPath = join(dir, 'api.sock')
   const server = new ApiServer({
     backend,
-    logger: createLogger('error'),
+    logger: o.logger ?? createLogger('error'),
     version: o.version ?? 'test',
     socketPath,
   })
