@@ -18,3 +18,11 @@ t.test('the public surface is exactly this', async (t) => {
     'parseOverlayOptions',
   ])
 })
+
+t.test('the testing subpath is exactly this', async (t) => {
+  t.same(Object.keys(await import('../src/testing/index.js')).sort(), [
+    'FakeCluster',
+    'createAndJoin',
+    'overlayNetworkRequest',
+  ])
+})

@@ -6,16 +6,11 @@ import type { Test } from 'tap'
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { promisify } from 'node:util'
-import type {
-  ClusterTables,
-  CreateNetworkRequest,
-  Driver,
-  TableEvent,
-  TableWatch,
-} from '@libnetwork/driverapi'
+import type { CreateNetworkRequest, Driver } from '@libnetwork/driverapi'
 import { memoryStore } from '@libnetwork/datastore'
-import { IPNet, InterfaceAddress, noopLogger } from '@libnetwork/types'
-import { overlay, parseOverlayOptions } from '../src/index.js'
+import { IPNet, noopLogger } from '@libnetwork/types'
+import { overlay } from '../src/index.js'
+import { FakeCluster, createAndJoin, overlayNetworkRequest } from '../src/testing/index.js'
 
 const pexec = promisify(execFile)
 
@@ -25,59 +20,7 @@ export const sh = async (...argv: string[]): Promise<string> =>
 export const SUBNET = IPNet.parse('10.90.0.0/24')
 export const id = (c: string): string => c.repeat(64)
 
-/** The cluster's tables as one in-memory map; every put or delete reaches the other hosts. */
-export class FakeCluster {
-  readonly entries = new Map<string, { value: Uint8Array; owner: string }>()
-  readonly members = new Map<string, Driver>()
-  /** Joins minus leaves of each network's group, by `<node>\0<network>`. */
-  readonly groups = new Map<string, number>()
-
-  tables(nodeName: string, advertiseAddress: string): ClusterTables {
-    const k = (table: string, nid: string, key: string) => `${table}\0${nid}\0${key}`
-    const emit = (ev: Omit<TableEvent, 'local'>) => {
-      for (const [name, d] of this.members)
-        if (name !== nodeName) d.onTableEvent?.({ ...ev, local: false })
-    }
-    return {
-      nodeName,
-      advertiseAddress,
-      joinNetwork: async (nid) => {
-        const g = `${nodeName}\0${nid}`
-        this.groups.set(g, (this.groups.get(g) ?? 0) + 1)
-      },
-      leaveNetwork: async (nid) => {
-        const g = `${nodeName}\0${nid}`
-        const n = (this.groups.get(g) ?? 0) - 1
-        if (n < 0) throw new Error(`${nodeName} left ${nid} more often than it joined`)
-        if (n === 0) this.groups.delete(g)
-        else this.groups.set(g, n)
-      },
-      put: async (table, networkId, key, value) => {
-        const old = this.entries.get(k(table, networkId, key))
-        this.entries.set(k(table, networkId, key), { value, owner: nodeName })
-        emit({ type: old ? 'update' : 'create', table, networkId, key, value, owner: nodeName })
-      },
-      delete: async (table, networkId, key) => {
-        const old = this.entries.get(k(table, networkId, key))
-        if (!old) return
-        this.entries.delete(k(table, networkId, key))
-        emit({ type: 'delete', table, networkId, key, value: old.value, owner: nodeName })
-      },
-      entries: (table, networkId) =>
-        [...this.entries]
-          .filter(([key]) => key.startsWith(`${table}\0${networkId}\0`))
-          .map(([key, e]) => ({
-            key: key.split('\0')[2]!,
-            value: e.value,
-            owner: e.owner,
-            local: e.owner === nodeName,
-          })),
-      watch: (): TableWatch => {
-        throw new Error('the fake cluster delivers through onTableEvent only')
-      },
-    }
-  }
-}
+export { FakeCluster }
 
 export interface Host {
   ns: string
@@ -156,21 +99,12 @@ export async function world(t: Test, n: number, o: { shared?: boolean } = {}): P
 }
 
 export function network(n = 0, options: unknown = {}): CreateNetworkRequest {
-  return {
+  return overlayNetworkRequest({
     networkId: id(String.fromCharCode(0x61 + n)),
     name: `ov${n}`,
-    options: parseOverlayOptions(options),
-    ipv4: [
-      {
-        pool: IPNet.parse(`10.${90 + n}.0.0/24`),
-        gateway: InterfaceAddress.parse(`10.${90 + n}.0.1/24`),
-      },
-    ],
-    ipv6: [],
-    enableIPv6: false,
-    internal: false,
-    labels: {},
-  }
+    subnet: `10.${90 + n}.0.0/24`,
+    options,
+  })
 }
 
 /** Create, join and configure an endpoint `addr` of `net` in the container namespace `ns`. */
@@ -181,22 +115,10 @@ export async function attach(
   addr: string,
   ns: string,
 ): Promise<string> {
-  const { iface } = await d.createEndpoint({
-    networkId: net.networkId,
-    endpointId,
-    iface: { address: InterfaceAddress.parse(addr) },
-    options: {},
-  })
-  const r = await d.join({
-    networkId: net.networkId,
-    endpointId,
-    sandboxKey: `/run/netns/${ns}`,
-    options: {},
-  })
-  const name = r.interfaces[0]!.srcName
-  await sh('ip', '-n', ns, 'addr', 'add', addr, 'dev', name)
-  await sh('ip', '-n', ns, 'link', 'set', name, 'up')
-  return iface.mac!
+  const { ifname, mac } = await createAndJoin(d, net.networkId, endpointId, addr, ns)
+  await sh('ip', '-n', ns, 'addr', 'add', addr, 'dev', ifname)
+  await sh('ip', '-n', ns, 'link', 'set', ifname, 'up')
+  return mac
 }
 
 /** Ping until one answer comes or `tries` pings went unanswered (bounded; no fixed sleep). */
