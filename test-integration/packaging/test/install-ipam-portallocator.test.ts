@@ -1,0 +1,7 @@
+// @libnetwork/ipam and @libnetwork/portallocator, each installed alone from its tarball (cases in
+// install.ts). The cherry-picked packages are spread over four files so that each file stays
+// well inside its timeout on a busy machine.
+import t from 'tap'
+import { installCases } from './install.js'
+
+installCases(t, ['@libnetwork/ipam', '@libnetwork/portallocator'])
