@@ -16,6 +16,10 @@ import { allNamespaces, etcdDump, leftovers, snapshot, type Snapshot } from './o
 
 export const VNI_OPTION = 'com.docker.network.driver.overlay.vxlanid_list'
 
+/** The `skip` of a test that builds namespaces: false as root, else the reason. */
+export const needsRoot: false | string =
+  process.getuid?.() === 0 ? false : 'needs root (network namespaces)'
+
 export type Mode = 'etcd' | 'etcdless'
 
 export interface OverlayWorld {
@@ -204,7 +208,6 @@ export function snap(w: OverlayWorld): Promise<Snapshot> {
   return snapshot(w.u, { stores: storeLines(w) })
 }
 
-/** What `after` holds that `before` did not (hosts and stores). */
 /**
  * The leftovers once teardown has settled: a removal answers before the kernel work behind it
  * (an overlay namespace going away) is done, so wait up to `limitMs` for none, and return what
@@ -223,6 +226,7 @@ export async function settledLeftovers(
   }
 }
 
+/** What the world holds now that `before` did not (hosts and stores). */
 export async function leftoversSince(w: OverlayWorld, before: Snapshot): Promise<string[]> {
   return leftovers(before, await snap(w), w.u.subnet)
 }

@@ -1,61 +1,18 @@
 // The overlay driver itself on harness hosts, without daemons: one driver per host (in this
-// process, working in the host's namespace through netlink), the cluster tables as one in-memory
-// map that hands each host's puts to the other hosts' drivers. For the data-path benchmark (O1),
-// where the control plane is not what is measured. Containers are namespaces
-// `<prefix>-<host>-c-<name>`, deleted by the harness's teardown with everything else.
-import type {
-  ClusterTables,
-  CreateNetworkRequest,
-  Driver,
-  TableEvent,
-  TableWatch,
-} from '@libnetwork/driverapi'
-import { overlay, parseOverlayOptions } from '@libnetwork/driver-overlay'
-import { IPNet, InterfaceAddress, noopLogger } from '@libnetwork/types'
+// process, working in the host's namespace through netlink), the cluster tables as the overlay
+// package's in-memory `FakeCluster`, which hands each host's puts to the other hosts' drivers.
+// For the data-path benchmark (O1), where the control plane is not what is measured, and the
+// leftovers checker's own test. Containers are namespaces `<prefix>-<host>-c-<name>`, deleted
+// by the harness's teardown with everything else.
+import type { CreateNetworkRequest, Driver } from '@libnetwork/driverapi'
+import { overlay } from '@libnetwork/driver-overlay'
+import {
+  FakeCluster,
+  createAndJoin,
+  overlayNetworkRequest,
+} from '@libnetwork/driver-overlay/testing'
+import { noopLogger } from '@libnetwork/types'
 import { sh, type Host, type Teardown, type Underlay } from './harness.js'
-
-/** The cluster's tables as one map; every put or delete reaches the other members at once. */
-class MemoryTables {
-  readonly entries = new Map<string, { value: Uint8Array; owner: string }>()
-  readonly members = new Map<string, Driver>()
-
-  for(nodeName: string, advertiseAddress: string): ClusterTables {
-    const k = (table: string, nid: string, key: string) => `${table}\0${nid}\0${key}`
-    const emit = (ev: Omit<TableEvent, 'local'>) => {
-      for (const [name, d] of this.members)
-        if (name !== nodeName) d.onTableEvent?.({ ...ev, local: false })
-    }
-    return {
-      nodeName,
-      advertiseAddress,
-      joinNetwork: async () => undefined,
-      leaveNetwork: async () => undefined,
-      put: async (table, networkId, key, value) => {
-        const old = this.entries.get(k(table, networkId, key))
-        this.entries.set(k(table, networkId, key), { value, owner: nodeName })
-        emit({ type: old ? 'update' : 'create', table, networkId, key, value, owner: nodeName })
-      },
-      delete: async (table, networkId, key) => {
-        const old = this.entries.get(k(table, networkId, key))
-        if (!old) return
-        this.entries.delete(k(table, networkId, key))
-        emit({ type: 'delete', table, networkId, key, value: old.value, owner: nodeName })
-      },
-      entries: (table, networkId) =>
-        [...this.entries]
-          .filter(([key]) => key.startsWith(`${table}\0${networkId}\0`))
-          .map(([key, e]) => ({
-            key: key.split('\0')[2]!,
-            value: e.value,
-            owner: e.owner,
-            local: e.owner === nodeName,
-          })),
-      watch: (): TableWatch => {
-        throw new Error('these tables deliver through onTableEvent only')
-      },
-    }
-  }
-}
 
 export interface DriverHost {
   host: Host
@@ -64,13 +21,13 @@ export interface DriverHost {
 
 /** One overlay driver per host of `u`, sharing in-memory cluster tables; stopped at teardown. */
 export function overlayDrivers(t: Teardown, u: Underlay): DriverHost[] {
-  const tables = new MemoryTables()
+  const cluster = new FakeCluster()
   const out = u.hosts.map((host) => {
     const driver = overlay(
       {},
       { netns: host.ns, netnsPrefix: `${host.ns}-ov` },
-    )({ logger: noopLogger, cluster: tables.for(host.name, host.ip) })
-    tables.members.set(host.name, driver)
+    )({ logger: noopLogger, cluster: cluster.tables(host.name, host.ip) })
+    cluster.members.set(host.name, driver)
     return { host, driver }
   })
   t.teardown(async () => {
@@ -81,23 +38,12 @@ export function overlayDrivers(t: Teardown, u: Underlay): DriverHost[] {
 
 /** An overlay network request: 64-hex id from `n`, subnet 10.<80+n>.0.0/24, a fixed VNI. */
 export function overlayNetwork(n: number, vni: number): CreateNetworkRequest {
-  return {
+  return overlayNetworkRequest({
     networkId: String(n).padStart(2, '0').repeat(32),
     name: `ov${n}`,
-    options: parseOverlayOptions({
-      'com.docker.network.driver.overlay.vxlanid_list': String(vni),
-    }),
-    ipv4: [
-      {
-        pool: IPNet.parse(`10.${80 + n}.0.0/24`),
-        gateway: InterfaceAddress.parse(`10.${80 + n}.0.1/24`),
-      },
-    ],
-    ipv6: [],
-    enableIPv6: false,
-    internal: false,
-    labels: {},
-  }
+    subnet: `10.${80 + n}.0.0/24`,
+    options: { 'com.docker.network.driver.overlay.vxlanid_list': String(vni) },
+  })
 }
 
 /** A container namespace on `h` (`<host ns>-c-<name>`), loopback up. */
@@ -116,21 +62,9 @@ export async function attachNs(
   addr: string,
   ns: string,
 ): Promise<void> {
-  await d.createEndpoint({
-    networkId: net.networkId,
-    endpointId,
-    iface: { address: InterfaceAddress.parse(addr) },
-    options: {},
-  })
-  const r = await d.join({
-    networkId: net.networkId,
-    endpointId,
-    sandboxKey: `/run/netns/${ns}`,
-    options: {},
-  })
-  const name = r.interfaces[0]!.srcName
-  await sh(['ip', '-n', ns, 'addr', 'add', addr, 'dev', name])
-  await sh(['ip', '-n', ns, 'link', 'set', name, 'up'])
+  const { ifname } = await createAndJoin(d, net.networkId, endpointId, addr, ns)
+  await sh(['ip', '-n', ns, 'addr', 'add', addr, 'dev', ifname])
+  await sh(['ip', '-n', ns, 'link', 'set', ifname, 'up'])
 }
 
 /** Leave and delete endpoint `endpointId` of `net`. */

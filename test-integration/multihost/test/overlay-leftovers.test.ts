@@ -12,13 +12,12 @@ import {
   overlayNetwork,
   pingOnce,
 } from './overlay-driver-hosts.js'
+import { needsRoot } from './overlay-dnet.js'
 import { leftovers, snapshot } from './overlay-leftovers.js'
-
-const isRoot = process.getuid?.() === 0
 
 t.test(
   'the checker sees the overlay state of every host, and none after removal',
-  { skip: isRoot ? false : 'needs root (network namespaces)' },
+  { skip: needsRoot },
   async (t) => {
     const u = await Underlay.create(t, { hosts: 3 })
     const ds = overlayDrivers(t, u)
