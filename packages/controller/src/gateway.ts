@@ -4,12 +4,21 @@
  * masquerading, no inter-container traffic) whose endpoint gives the default route and carries
  * the container's published ports. The endpoint comes while some joined endpoint needs it and
  * none gives a gateway, and goes (left and deleted; the network stays) when that stops.
+ *
+ * Upstream takes the gateway endpoint's ports from the container, once. Here they are the
+ * published ports of the sandbox's endpoints that go out through it, so they follow those
+ * endpoints' joins and leaves (`syncPorts`).
  */
-import type { PortBinding, ExposedPort } from '@libnetwork/driverapi'
+import {
+  portBindingKey,
+  type BoundPort,
+  type ExposedPort,
+  type PortBinding,
+} from '@libnetwork/driverapi'
 import { createEndpoint, deleteEndpoint } from './endpoints.js'
 import type { EndpointInfo, SandboxInfo } from './model.js'
 import { createNetwork } from './networks.js'
-import type { NetRuntime, State } from './state.js'
+import { save, type NetRuntime, type State } from './state.js'
 
 /** The gateway network's name, driver and options (upstream's). */
 export const GATEWAY_NETWORK = 'docker_gwbridge'
@@ -80,17 +89,123 @@ export function needsGateway(s: State, sb: SandboxInfo, hooks: GatewayHooks): bo
   return want
 }
 
-/** Published ports of the endpoints that go out through the gateway endpoint. */
-function ports(s: State, sb: SandboxInfo, hooks: GatewayHooks) {
-  const portBindings: PortBinding[] = []
-  const exposedPorts: ExposedPort[] = []
+/** The published ports a sandbox's gateway endpoint carries. */
+export interface GatewayPorts {
+  portBindings: PortBinding[]
+  exposedPorts: ExposedPort[]
+}
+
+const exposedKey = (p: ExposedPort): string => `${p.protocol}/${p.port}`
+
+/**
+ * Published ports of the endpoints that go out through the gateway endpoint, in join order,
+ * each once (two endpoints publishing the same binding share it: the gateway endpoint has one
+ * address).
+ */
+export function gatewayPorts(s: State, sb: SandboxInfo, hooks: GatewayHooks): GatewayPorts {
+  const bindings = new Map<string, PortBinding>()
+  const exposed = new Map<string, ExposedPort>()
   for (const [id, f] of hooks.facts(sb)) {
     const ep = s.endpoints.get(id)
-    if (!f.wantsGateway || !ep) continue
-    portBindings.push(...ep.portBindings)
-    exposedPorts.push(...ep.exposedPorts)
+    if (!f.wantsGateway || !ep || isGatewayEndpoint(s, sb, ep)) continue
+    for (const b of ep.portBindings)
+      bindings.set(portBindingKey(b), bindings.get(portBindingKey(b)) ?? b)
+    for (const p of ep.exposedPorts) exposed.set(exposedKey(p), exposed.get(exposedKey(p)) ?? p)
   }
-  return { portBindings, exposedPorts }
+  return { portBindings: [...bindings.values()], exposedPorts: [...exposed.values()] }
+}
+
+/** Whether `ep` carries exactly `want` (order aside). */
+function samePorts(ep: GatewayPorts, want: GatewayPorts): boolean {
+  const set = (xs: string[]) => [...new Set(xs)].sort().join()
+  return (
+    set(ep.portBindings.map(portBindingKey)) === set(want.portBindings.map(portBindingKey)) &&
+    set(ep.exposedPorts.map(exposedKey)) === set(want.exposedPorts.map(exposedKey))
+  )
+}
+
+/**
+ * `bindings`, each whose host port is picked (0, or a range) asking for the one it has in
+ * `bound`: publishing a set again moves no port that stays.
+ */
+export function keepBoundPorts(bindings: PortBinding[], bound: BoundPort[]): PortBinding[] {
+  return bindings.map((b) => {
+    const first = b.hostPort ?? 0
+    if (first !== 0 && (b.hostPortEnd === undefined || b.hostPortEnd === first)) return b
+    const hit = bound.find(
+      (x) =>
+        x.protocol === b.protocol &&
+        x.port === b.port &&
+        (b.hostIP === undefined || b.hostIP.toString() === x.hostIP.toString()) &&
+        (first === 0 || (x.hostPort >= first && x.hostPort <= (b.hostPortEnd ?? first))),
+    )
+    return hit ? { ...b, hostPort: hit.hostPort, hostPortEnd: hit.hostPort } : b
+  })
+}
+
+const hasPorts = (p: GatewayPorts): boolean =>
+  p.portBindings.length > 0 || p.exposedPorts.length > 0
+
+/**
+ * Publish `ports` on the joined gateway endpoint `gw`, after revoking what it has; picked host
+ * ports found in `bound` are asked for again.
+ */
+async function publish(
+  s: State,
+  gw: EndpointInfo,
+  ports: GatewayPorts,
+  bound: BoundPort[],
+): Promise<void> {
+  const n = s.networks.get(gw.networkId)!
+  const ref = { networkId: n.info.id, endpointId: gw.id }
+  if (gw.boundPorts.length > 0 || hasPorts(gw)) await n.driver.revokeExternalConnectivity(ref)
+  gw.boundPorts = []
+  gw.portBindings = ports.portBindings
+  gw.exposedPorts = ports.exposedPorts
+  if (n.info.internal || !hasPorts(ports)) return
+  gw.boundPorts = await n.driver.programExternalConnectivity({
+    ...ref,
+    options: {
+      portBindings: keepBoundPorts(ports.portBindings, bound),
+      exposedPorts: ports.exposedPorts,
+    },
+  })
+}
+
+/**
+ * Make the joined gateway endpoint `gw` carry the ports its sandbox's endpoints publish now (an
+ * endpoint joined with ports of its own after the gateway endpoint was made, or one that left).
+ * A driver cannot add to an endpoint's published set, so the set is revoked and published
+ * again (host ports it picked are kept): for that moment new connections to the ports that stay
+ * are refused, and those a userland proxy carries for them are closed (NATed ones go on). A set
+ * the driver refuses (a host port taken) puts the previous one back and throws.
+ */
+export async function syncPorts(
+  s: State,
+  sb: SandboxInfo,
+  gw: EndpointInfo,
+  hooks: GatewayHooks,
+): Promise<void> {
+  const want = gatewayPorts(s, sb, hooks)
+  if (samePorts(gw, want)) return
+  const before: GatewayPorts = { portBindings: gw.portBindings, exposedPorts: gw.exposedPorts }
+  const bound = gw.boundPorts
+  try {
+    await publish(s, gw, want, bound)
+    await save.endpoint(s, gw)
+  } catch (err) {
+    try {
+      await publish(s, gw, before, bound)
+      await save.endpoint(s, gw)
+    } catch (again) {
+      s.logger.error('gateway network: the previous published ports are not back', {
+        sandboxId: sb.id,
+        endpointId: gw.id,
+        error: again,
+      })
+    }
+    throw err
+  }
 }
 
 async function connect(s: State, sb: SandboxInfo, hooks: GatewayHooks): Promise<void> {
@@ -105,14 +220,19 @@ async function connect(s: State, sb: SandboxInfo, hooks: GatewayHooks): Promise<
   }
   const name = gatewayEndpointName(sb)
   const nid = n.info.id
-  // one left behind (a failed step, a restart) is used again
-  let ep = [...s.endpoints.values()].find((e) => e.networkId === nid && e.name === name)
-  const made = !ep
-  ep ??= await createEndpoint(s, nid, { name, ...ports(s, sb, hooks) })
+  const ports = gatewayPorts(s, sb, hooks)
+  // one left behind (a failed step, a kill) is used again, with today's ports
+  const left = [...s.endpoints.values()].find((e) => e.networkId === nid && e.name === name)
+  if (left && !samePorts(left, ports)) {
+    left.portBindings = ports.portBindings
+    left.exposedPorts = ports.exposedPorts
+    await save.endpoint(s, left)
+  }
+  const ep = left ?? (await createEndpoint(s, nid, { name, ...ports }))
   try {
     await hooks.join(s, ep.id, sb.id)
   } catch (err) {
-    if (made) await deleteEndpoint(s, ep.id).catch(() => undefined)
+    if (!left) await deleteEndpoint(s, ep.id).catch(() => undefined)
     throw err
   }
 }
@@ -128,8 +248,9 @@ async function disconnect(
 }
 
 /**
- * After a join or leave in `sb`: join the gateway network when the sandbox needs it and has no
- * endpoint there, leave it (and delete the endpoint) when it no longer needs it.
+ * After a join or leave in `sb` (and at restore): join the gateway network when the sandbox
+ * needs it and has no endpoint there, leave it (and delete the endpoint) when it no longer
+ * needs it, and keep the gateway endpoint's published ports those of the endpoints it serves.
  */
 export async function syncGateway(s: State, sb: SandboxInfo, hooks: GatewayHooks): Promise<void> {
   if (closing.has(sb) || !sb.key) return
@@ -137,6 +258,7 @@ export async function syncGateway(s: State, sb: SandboxInfo, hooks: GatewayHooks
   const need = needsGateway(s, sb, hooks)
   if (need && !gw) await connect(s, sb, hooks)
   else if (!need && gw) await disconnect(s, sb, gw, hooks)
+  else if (need && gw) await syncPorts(s, sb, gw, hooks)
 }
 
 /**

@@ -23,6 +23,7 @@ export type {
   CreateSandboxOptions,
   SandboxInfo,
   JoinOptions,
+  GatewayRole,
 } from './model.js'
 export type { DiscoveryHooks } from './state.js'
 export {

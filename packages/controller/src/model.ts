@@ -89,7 +89,16 @@ export interface EndpointInfo {
   gwPriority?: number
   /** The aliases given at join (also in `aliases` while joined; dropped by leave). */
   joinAliases?: string[]
+  /**
+   * While joined, what the endpoint does for its sandbox's way out: `gives` the default
+   * gateway, `needs` one from the gateway network docker_gwbridge (an overlay's), or `none`
+   * (internal, host, or a driver that disables the gateway service). Kept across restarts, so
+   * a restart finds which sandboxes need a gateway endpoint; absent in older records.
+   */
+  gatewayRole?: GatewayRole
 }
+
+export type GatewayRole = 'gives' | 'needs' | 'none'
 
 export interface ExtraHost {
   name: string

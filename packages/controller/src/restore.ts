@@ -3,7 +3,7 @@ import { NotFoundError } from '@libnetwork/types'
 import { restoreEndpointAddresses } from './endpoints.js'
 import { createRequest, DELETING, finishNetworkDelete, restoreNetworkPools } from './networks.js'
 import { endpointFromRecord, networkFromRecord, sandboxFromRecord, toRecord } from './model.js'
-import { restoreJoined } from './sandboxes.js'
+import { reconcileGateways, restoreJoined } from './sandboxes.js'
 import { storedPools } from './shared.js'
 import { keys, save, type NetRuntime, type State } from './state.js'
 
@@ -102,10 +102,11 @@ export async function restoreAll(s: State): Promise<RestoreSummary> {
   }
   for (const e of s.endpoints.values()) {
     if (e.sandboxId && !s.sandboxes.has(e.sandboxId)) e.sandboxId = undefined
-    if (!e.sandboxId && (e.ifName || e.boundPorts.length > 0)) {
+    if (!e.sandboxId && (e.ifName || e.boundPorts.length > 0 || e.gatewayRole)) {
       repaired.push(`endpoint ${e.name}: half-joined state cleared`)
       e.ifName = undefined
       e.boundPorts = []
+      e.gatewayRole = undefined
       await save.endpoint(s, e)
     }
   }
@@ -148,6 +149,9 @@ export async function restoreAll(s: State): Promise<RestoreSummary> {
       await s.discovery.joined(sb, ep, s.networks.get(ep.networkId)!.info)
     }
   }
+  // Gateway endpoints a kill left out of step with the sandboxes' other endpoints: the drivers
+  // and service discovery have their state back, so they are joined and left as usual.
+  repaired.push(...(await reconcileGateways(s)))
   return {
     networks: s.networks.size,
     endpoints: s.endpoints.size,

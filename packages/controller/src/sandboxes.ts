@@ -246,7 +246,11 @@ export async function join(
       hasGateway,
       wantsGateway,
     })
-    undo.push(() => joinedOf(sb).delete(ep.id))
+    ep.gatewayRole = hasGateway ? 'gives' : wantsGateway ? 'needs' : 'none'
+    undo.push(() => {
+      joinedOf(sb).delete(ep.id)
+      ep.gatewayRole = undefined
+    })
     await applyGateway(s, sb, pickGateway(sb))
     undo.push(() => applyGateway(s, sb, prevGw))
     if (!n.info.internal && (ep.portBindings.length > 0 || ep.exposedPorts.length > 0)) {
@@ -309,6 +313,7 @@ export async function leave(
   ep.sandboxId = undefined
   ep.ifName = undefined
   ep.gwPriority = undefined
+  ep.gatewayRole = undefined
   if (ep.joinAliases) {
     const drop = new Set(ep.joinAliases)
     ep.aliases = ep.aliases.filter((a) => !drop.has(a))
@@ -335,16 +340,62 @@ const gatewayHooks: GatewayHooks = {
 
 /** Rebuild gateway-selection facts for a restored, joined endpoint. */
 export function restoreJoined(s: State, sb: SandboxInfo, ep: EndpointInfo, order: number): void {
+  // Records from before gwPriority was kept: the gateway endpoint keeps its place.
+  const gwPriority = ep.gwPriority ?? (sb.gatewayEndpoint === ep.id ? 1 : 0)
+  if (ep.gatewayRole !== undefined) {
+    const role = ep.gatewayRole
+    joinedOf(sb).set(ep.id, {
+      gwPriority,
+      order,
+      hasGateway: role === 'gives',
+      wantsGateway: role === 'needs',
+    })
+    return
+  }
+  // Records from before the role was kept: a sandbox on the gateway network had no other
+  // endpoint giving a gateway (else it would have left it), so its other outgoing endpoints
+  // are the ones that need it.
   const n = s.networks.get(ep.networkId)
-  // A sandbox on the gateway network had no other endpoint giving a gateway (else it would
-  // have left it): its other outgoing endpoints are the ones that need it.
   const viaGateway =
     !onGatewayNetwork(s, ep) &&
     sb.endpoints.some((e) => isGatewayEndpoint(s, sb, s.endpoints.get(e)))
   const outgoing = !!n && !n.info.internal && !n.driver.capability.sharesHostNetwork
   const hasGateway =
     outgoing && !viaGateway && (n.v4.some((r) => r.gateway) || n.v6.some((r) => r.gateway))
-  // Records from before gwPriority was kept: the gateway endpoint keeps its place.
-  const gwPriority = ep.gwPriority ?? (sb.gatewayEndpoint === ep.id ? 1 : 0)
   joinedOf(sb).set(ep.id, { gwPriority, order, hasGateway, wantsGateway: outgoing && viaGateway })
+}
+
+/**
+ * At restore, once the drivers have rebuilt the kernel's state: give each sandbox the gateway
+ * endpoint it needs and take away one it no longer needs, with the published ports of today
+ * (a daemon killed between an overlay join and the gateway endpoint's join, or between a leave
+ * and the gateway endpoint's leave, left them out of step). Returns what it changed; one
+ * sandbox's failure is reported and does not stop the others.
+ */
+export async function reconcileGateways(s: State): Promise<string[]> {
+  const done: string[] = []
+  for (const sb of s.sandboxes.values()) {
+    const count = sb.endpoints.length
+    const ports = gatewayPortsText(s, sb)
+    try {
+      await syncGateway(s, sb, gatewayHooks)
+    } catch (err) {
+      done.push(`sandbox ${sb.containerId}: gateway endpoint not reconciled: ${String(err)}`)
+      continue
+    }
+    if (sb.endpoints.length > count) done.push(`sandbox ${sb.containerId}: gateway endpoint added`)
+    else if (sb.endpoints.length < count)
+      done.push(`sandbox ${sb.containerId}: gateway endpoint removed`)
+    else if (gatewayPortsText(s, sb) !== ports)
+      done.push(`sandbox ${sb.containerId}: gateway endpoint's published ports brought up to date`)
+  }
+  return done
+}
+
+function gatewayPortsText(s: State, sb: SandboxInfo): string {
+  for (const id of sb.endpoints) {
+    const ep = s.endpoints.get(id)
+    if (isGatewayEndpoint(s, sb, ep)) return JSON.stringify(ep!.portBindings)
+  }
+  return ''
 }
