@@ -43,10 +43,13 @@ export function overlayPrefix(sandboxPrefix: string): string {
 
 /**
  * The overlay driver of a daemon with `[cluster]`: the cluster tables (its tunnel endpoint is
- * the agent's advertise address) and the global store come with the components.
+ * the agent's advertise address) and the global store come with the components. Its VXLAN
+ * tunnels use UDP `dataPathPort` (`cluster.data_path_port`; the driver's 4789 when absent).
  */
-export function overlayDriver(sandboxPrefix: string): DriverFactory {
-  return overlay({}, { netnsPrefix: overlayPrefix(sandboxPrefix) })
+export function overlayDriver(sandboxPrefix: string, dataPathPort?: number): DriverFactory {
+  return overlay(dataPathPort !== undefined ? { dataPathPort } : {}, {
+    netnsPrefix: overlayPrefix(sandboxPrefix),
+  })
 }
 
 /** A member as the API shows it. */

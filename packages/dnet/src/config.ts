@@ -38,6 +38,7 @@
  * join = ["10.0.0.2:7946"]
  * encryption_key = "base64 of 16, 24 or 32 bytes"
  * diagnostic_port = 2000        # NetworkDB's diagnostic server on 127.0.0.1 (off by default)
+ * data_path_port = 4789         # UDP port of the overlay's VXLAN tunnels (1024-49151)
  *
  * [orchestration]               # upstream dnet's keys for the same (instead of [cluster])
  * agent = true
@@ -106,9 +107,41 @@ export interface DaemonConfig {
     encryptionKey?: string
     /** NetworkDB's diagnostic server on 127.0.0.1 (off when absent). */
     diagnosticPort?: number
+    /**
+     * UDP port of the overlay driver's VXLAN tunnels (dockerd's `--data-path-port`), the same on
+     * every host of the cluster; 4789 (`DATA_PATH_PORT_DEFAULT`) when absent.
+     */
+    dataPathPort?: number
   }
   /** Where remote plugins are looked for (Docker's directories when absent). */
   plugins?: { socketDirs?: string[]; specDirs?: string[] }
+}
+
+/** The VXLAN UDP port when `[cluster]` names none (IANA's, and upstream's default). */
+export const DATA_PATH_PORT_DEFAULT = 4789
+/** The ports Docker accepts for `--data-path-port` (registered ports, not the well-known ones). */
+export const DATA_PATH_PORT_MIN = 1024
+export const DATA_PATH_PORT_MAX = 49151
+
+/**
+ * Check a VXLAN data path port: an integer in 1024-49151 (as Docker), other than the gossip
+ * port `bindPort` (both are UDP on the same address). Throws `invalid-config` naming `key`.
+ */
+export function checkDataPathPort(port: unknown, key: string, bindPort?: number): number {
+  if (
+    typeof port !== 'number' ||
+    !Number.isInteger(port) ||
+    port < DATA_PATH_PORT_MIN ||
+    port > DATA_PATH_PORT_MAX
+  ) {
+    fail(
+      key,
+      `must be a UDP port in ${DATA_PATH_PORT_MIN}-${DATA_PATH_PORT_MAX} (default ${DATA_PATH_PORT_DEFAULT}), got ${JSON.stringify(port)}`,
+    )
+  }
+  if (port === bindPort)
+    fail(key, `must differ from cluster.bind_port (${bindPort}): gossip uses that UDP port`)
+  return port
 }
 
 export function defaults(execRoot = '/var/run/dnet', dataRoot = '/var/lib/dnet'): DaemonConfig {
@@ -290,7 +323,11 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
 
   const c = table(doc, 'cluster', '')
   if (Object.keys(c).length > 0) {
-    known(c, ['bind_address', 'bind_port', 'join', 'encryption_key', 'diagnostic_port'], 'cluster.')
+    known(
+      c,
+      ['bind_address', 'bind_port', 'join', 'encryption_key', 'diagnostic_port', 'data_path_port'],
+      'cluster.',
+    )
     const bindAddress = str(c, 'bind_address', 'cluster') ?? '0.0.0.0'
     if (!IP.isValid(bindAddress)) fail('cluster.bind_address', 'must be an IP address')
     const bindPort = c.bind_port ?? 7946
@@ -313,12 +350,17 @@ export function parseConfig(text: string, base: DaemonConfig = defaults()): Daem
     ) {
       fail('cluster.diagnostic_port', 'must be a port number')
     }
+    const dataPathPort =
+      c.data_path_port === undefined
+        ? undefined
+        : checkDataPathPort(c.data_path_port, 'cluster.data_path_port', bindPort)
     cfg.cluster = {
       bindAddress,
       bindPort,
       join: strList(c, 'join', 'cluster') ?? [],
       ...(key ? { encryptionKey: key } : {}),
       ...(diag !== undefined ? { diagnosticPort: diag } : {}),
+      ...(dataPathPort !== undefined ? { dataPathPort } : {}),
     }
   }
 

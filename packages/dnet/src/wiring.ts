@@ -81,7 +81,9 @@ export const controllerBackend: BackendFactory = async (cfg, logger) => {
         host: hostDriver(),
         null: nullDriver(),
         macvlan: macvlan(),
-        overlay: cw ? cw.overlayDriver(cfg.sandboxPrefix) : overlayWithoutCluster,
+        overlay: cw
+          ? cw.overlayDriver(cfg.sandboxPrefix, cfg.cluster?.dataPathPort)
+          : overlayWithoutCluster,
       },
       // The global address space on the global store when there is one (shared pools).
       ipams: { default: defaultIpamFor(cfg.instanceId) },
