@@ -31,6 +31,8 @@ const base = process.env.BENCH_BASE
 /** Host ports of the base proxy: iperf3 and echo. */
 const BASE_IPERF = 6201
 const BASE_ECHO = 8000
+/** BENCH_UDP=0 leaves out the UDP figures (a shorter run while working on TCP). */
+const UDP = process.env.BENCH_UDP !== '0'
 
 // TCP and UDP echo servers of the "container"
 const ECHO = `
@@ -167,6 +169,13 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
+/** RSS of a process split into anonymous memory and file-backed pages (the node binary, koffi). */
+function rssParts(pid: number): { anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0)
+  return { anon: kib('RssAnon') * 1024, file: (kib('RssFile') + kib('RssShmem')) * 1024 }
+}
+
 const fmt = (xs: number[], d = 1) => xs.map((x) => x.toFixed(d)).join(', ')
 const mib = (b: number) => Math.round((b / 1048576) * 10) / 10
 
@@ -190,6 +199,7 @@ export async function p1(results: BenchResult[]): Promise<void> {
       }
     }
     const idle = (await proxy.stats()).rss
+    const idleParts = rssParts(proxy.pid!)
     const old = base ? new base({ netns: ns.host, startTimeoutMs: 120_000 }) : undefined
     if (old) {
       await old.start()
@@ -213,6 +223,8 @@ export async function p1(results: BenchResult[]): Promise<void> {
       proxy: [] as number[],
       cpu: [] as number[],
       rss: [] as number[],
+      rssAnon: [] as number[],
+      rssFile: [] as number[],
       rr: [] as number[],
       rrDirect: [] as number[],
       udp: [] as number[],
@@ -229,19 +241,24 @@ export async function p1(results: BenchResult[]): Promise<void> {
         r.proxy.push(viaProxy.gbits)
         r.cpu.push(cpu / (viaProxy.bytes / 1e9))
         r.rss.push((await proxy.stats()).rss)
+        const parts = rssParts(proxy.pid!)
+        r.rssAnon.push(parts.anon)
+        r.rssFile.push(parts.file)
         r.rr.push(rr(ns, 'tcp', '127.0.0.1', ECHO_PORT))
         r.rrDirect.push(rr(ns, 'tcp', CTR_IP, ECHO_PORT))
-        r.udp.push(iperf(ns, '127.0.0.1', true).gbits)
-        r.udpDirect.push(iperf(ns, CTR_IP, true).gbits)
-        r.udpRr.push(rr(ns, 'udp', '127.0.0.1', ECHO_PORT))
-        r.udpRrDirect.push(rr(ns, 'udp', CTR_IP, ECHO_PORT))
+        if (UDP) {
+          r.udp.push(iperf(ns, '127.0.0.1', true).gbits)
+          r.udpDirect.push(iperf(ns, CTR_IP, true).gbits)
+          r.udpRr.push(rr(ns, 'udp', '127.0.0.1', ECHO_PORT))
+          r.udpRrDirect.push(rr(ns, 'udp', CTR_IP, ECHO_PORT))
+        }
         if (old) {
           const c0 = cpuSeconds(old.pid!)
           const via = iperf(ns, '127.0.0.1', false, BASE_IPERF)
           b.cpu.push((cpuSeconds(old.pid!) - c0) / (via.bytes / 1e9))
           b.proxy.push(via.gbits)
           b.rr.push(rr(ns, 'tcp', '127.0.0.1', BASE_ECHO))
-          b.udpRr.push(rr(ns, 'udp', '127.0.0.1', BASE_ECHO))
+          if (UDP) b.udpRr.push(rr(ns, 'udp', '127.0.0.1', BASE_ECHO))
         }
       }
     } finally {
@@ -315,13 +332,13 @@ export async function p1(results: BenchResult[]): Promise<void> {
       },
       {
         id: 'P1.rss.idle',
-        name: 'proxy RSS serving 4 mappings, before any traffic',
+        name: `proxy RSS serving 4 mappings, before any traffic (anon ${mib(idleParts.anon)}, file ${mib(idleParts.file)})`,
         value: mib(idle),
         unit: 'MiB',
       },
       {
         id: 'P1.rss.after',
-        name: `proxy RSS after each ${SECONDS}-s stream, median (${fmt(r.rss.map(mib))})`,
+        name: `proxy RSS after each ${SECONDS}-s stream, median (${fmt(r.rss.map(mib))}; anon ${fmt(r.rssAnon.map(mib))}; file ${fmt(r.rssFile.map(mib))})`,
         value: mib(median(r.rss)),
         unit: 'MiB',
       },
@@ -362,6 +379,9 @@ export async function p1(results: BenchResult[]): Promise<void> {
         unit: 'trans/s',
       },
     )
+    // figures not measured in this run (BENCH_UDP=0)
+    for (let i = results.length - 1; i >= 0; i--)
+      if (!Number.isFinite(results[i]!.value)) results.splice(i, 1)
   } finally {
     removeNamespaces(ns)
   }

@@ -1,15 +1,21 @@
 // One relayed TCP connection of the userland proxy: client <-> backend.
 //
 // Every connection starts with the copying relay (Node streams, pipe()), which answers small
-// request/response traffic with the least latency. Once a connection has carried BULK_BYTES,
-// it moves to the kernel relay (splice): both sockets stop reading, what Node already read is
-// written on and flushed into the kernel, and from then on the bytes go socket to socket without
-// entering JavaScript. A connection that has seen an EOF or an error stays with the copying relay.
+// request/response traffic with the least latency. Once a connection has carried BULK_BYTES in
+// full reads (BULK_READ or more at once: the sender is ahead of the relay, so bytes queue in the
+// kernel), it moves to the kernel relay (splice): both sockets stop reading, what Node already
+// read is written on and flushed into the kernel, and from then on the bytes go socket to socket
+// without entering JavaScript. Small messages (a ping-pong, a chatty protocol) never count, so
+// such a connection stays on the copying relay however long it lives: on the kernel relay every
+// message would pay a hand-off to and from the thread that waits for events. A connection that
+// has seen an EOF or an error stays with the copying relay.
 import type net from 'node:net'
 import type { KernelRelay } from './splice.js'
 
-/** Bytes a connection carries (both directions) before it moves to the kernel relay. */
+/** Bytes in full reads a connection carries (both directions) before it moves to the kernel relay. */
 export const BULK_BYTES = 1 << 20
+/** A read this large is a full one (a socket read returns at most 64 KiB). */
+export const BULK_READ = 32 << 10
 
 type Internal = net.Socket & {
   _handle?: { reading?: boolean; readStop?(): number } | null
@@ -73,6 +79,7 @@ export function relayTcp(
   if (!relay.usable) return
   let carried = 0
   const count = (chunk: Buffer) => {
+    if (chunk.length < BULK_READ) return
     carried += chunk.length
     if (carried >= BULK_BYTES) void toKernel()
   }

@@ -116,6 +116,51 @@ t.test('bulk: kernel relay, back-pressure, half-close, integrity', { skip }, asy
   })
 })
 
+t.test(
+  'small messages stay on the copying relay however many bytes they add up to',
+  { skip },
+  async (t) => {
+    // an echo backend: every message comes back as it is
+    const port = await listen(t, (s) => {
+      s.setNoDelay(true)
+      s.on('data', (b: Buffer) => s.write(b))
+      s.on('error', () => {})
+    })
+    const { proxy, hostPort } = await proxyTo(t, port)
+    const client = net.connect({ port: hostPort, host: '127.0.0.1', noDelay: true })
+    t.teardown(() => client.destroy())
+    await once(client, 'connect')
+    // 1 KiB messages, one in flight at a time, until 3 MiB went through (both ways): more than
+    // BULK_BYTES, but no read is a full one
+    const msg = pattern(1024, 4)
+    const rounds = 1536
+    let back = 0
+    let answered = 0
+    const done = new Promise<void>((resolve, reject) => {
+      client.on('error', reject)
+      client.on('data', (b: Buffer) => {
+        back += b.length
+        while (back >= msg.length && answered < rounds) {
+          back -= msg.length
+          if (++answered === rounds) return resolve()
+          client.write(msg)
+        }
+      })
+    })
+    client.write(msg)
+    await done
+    const s = await proxy.stats()
+    t.equal(s.connections, 1, 'the connection is open')
+    t.equal(s.kernelRelays, 0, 'a ping-pong of small messages is not handed to the kernel relay')
+    // the same connection turns bulk: it moves
+    client.write(pattern(4 << 20, 5))
+    await until('the connection to move to the kernel relay once it carries bulk', async () => {
+      return (await proxy.stats()).kernelRelays === 1
+    })
+    t.pass('bulk traffic on the same connection moved it to the kernel relay')
+  },
+)
+
 t.test('a reset on one side closes the other; remove closes relayed pairs', { skip }, async (t) => {
   const backends: net.Socket[] = []
   const port = await listen(t, (s) => {
