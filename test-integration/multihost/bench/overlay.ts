@@ -1,6 +1,6 @@
 // Overlay benchmarks (issue 17), written to bench-results/overlay.json: O1 (bench/overlay-o1.ts),
 // O2 (overlay-o2.ts), O3 (overlay-o3.ts). OVERLAY_BENCH=o1,o2,o3 picks parts (default all);
-// OVERLAY_MODE=etcd|etcdless the dnet cluster's global store for O2/O3 (default etcdless).
+// OVERLAY_MODE=etcd|etcdless the dnet cluster's global store (default etcdless).
 import { writeResults } from '../../../tools/bench.mjs'
 import type { Mode } from '../test/overlay-dnet.js'
 
@@ -15,7 +15,7 @@ const only = (process.env.OVERLAY_BENCH ?? 'o1,o2,o3').split(',')
 const mode = (process.env.OVERLAY_MODE ?? 'etcdless') as Mode
 const results: Result[] = []
 const parts: Record<string, (td: { teardown(fn: () => unknown): void }) => Promise<Result[]>> = {
-  o1: async (td) => (await import('./overlay-o1.js')).o1(td),
+  o1: async (td) => (await import('./overlay-o1.js')).o1(td, mode),
   o2: async (td) => (await import('./overlay-o2.js')).o2(td, mode),
   o3: async (td) => (await import('./overlay-o3.js')).o3(td, mode),
 }
