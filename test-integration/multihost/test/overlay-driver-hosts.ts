@@ -1,9 +1,9 @@
 // The overlay driver itself on harness hosts, without daemons: one driver per host (in this
 // process, working in the host's namespace through netlink), the cluster tables as the overlay
 // package's in-memory `FakeCluster`, which hands each host's puts to the other hosts' drivers.
-// For the data-path benchmark (O1), where the control plane is not what is measured, and the
-// leftovers checker's own test. Containers are namespaces `<prefix>-<host>-c-<name>`, deleted
-// by the harness's teardown with everything else.
+// For the leftovers checker's own test (overlay-leftovers.test.ts), which must see what the
+// driver itself makes. Containers are namespaces `<prefix>-<host>-c-<name>`, deleted by the
+// harness's teardown with everything else.
 import type { CreateNetworkRequest, Driver } from '@libnetwork/driverapi'
 import { overlay } from '@libnetwork/driver-overlay'
 import {
