@@ -16,7 +16,7 @@ import { toMember, type NodeRecord } from './state.js'
 import { resolveConfig, type GossipConfig, type Member, type MemberEvent } from './config.js'
 import { NetTransport, type Address } from './transport.js'
 import { encodeMessage, type AliveMsg } from './wire/messages.js'
-import { makeCompound } from './wire/packet.js'
+import { compressIfSmaller, makeCompound } from './wire/packet.js'
 import type { Keyring } from './wire/keyring.js'
 
 const META_MAX = 512
@@ -297,6 +297,26 @@ export class Gossip extends ProbeCore {
     }
     const { addr, node } = this.resolveTarget(to)
     this.sendRaw(addr, encodeMessage({ type: 'user', payload }), this.wantsCrc(node))
+  }
+
+  /**
+   * Sends one user message in a datagram to each of several members, compressing it once
+   * (compression is most of a datagram's sending cost; CRC and encryption stay per peer).
+   * Every target is resolved first: an unknown one throws `NotFoundError` and nothing is sent.
+   */
+  sendBestEffortMany(to: readonly Target[], payload: Uint8Array): void {
+    this.requireRunning()
+    if (payload.length > 65000) {
+      throw new BadRequestError(
+        'gossip-message-size',
+        'a datagram user message is at most 65000 bytes; use sendReliable',
+        { details: { length: payload.length } },
+      )
+    }
+    const targets = to.map((t) => this.resolveTarget(t))
+    const msg = encodeMessage({ type: 'user', payload })
+    const body = this.cfg.enableCompression ? compressIfSmaller(msg) : msg
+    for (const { addr, node } of targets) this.sendRaw(addr, body, this.wantsCrc(node), true)
   }
 
   /**

@@ -93,9 +93,10 @@ export abstract class NetCore extends StreamCore {
     this.sendRaw(to, body, opts.crc ?? false)
   }
 
-  protected sendRaw(to: Address, body: Uint8Array, crc: boolean): void {
+  /** `compressed`: `body` has been through compression already (sent to several peers). */
+  protected sendRaw(to: Address, body: Uint8Array, crc: boolean, compressed = false): void {
     const bytes = encodePacket(body, {
-      compress: this.cfg.enableCompression,
+      compress: this.cfg.enableCompression && !compressed,
       crc,
       keyring: this.cfg.keyring,
       label: this.cfg.label,

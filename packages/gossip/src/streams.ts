@@ -6,10 +6,13 @@ import type { Duplex } from 'node:stream'
 import { LibnetworkError, TimeoutError, UnavailableError } from '@libnetwork/types'
 import { MembershipCore } from './state.js'
 import { IncompleteError, WireError } from './wire/errors.js'
+import { compressMessage } from './wire/packet.js'
 import type { PushNodeState } from './wire/messages.js'
 import {
   decodeStream,
   encodeStream,
+  encodeStreamBody,
+  frameStreamBody,
   type DecodedStream,
   type PushPullStreamMsg,
   type StreamMessage,
@@ -32,6 +35,8 @@ export abstract class StreamCore extends MembershipCore {
   /** Inbound streams being read or served. */
   protected inboundStreams = 0
   protected running = false
+  /** Encoded bodies of user stream messages, by payload (see `userStreamBody`). */
+  private readonly streamBodies = new WeakMap<Uint8Array, Uint8Array>()
 
   /** Hands a user message to the delegate; a throwing delegate is counted, not fatal. */
   protected deliver(payload: Uint8Array): void {
@@ -249,18 +254,35 @@ export abstract class StreamCore extends MembershipCore {
 
   /** Sends a user message over a stream (no size limit besides maxStreamSize). */
   protected async sendUserStream(to: Address, payload: Uint8Array): Promise<void> {
+    await this.sendUserStreamBody(to, this.userStreamBody(payload))
+  }
+
+  /**
+   * The body of a user stream message, compressed when configured and not too large. It is
+   * the same for every receiver, so it is kept (weakly, per payload object) and a payload sent
+   * to several members is compressed once; a payload must not change once handed over.
+   */
+  protected userStreamBody(payload: Uint8Array): Uint8Array {
+    const known = this.streamBodies.get(payload)
+    if (known) return known
+    const body = encodeStreamBody({ type: 'user', payload })
+    const limit = this.cfg.streamCompressionLimit
+    const compress = this.cfg.enableCompression && (limit === 0 || payload.length <= limit)
+    const out = compress ? compressMessage(body) : body
+    this.streamBodies.set(payload, out)
+    return out
+  }
+
+  /** Dial, send one (compressed) stream body encrypted and labelled as configured, close. */
+  protected async sendUserStreamBody(to: Address, body: Uint8Array): Promise<void> {
     const conn = await this.transport.dialStream(to, { timeoutMs: this.cfg.tcpTimeout })
     this.metrics.streamsOpened++
     await new Promise<void>((resolve, reject) => {
-      const limit = this.cfg.streamCompressionLimit
-      const bytes = encodeStream(
-        { type: 'user', payload },
-        {
-          compress: this.cfg.enableCompression && (limit === 0 || payload.length <= limit),
-          keyring: this.cfg.keyring,
-          label: this.cfg.label,
-        },
-      )
+      const bytes = frameStreamBody(body, {
+        compress: false,
+        keyring: this.cfg.keyring,
+        label: this.cfg.label,
+      })
       this.metrics.bytesSent += bytes.length
       conn.once('error', (e) =>
         reject(new UnavailableError('gossip-stream', 'stream write failed', { cause: e })),

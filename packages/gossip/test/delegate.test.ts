@@ -19,8 +19,16 @@ t.test('user messages: best effort, reliable (large), broadcast', async (t) => {
   a.sendBestEffort(b.name, text('udp hello'))
   a.sendCompound(b.name, [text('c1'), text('c2'), text('c3')])
   t.throws(() => a.sendCompound(b.name, []), { code: 'gossip-message-size' })
+  // compressible, so the one compressed body goes to both
+  const many = `many ${'y'.repeat(600)}`
+  const sent0 = a.metrics.packetsSent
+  a.sendBestEffortMany([b.name, c.localMember()], text(many))
+  t.equal(a.metrics.packetsSent - sent0, 2, 'one datagram per member')
   const big = 'x'.repeat(200_000)
   await a.sendReliable(c.localMember(), text(big))
+  // one payload object to two members: its stream body is built (compressed) once, for both
+  const shared = text(`shared ${'z'.repeat(5000)}`)
+  await Promise.all([a.sendReliable(b.name, shared), a.sendReliable(c.name, shared)])
   a.broadcast(text('to all'), { name: 'greet' })
   await waitFor(
     'delivered',
@@ -28,6 +36,10 @@ t.test('user messages: best effort, reliable (large), broadcast', async (t) => {
       recs[1]!.got.includes('udp hello') &&
       ['c1', 'c2', 'c3'].every((c) => recs[1]!.got.includes(c)) &&
       recs[2]!.got.includes(big) &&
+      recs[1]!.got.includes(many) &&
+      recs[1]!.got.includes(str(shared)) &&
+      recs[2]!.got.includes(str(shared)) &&
+      recs[2]!.got.includes(many) &&
       recs[1]!.got.includes('to all') &&
       recs[2]!.got.includes('to all'),
   )
@@ -114,6 +126,9 @@ t.test('misuse gives typed errors and changes nothing', async (t) => {
   const a = await startNode(t)
   await t.rejects(a.g.start(), { code: 'gossip-started' })
   t.throws(() => a.g.sendBestEffort('nobody', text('a')), { code: 'gossip-unknown-node' })
+  t.throws(() => a.g.sendBestEffortMany([a.g.name, 'nobody'], text('a')), {
+    code: 'gossip-unknown-node',
+  })
   t.throws(() => a.g.sendBestEffort(a.g.name, new Uint8Array(70_000)), {
     code: 'gossip-message-size',
   })

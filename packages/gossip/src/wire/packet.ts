@@ -132,14 +132,17 @@ export function minCompressedSize(n: number): number {
   return 13 + Math.ceil((9 * (codes + 2)) / 8)
 }
 
+/** The compress message of `msg` when it is smaller, else `msg` itself. */
+export function compressIfSmaller(msg: Uint8Array): Uint8Array {
+  // skip the attempt when compression cannot win (pings, acks): same bytes, less CPU
+  if (minCompressedSize(msg.length) >= msg.length) return msg
+  const c = compressMessage(msg)
+  return c.length < msg.length ? c : msg
+}
+
 /** Applies compress (only when smaller) → CRC → encrypt → label to one message. */
 export function encodePacket(msg: Uint8Array, opts: PacketEncodeOptions = {}): Uint8Array {
-  let buf = msg
-  // skip the attempt when compression cannot win (pings, acks): same bytes, less CPU
-  if (opts.compress && minCompressedSize(msg.length) < msg.length) {
-    const c = compressMessage(msg)
-    if (c.length < msg.length) buf = c
-  }
+  let buf = opts.compress ? compressIfSmaller(msg) : msg
   if (opts.crc) buf = addCrc(buf)
   if (opts.keyring && opts.keyring.size > 0) {
     const aad = opts.label ? new TextEncoder().encode(opts.label) : new Uint8Array(0)

@@ -70,7 +70,12 @@ export interface StreamEncodeOptions {
 
 /** Whole bytes of one stream direction: body → compress → encrypt → label. */
 export function encodeStream(m: StreamMessage, opts: StreamEncodeOptions = {}): Uint8Array {
-  let buf = encodeStreamBody(m)
+  return frameStreamBody(encodeStreamBody(m), opts)
+}
+
+/** Compress → encrypt → label of an encoded body (the compress message itself, if compressed). */
+export function frameStreamBody(body: Uint8Array, opts: StreamEncodeOptions = {}): Uint8Array {
+  let buf = body
   if (opts.compress) buf = compressMessage(buf)
   if (opts.keyring && opts.keyring.size > 0) {
     const key = opts.keyring
