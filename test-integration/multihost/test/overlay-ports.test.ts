@@ -5,9 +5,10 @@
 // - a client in the host's namespace at 127.0.0.1 (the userland proxy: the server sees the
 //   gateway bridge's address),
 // and a port published by a second overlay endpoint joined after the gateway endpoint exists is
-// added to it (and taken away by its leave), the first port still answering. The daemons run
-// with `[cluster] data_path_port = 4790`: the hosts' VXLAN devices use it, and the overlay
-// still carries traffic between the hosts.
+// added to it (and taken away by its leave), the first port still answering. After a kill -9
+// that left the gateway endpoint's interface out of the container, the restart joins it again
+// and the port answers. The daemons run with `[cluster] data_path_port = 4790`: the hosts'
+// VXLAN devices use it, and the overlay still carries traffic between the hosts.
 import { basename, dirname } from 'node:path'
 import t from 'tap'
 import { sh, until } from './harness.js'
@@ -181,6 +182,31 @@ t.test(
     t.equal(await untilAnswer(out.ns, h1!.ip, 8080), `port 80 from ${out.ip}`, '8080 stays')
     t.equal(await untilAnswer(h1!.ns, '127.0.0.1', 8080), `port 80 from ${gwAddr}`, 'by proxy too')
     t.ok(await pingOnce(d1, 'a', b), 'the overlay still carries a to b')
+
+    // kill -9, and the gateway endpoint's interface gone from the container (as when killed
+    // between the overlay join and the gateway endpoint's join): the restart joins it again
+    await d1.kill()
+    const ns = basename(key)
+    const route = () => sh(['ip', '-n', ns, 'route', 'show', 'default']).then((r) => r.trim())
+    const dev = /\bdev (\S+)/.exec(await route())?.[1]
+    t.ok(dev, `the default route goes out of the gateway endpoint's ${dev}`)
+    await sh(['ip', '-n', ns, 'link', 'del', dev!])
+    t.equal(await route(), '', 'no default route while the daemon is down')
+    await d1.restart()
+    const fixed = await d1.untilLog(
+      'the restore to join the gateway endpoint again',
+      (l) => l.msg === 'repaired on restore' && /gateway endpoint added/.test(String(l.what)),
+    )
+    t.equal(fixed.what, 'sandbox a: gateway endpoint added')
+    t.match(await route(), /^default via \S+ dev \S+/, 'the default route is back')
+    t.equal(await untilAnswer(out.ns, h1!.ip, 8080), `port 80 from ${out.ip}`, '8080 answers again')
+    t.equal(await untilAnswer(h1!.ns, '127.0.0.1', 8080), `port 80 from ${gwAddr}`, 'by proxy too')
+    t.equal(
+      (await d1.services('docker_gwbridge')).filter((e) => e.sandboxId !== null).length,
+      1,
+      'one gateway endpoint',
+    )
+    // (the overlay's own recovery after a kill -9 is the fault scenario's: overlay-scenarios.ts)
 
     // remove everything: nothing left in the hosts or the stores
     await server.kill()
