@@ -5,7 +5,7 @@
 // subnets, VNIs and containers, takes its own snapshot first and removes what it made, so it
 // checks its own leftovers whatever ran before it. Pings go to addresses on the overlay only.
 import tap, { type Test } from 'tap'
-import type { Daemon } from './daemons.js'
+import type { Daemon, DnsProber } from './daemons.js'
 import { sh, until, type Host } from './harness.js'
 import {
   createOverlay,
@@ -21,7 +21,6 @@ import {
   settledLeftovers,
   snap,
   untilPing,
-  untilReachByName,
   type Mode,
   type OverlaySpec,
   type OverlayWorld,
@@ -97,9 +96,36 @@ async function removeAll(eps: Array<[Daemon, string, string, string]>): Promise<
 }
 
 /**
+ * Waits until `p` (a container's DNS prober) answers A `name` with exactly `want` (`[]`: until
+ * the name is gone).
+ */
+async function untilAnswers(p: DnsProber, who: string, name: string, want: string[]) {
+  const w = [...want].sort().join(',')
+  let last = ''
+  await until(
+    `${who} to resolve A ${name} to [${w}]`,
+    async () => {
+      if (!p.process.running)
+        throw new Error(`the DNS prober of ${who} exited: ${p.process.stderr}`)
+      last = (await p.wait('A', name, want.length > 0 ? 'present' : 'absent')).join(',')
+      return last === w
+    },
+    60_000,
+  ).catch((e: Error) => {
+    throw new Error(`${e.message} (last answer: [${last}])`)
+  })
+}
+
+/**
  * One overlay network, a container on each host, each reaches every other by name (the embedded
  * DNS) and by address; a container disconnected is unreachable and its name gone, reconnected it
  * is back; removing everything (the gateway network included) leaves nothing anywhere.
+ *
+ * Names are asked through one long-lived DNS prober per container (`Daemon.prober`), not a probe
+ * process per lookup (`Daemon.untilResolves`): the embedded DNS answers in milliseconds and the
+ * names are there at the first question, but each probe process is a Node start inside the
+ * container, 0.3-1.5 s at load 13 and several seconds at load 25-30 on the 2-core machine; that
+ * start was the 5-7 s "lookup" seen here (14 lookups per run).
  */
 export async function reach(t: Test, w: OverlayWorld): Promise<void> {
   const { before, names, ips } = await oneOnEach(
@@ -108,28 +134,37 @@ export async function reach(t: Test, w: OverlayWorld): Promise<void> {
     'c',
   )
   t.equal(new Set(ips).size, w.ds.length, `distinct addresses: ${ips.join(' ')}`)
+  // The probers live for the harness's default process lifetime (240 s): far longer than this
+  // scenario; closed before the containers go.
+  const probers = await Promise.all(w.ds.map((d, i) => d.prober(names[i]!)))
+  try {
+    const allPairs = async (what: string) => {
+      await eachPair(w, async (d, i, j) => {
+        await untilAnswers(probers[i]!, `${names[i]} on ${d.host.name}`, names[j]!, [ips[j]!])
+        await untilPing(d, names[i]!, ips[j]!)
+      })
+      t.pass(what)
+    }
+    await allPairs('every container resolves and pings every other')
 
-  const allPairs = async (what: string) => {
-    await eachPair(w, (d, i, j) => untilReachByName(d, names[i]!, names[j]!, ips[j]!))
-    t.pass(what)
+    // the packets went over the underlay: a container's only route to the others is the overlay
+    const route = await w.ds[0]!.inContainer('c1', ['ip', 'route', 'get', ips[1]!])
+    t.notMatch(route, / via /, `c1 reaches ${ips[1]} on its own link (the overlay), not routed`)
+
+    // disconnect c2: gone by name and address from the others
+    const d2 = w.ds[1]!
+    await d2.detach('c2', 'ov', 'c2')
+    for (const [i, d] of w.ds.entries()) {
+      if (i === 1) continue
+      await untilAnswers(probers[i]!, `${names[i]} on ${d.host.name}`, 'c2', [])
+      await until(`${names[i]} loses c2`, async () => !(await pingOnce(d, names[i]!, ips[1]!)))
+    }
+    t.pass('c2 disconnected: no name, no answer')
+    ips[1] = ipOf((await d2.attach('c2', 'ov', 'c2')).ipv4Address)
+    await allPairs('c2 reconnected: every pair reaches again')
+  } finally {
+    await Promise.all(probers.map((p) => p.close()))
   }
-  await allPairs('every container resolves and pings every other')
-
-  // the packets went over the underlay: a container's only route to the others is the overlay
-  const route = await w.ds[0]!.inContainer('c1', ['ip', 'route', 'get', ips[1]!])
-  t.notMatch(route, / via /, `c1 reaches ${ips[1]} on its own link (the overlay), not routed`)
-
-  // disconnect c2: gone by name and address from the others
-  const d2 = w.ds[1]!
-  await d2.detach('c2', 'ov', 'c2')
-  for (const [i, d] of w.ds.entries()) {
-    if (i === 1) continue
-    await d.untilResolves(names[i]!, 'c2', [])
-    await until(`${names[i]} loses c2`, async () => !(await pingOnce(d, names[i]!, ips[1]!)))
-  }
-  t.pass('c2 disconnected: no name, no answer')
-  ips[1] = ipOf((await d2.attach('c2', 'ov', 'c2')).ipv4Address)
-  await allPairs('c2 reconnected: every pair reaches again')
 
   await removeAll(w.ds.map((d, i) => [d, names[i]!, 'ov', names[i]!]))
   await removeOverlay(w, 'ov')
