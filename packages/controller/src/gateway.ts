@@ -126,9 +126,10 @@ function samePorts(ep: GatewayPorts, want: GatewayPorts): boolean {
 
 /**
  * `bindings`, each whose host port is picked (0, or a range) asking for the one it has in
- * `bound`: publishing a set again moves no port that stays.
+ * `bound`: publishing a set again moves no port that stays. A host port goes to one binding.
  */
 export function keepBoundPorts(bindings: PortBinding[], bound: BoundPort[]): PortBinding[] {
+  const given = new Set<string>()
   return bindings.map((b) => {
     const first = b.hostPort ?? 0
     if (first !== 0 && (b.hostPortEnd === undefined || b.hostPortEnd === first)) return b
@@ -136,10 +137,13 @@ export function keepBoundPorts(bindings: PortBinding[], bound: BoundPort[]): Por
       (x) =>
         x.protocol === b.protocol &&
         x.port === b.port &&
+        !given.has(`${x.protocol}/${x.hostPort}`) &&
         (b.hostIP === undefined || b.hostIP.toString() === x.hostIP.toString()) &&
         (first === 0 || (x.hostPort >= first && x.hostPort <= (b.hostPortEnd ?? first))),
     )
-    return hit ? { ...b, hostPort: hit.hostPort, hostPortEnd: hit.hostPort } : b
+    if (!hit) return b
+    given.add(`${hit.protocol}/${hit.hostPort}`)
+    return { ...b, hostPort: hit.hostPort, hostPortEnd: hit.hostPort }
   })
 }
 

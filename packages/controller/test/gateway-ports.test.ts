@@ -244,6 +244,11 @@ t.test('keepBoundPorts asks again for picked host ports only', async (t) => {
     'a bound port outside the range is not taken',
   )
   t.same(keepBoundPorts([tcp(81)], bound), [tcp(81)], 'nothing bound: picks anew')
+  t.same(
+    keepBoundPorts([tcp(80), tcp(80)], bound),
+    [{ ...tcp(80, 32770), hostPortEnd: 32770 }, tcp(80)],
+    'a bound port goes to one binding',
+  )
 })
 
 t.test('a kill between the overlay join and the gateway join: restore adds it', async (t) => {
