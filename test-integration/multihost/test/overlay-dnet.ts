@@ -145,17 +145,6 @@ export async function untilPing(d: Daemon, container: string, ip: string, limitM
   )
 }
 
-/** `container` resolves `name` through the embedded DNS and pings the answer. */
-export async function untilReachByName(
-  d: Daemon,
-  container: string,
-  name: string,
-  ip: string,
-): Promise<void> {
-  await d.untilResolves(container, name, [ip])
-  await untilPing(d, container, ip)
-}
-
 /** The default route of a container (`ip route show default`), '' when it has none. */
 export async function defaultRoute(d: Daemon, container: string): Promise<string> {
   return (await d.inContainer(container, ['ip', 'route', 'show', 'default'])).trim()
