@@ -244,12 +244,20 @@ export async function p1(results: BenchResult[]): Promise<void> {
         const parts = rssParts(proxy.pid!)
         r.rssAnon.push(parts.anon)
         r.rssFile.push(parts.file)
-        r.rr.push(rr(ns, 'tcp', '127.0.0.1', ECHO_PORT))
+        // the base build's request/response next to ours (adjacent runs see the same load),
+        // first in every other round
+        const both = (proto: 'tcp' | 'udp', mine: number[], theirs: number[]) => {
+          const base = () => old && theirs.push(rr(ns, proto, '127.0.0.1', BASE_ECHO))
+          if (i % 2) base()
+          mine.push(rr(ns, proto, '127.0.0.1', ECHO_PORT))
+          if (i % 2 === 0) base()
+        }
+        both('tcp', r.rr, b.rr)
         r.rrDirect.push(rr(ns, 'tcp', CTR_IP, ECHO_PORT))
         if (UDP) {
           r.udp.push(iperf(ns, '127.0.0.1', true).gbits)
           r.udpDirect.push(iperf(ns, CTR_IP, true).gbits)
-          r.udpRr.push(rr(ns, 'udp', '127.0.0.1', ECHO_PORT))
+          both('udp', r.udpRr, b.udpRr)
           r.udpRrDirect.push(rr(ns, 'udp', CTR_IP, ECHO_PORT))
         }
         if (old) {
@@ -257,8 +265,6 @@ export async function p1(results: BenchResult[]): Promise<void> {
           const via = iperf(ns, '127.0.0.1', false, BASE_IPERF)
           b.cpu.push((cpuSeconds(old.pid!) - c0) / (via.bytes / 1e9))
           b.proxy.push(via.gbits)
-          b.rr.push(rr(ns, 'tcp', '127.0.0.1', BASE_ECHO))
-          if (UDP) b.udpRr.push(rr(ns, 'udp', '127.0.0.1', BASE_ECHO))
         }
       }
     } finally {
@@ -294,6 +300,15 @@ export async function p1(results: BenchResult[]): Promise<void> {
           name: `P1.rr with ${what} (${fmt(b.rr, 0)})`,
           value: Math.round(median(b.rr)),
           unit: 'trans/s',
+        },
+        {
+          id: 'P1.rr.vs.base',
+          name: `P1.rr / P1.base.rr, adjacent runs of one round, median (${fmt(
+            r.rr.map((x, i) => x / b.rr[i]!),
+            2,
+          )})`,
+          value: Math.round(median(r.rr.map((x, i) => x / b.rr[i]!)) * 100) / 100,
+          unit: 'x',
         },
         {
           id: 'P1.base.udp.rr',
