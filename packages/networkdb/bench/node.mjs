@@ -1,8 +1,8 @@
 // One NetworkDB node in its own process, driven by bench/run.ts over IPC.
-import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
 import { IP } from '@libnetwork/types'
 import { NetTransport } from '@libnetwork/gossip'
 import { GossipMembership, NetworkDB } from '../dist/index.js'
+import { mainThreadCpuMs, startLoopMonitor } from './loop-monitor.mjs'
 
 const name = process.argv[2]
 const clock = () => performance.timeOrigin + performance.now()
@@ -35,16 +35,7 @@ const membership = new GossipMembership(name, { transport })
 const db = new NetworkDB({ nodeId: name, membership })
 const live = new Map()
 let falseDeaths = 0
-let delay
-/**
- * Besides the event-loop delay (wall time, which on a loaded machine includes the time the OS
- * gave other processes): the most CPU time this process used between two firings of a 5 ms
- * timer (what our code held the loop for, whatever the load), and the longest GC pause.
- */
-let cpuTimer
-let maxCpuMs = 0
-let gcObserver
-let maxGcMs = 0
+let monitor
 const tick = () => new Promise((r) => setImmediate(r))
 const waiters = []
 
@@ -100,22 +91,27 @@ process.on('message', async (msg) => {
         return reply()
       case 'peers':
         return reply({ peers: db.networkPeers(msg.network).length })
-      case 'create': {
-        const t0 = clock()
-        // an application that yields every `batch` writes (default: never)
-        for (let i = 0; i < msg.n; i++) {
-          db.createEntry(msg.table, msg.network, `${name}-${i}`, value(i, msg.size))
-          if (msg.batch && i % msg.batch === msg.batch - 1) await tick()
-        }
-        return reply({ t0 })
-      }
+      case 'create':
       case 'delete': {
         const t0 = clock()
-        for (let i = 0; i < msg.n; i++) {
-          db.deleteEntry(msg.table, msg.network, `${name}-${i}`)
-          if (msg.batch && i % msg.batch === msg.batch - 1) await tick()
+        // an application that yields every `batch` writes (default: never); the longest
+        // batch (wall and CPU ms) is the part of a stall that is the writer's own loop
+        const batch = msg.batch || msg.n
+        let maxBatchMs = 0
+        let maxBatchCpuMs = 0
+        for (let i = 0; i < msg.n; i += batch) {
+          const w0 = performance.now()
+          const c0 = mainThreadCpuMs()
+          for (let j = i; j < Math.min(msg.n, i + batch); j++) {
+            if (msg.cmd === 'create')
+              db.createEntry(msg.table, msg.network, `${name}-${j}`, value(j, msg.size))
+            else db.deleteEntry(msg.table, msg.network, `${name}-${j}`)
+          }
+          maxBatchMs = Math.max(maxBatchMs, performance.now() - w0)
+          maxBatchCpuMs = Math.max(maxBatchCpuMs, mainThreadCpuMs() - c0)
+          if (i + batch < msg.n) await tick()
         }
-        return reply({ t0 })
+        return reply({ t0, maxBatchMs, maxBatchCpuMs })
       }
       case 'waitCount': {
         const k = `${msg.table}/${msg.network}`
@@ -143,28 +139,10 @@ process.on('message', async (msg) => {
           tableBytesReceived: db.cluster.stats.tableBytesReceived,
         })
       case 'monitor':
-        delay = monitorEventLoopDelay({ resolution: 10 })
-        delay.enable()
-        maxCpuMs = 0
-        maxGcMs = 0
-        {
-          let last = process.cpuUsage()
-          cpuTimer = setInterval(() => {
-            const d = process.cpuUsage(last)
-            last = process.cpuUsage()
-            maxCpuMs = Math.max(maxCpuMs, (d.user + d.system) / 1000)
-          }, 5)
-        }
-        gcObserver = new PerformanceObserver((list) => {
-          for (const e of list.getEntries()) maxGcMs = Math.max(maxGcMs, e.duration)
-        })
-        gcObserver.observe({ entryTypes: ['gc'] })
+        monitor = startLoopMonitor()
         return reply()
       case 'monitorStop':
-        delay.disable()
-        clearInterval(cpuTimer)
-        gcObserver.disconnect()
-        return reply({ maxMs: delay.max / 1e6, maxCpuMs, maxGcMs })
+        return reply(monitor.stop())
       case 'stats': {
         const cpu = process.cpuUsage()
         return reply({
@@ -174,6 +152,7 @@ process.on('message', async (msg) => {
           bulkBytes: db.cluster.stats.bulkBytesSent,
           bulkSyncs: db.cluster.stats.bulkSyncs,
           bulkRetries: db.cluster.stats.bulkRetries,
+          receivedLater: db.cluster.stats.receivedLater,
           falseDeaths,
         })
       }

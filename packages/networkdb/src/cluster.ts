@@ -33,7 +33,7 @@ import {
 } from './proto.js'
 import { BroadcastQueue } from './queue.js'
 import { BulkSyncer } from './bulksync.js'
-import { TimeSlicer } from './slice.js'
+import { receive, type InboxTask } from './slice.js'
 import { PACKET_OVERHEAD, PART_OVERHEAD, groups, pick, type Seen } from './fanout.js'
 import type { State, StateSink } from './state.js'
 
@@ -43,6 +43,11 @@ export interface Link {
   alive(): string[]
   /** One UDP user message to a member. */
   sendBestEffort(node: string, payload: Uint8Array): void
+  /**
+   * The same UDP user message to several members, encoded (compressed) once. Throws, sending
+   * nothing, when a member is unknown. When absent, `sendBestEffort` is called per member.
+   */
+  sendBestEffortMany?(nodes: readonly string[], payload: Uint8Array): void
   /** One stream (TCP) user message to a member. */
   sendReliable(node: string, payload: Uint8Array): Promise<void>
   /**
@@ -108,6 +113,7 @@ export class Cluster implements StateSink {
   readonly #streamChain = new Map<string, Promise<void>>()
   readonly #bulk: BulkSyncer
   #timers: NodeJS.Timeout[] = []
+  #stopped = false
   /** Nodes back from failure: bulk sync with them once they reappear in a network. */
   readonly recovering = new Set<string>()
   /** Traffic counters (NetworkDB payload bytes, before memberlist framing). */
@@ -131,6 +137,10 @@ export class Cluster implements StateSink {
     tombstonesSkipped: 0,
     /** Slices bulk syncs were applied in (each at most a few ms of work). */
     bulkSlices: 0,
+    /** Received messages that had to wait for a later turn of the event loop. */
+    receivedLater: 0,
+    /** Received messages dropped because too many were waiting (as a full socket buffer). */
+    receivedDropped: 0,
   }
 
   constructor(state: State, link: Link, opts: ClusterOptions) {
@@ -159,6 +169,7 @@ export class Cluster implements StateSink {
   }
 
   stop(): void {
+    this.#stopped = true
     for (const t of this.#timers) clearInterval(t)
     this.#timers = []
     this.#bulk.stop()
@@ -258,7 +269,10 @@ export class Cluster implements StateSink {
     }
     this.#burst.packets++
     const packet = envelope(MessageType.Compound, encodeCompound(p.parts))
-    for (const group of this.#tree(this.#state.self, network)) this.#send(group[0]!, packet)
+    this.#sendMany(
+      this.#tree(this.#state.self, network).map((g) => g[0]!),
+      packet,
+    )
   }
 
   /** Send the streamed part of a burst: compounds of up to STREAM_EVENTS events, in order. */
@@ -314,7 +328,7 @@ export class Cluster implements StateSink {
     if (!own || own.leaving) return
     const group = this.#tree(seen.owner, seen.network).find((g) => g[0] === this.#state.self)
     if (!group) return
-    for (const node of group.slice(1)) this.#send(node, packet)
+    this.#sendMany(group.slice(1), packet)
   }
 
   #send(node: string, packet: Uint8Array): void {
@@ -326,6 +340,21 @@ export class Cluster implements StateSink {
       // bulk sync repairs. Never let a timer callback throw.
       this.stats.sendErrors++
     }
+  }
+
+  /** One packet to several members: compressed once when the link can. */
+  #sendMany(nodes: readonly string[], packet: Uint8Array): void {
+    if (nodes.length === 0) return
+    if (nodes.length > 1 && this.#link.sendBestEffortMany) {
+      try {
+        this.#link.sendBestEffortMany(nodes, packet)
+        this.stats.tableBytesSent += packet.length * nodes.length
+        return
+      } catch {
+        // a member gone from gossip: send one by one, so the others still get it
+      }
+    }
+    for (const node of nodes) this.#send(node, packet)
   }
 
   /** Alive members attached to the network, this node excluded. */
@@ -347,15 +376,20 @@ export class Cluster implements StateSink {
       const parts = q.take(PART_OVERHEAD, this.#budget)
       if (parts.length === 0) continue
       const packet = envelope(MessageType.Compound, encodeCompound(parts))
-      for (const node of pick(this.#peers(network), this.#opts.gossipNodes))
-        this.#send(node, packet)
+      this.#sendMany(pick(this.#peers(network), this.#opts.gossipNodes), packet)
     }
   }
 
   // ---- receiving -----------------------------------------------------------------------
 
-  /** A memberlist user message (UDP, piggy-backed broadcast or stream). */
+  /**
+   * A memberlist user message (UDP, piggy-backed broadcast or stream). It is handled now, or
+   * in a later turn of the event loop when this turn's budget for received messages is used up
+   * (see `receive` in slice.ts): a burst of packets or a stream of hundreds of events never
+   * holds the loop for long. Messages are handled in the order they arrived.
+   */
   notifyMessage(buf: Uint8Array): void {
+    if (this.#stopped) return
     const st = this.stats
     st.bytesReceived += buf.length
     // The envelope starts with field 1 (tag 0x08) holding the message type.
@@ -363,6 +397,46 @@ export class Cluster implements StateSink {
     if (type === MessageType.Compound || type === MessageType.TableEvent) {
       st.tableBytesReceived += buf.length
     } else if (type === MessageType.BulkSync) st.bulkBytesReceived += buf.length
+    const task: InboxTask =
+      type === MessageType.Compound && buf.length > this.#opts.packetSize
+        ? this.#partsTask(buf)
+        : () => {
+            if (!this.#stopped) this.#receive(buf, type)
+            return true
+          }
+    const r = receive(task)
+    if (r === 'queued') st.receivedLater++
+    else if (r === 'dropped') st.receivedDropped++
+  }
+
+  /**
+   * A large compound (the streamed tail of a burst, hundreds of events) is handled part by
+   * part, and can stop between parts when the turn's budget is used up. Such compounds came
+   * to every member directly: they are never forwarded.
+   */
+  #partsTask(buf: Uint8Array): InboxTask {
+    let parts: ReturnType<typeof compoundParts> | undefined
+    return (due) => {
+      if (this.#stopped) return true
+      if (!parts) {
+        const env = envelopeAt(buf, 0, buf.length)
+        parts = compoundParts(buf, env.start, env.end)
+      }
+      for (let r = parts.next(); !r.done; r = parts.next()) {
+        const [start, end] = r.value
+        try {
+          this.#handle(buf.subarray(start, end), false)
+        } catch {
+          // one bad part does not spoil the others
+        }
+        if (due()) return false
+      }
+      return true
+    }
+  }
+
+  /** Handle one received message whole; forward an owner's packet when we head its group. */
+  #receive(buf: Uint8Array, type: number | undefined): void {
     try {
       const seen: Seen = {}
       this.#handle(buf, false, seen)
@@ -433,29 +507,44 @@ export class Cluster implements StateSink {
     return this.#link.forwards?.(node) ?? true
   }
 
-  /** Apply a bulk sync's payload (a compound of table events) in time slices. */
-  async #applyBulk(payload: Uint8Array): Promise<void> {
+  /**
+   * Apply a bulk sync's payload (a compound of table events) in slices: it goes through the
+   * queue of received messages, so it is applied in order with the packets that arrived before
+   * it (an entry is not learned from a sync, and re-gossiped, while its own packet waits), and
+   * within the same budget per turn.
+   */
+  #applyBulk(payload: Uint8Array): Promise<void> {
     const env = envelopeAt(payload, 0, payload.length)
     if (env.type !== MessageType.Compound) {
       this.#handle(payload, true)
-      return
+      return Promise.resolve()
     }
-    const slicer = new TimeSlicer()
     const parts = compoundParts(payload, env.start, env.end)
-    for (let i = 1, r = parts.next(); !r.done; i++, r = parts.next()) {
-      await slicer.maybePause(i)
-      const [start, end] = r.value
-      try {
-        const part = envelopeAt(payload, start, end)
-        if (part.type === MessageType.TableEvent) {
-          const ev = decodeTableEventAt(payload, part.start, part.end)
-          this.#tableEvent(ev, true, payload.subarray(start, end))
-        } else this.#handle(payload.subarray(start, end), true)
-      } catch {
-        // one bad part does not spoil the others
+    return new Promise<void>((resolve) => {
+      const task: InboxTask = (due) => {
+        this.stats.bulkSlices++
+        try {
+          for (let r = this.#stopped ? undefined : parts.next(); r && !r.done; r = parts.next()) {
+            const [start, end] = r.value
+            try {
+              const part = envelopeAt(payload, start, end)
+              if (part.type === MessageType.TableEvent) {
+                const ev = decodeTableEventAt(payload, part.start, part.end)
+                this.#tableEvent(ev, true, payload.subarray(start, end))
+              } else this.#handle(payload.subarray(start, end), true)
+            } catch {
+              // one bad part does not spoil the others
+            }
+            if (due()) return false
+          }
+        } catch {
+          // a malformed compound: what was applied stays
+        }
+        resolve()
+        return true
       }
-    }
-    this.stats.bulkSlices += slicer.slices
+      if (receive(task) === 'dropped') resolve()
+    })
   }
 
   /** A node left or failed: the next sync with it carries every tombstone. */
@@ -495,6 +584,10 @@ export class Cluster implements StateSink {
     return envelope(MessageType.PushPull, encodeNetworkPushPull(this.#state.localPushPull()))
   }
 
+  /**
+   * A push/pull's state, applied at once (not queued behind received messages): the caller
+   * (a cluster join, `joinNetwork`'s introductions) goes on with the membership it brings.
+   */
   mergeRemoteState(buf: Uint8Array): void {
     try {
       const { type, data } = openEnvelope(buf)

@@ -95,6 +95,10 @@ export class GossipMembership implements Membership {
     this.gossip.sendBestEffort(node, payload)
   }
 
+  sendBestEffortMany(nodes: readonly string[], payload: Uint8Array): void {
+    this.gossip.sendBestEffortMany(nodes, payload)
+  }
+
   async sendReliable(node: string, payload: Uint8Array): Promise<void> {
     await this.gossip.sendReliable(node, payload)
   }

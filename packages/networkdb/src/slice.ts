@@ -67,3 +67,83 @@ export class TimeSlicer {
     if (i % SLICE_CHECK === 0 && this.due) await this.pause()
   }
 }
+
+// ---- received messages -------------------------------------------------------------------
+
+/**
+ * Handling of one received message: gets `due` (true once the turn's budget is used up) and
+ * returns true when finished, false when it stopped at a due point and wants to go on later.
+ */
+export type InboxTask = (due: () => boolean) => boolean
+
+/** Received messages queued beyond this many are dropped, as a full socket buffer would. */
+export const INBOX_MAX = 100_000
+
+/**
+ * Received messages of every node of the process, oldest first. A burst of datagrams read in
+ * one poll phase, or a stream message of hundreds of events, is handled within a budget of
+ * {@link SLICE_MS} per turn of the event loop; the rest waits for the next turns, so timers
+ * (probes, acks) run in between. While nothing waits and the turn has budget left, a message
+ * is handled at once, as before: single messages keep their synchronous effect.
+ */
+const inbox: (InboxTask | undefined)[] = []
+let inboxHead = 0
+/** When the current turn's first message was handled (-1: no turn under way). */
+let turnStart = -1
+
+const turnDue = (): boolean => performance.now() - turnStart >= SLICE_MS
+
+function startTurn(): void {
+  if (turnStart >= 0) return
+  turnStart = performance.now()
+  setImmediate(nextInboxTurn)
+}
+
+function nextInboxTurn(): void {
+  turnStart = -1
+  if (inboxHead === inbox.length) return
+  startTurn()
+  while (inboxHead < inbox.length) {
+    let done = true
+    try {
+      done = inbox[inboxHead]!(turnDue)
+    } catch {
+      // a handler that throws is finished; the others go on
+    }
+    if (!done) break
+    inbox[inboxHead++] = undefined
+    if (turnDue()) break
+  }
+  if (inboxHead === inbox.length) {
+    inbox.length = 0
+    inboxHead = 0
+  } else if (inboxHead > 4096 && inboxHead * 2 > inbox.length) {
+    inbox.splice(0, inboxHead)
+    inboxHead = 0
+  }
+}
+
+/**
+ * Handle a received message now when nothing waits and this turn has budget left, else queue
+ * it behind the others: 'done' (handled now), 'queued' (whole or the rest of it), or 'dropped'
+ * (more than {@link INBOX_MAX} waiting).
+ */
+export function receive(task: InboxTask): 'done' | 'queued' | 'dropped' {
+  startTurn()
+  if (inboxHead === inbox.length && !turnDue()) {
+    let done = true
+    try {
+      done = task(turnDue)
+    } catch {
+      // as above
+    }
+    if (done) return 'done'
+  } else if (inbox.length - inboxHead >= INBOX_MAX) return 'dropped'
+  inbox.push(task)
+  return 'queued'
+}
+
+/** Messages waiting (for tests and stats). */
+export function inboxLength(): number {
+  return inbox.length - inboxHead
+}

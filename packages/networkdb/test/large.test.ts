@@ -1,13 +1,18 @@
 // A large table across several nodes on real gossip (loopback UDP/TCP, NetworkDB's gossip
 // defaults): the event loop is never held long and no node is falsely declared dead.
 //
-// Bound: bulk syncs and batches run in slices of ~8 ms (SLICE_MS); the stated bound is 50 ms
-// per slice. All nodes share this process, and the machine is shared and loaded: a process
-// doing nothing but 1 ms tasks already sees delays of 50-150 ms there. So the test first
-// measures that floor (the machine's share, not ours) and fails above 4 × (50 ms + floor).
+// Bound: bulk syncs run in slices of ~8 ms (SLICE_MS) and received messages within a budget
+// of 8 ms per turn; the stated bound is 50 ms per turn of the event loop, and the test fails
+// above 4 × that. What is measured is the CPU time the main thread used between two firings
+// of a 5 ms timer (Linux: /proc schedstat of the main thread), i.e. how long our code held
+// the loop, whatever share of the CPU the loaded machine gave this process; the wall-clock
+// delay (monitorEventLoopDelay) is reported, not asserted: on a machine at load 40 a process
+// that does nothing but 1 ms tasks sees delays of seconds. A synchronous block of 500 ms
+// anywhere in the run fails the test (checked by hand, see the README).
 import t from 'tap'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { loadavg } from 'node:os'
 import { startNode, stopAll, waitFor, type TestNode } from './fixtures/cluster.js'
+import { startLoopMonitor } from '../bench/loop-monitor.mjs'
 
 const ENTRIES = 20_000
 const BOUND_MS = 50
@@ -16,22 +21,6 @@ const value = (i: number): Uint8Array => new TextEncoder().encode(`v${i}:`.padEn
 // live entries without copying the table (getTable would build 20,000 objects per poll)
 const count = (n: TestNode): number => n.db.networkStats('net1').entries
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r))
-
-/** The longest event-loop delay of this process running only 1 ms tasks for `ms`. */
-async function floor(ms: number): Promise<number> {
-  const h = monitorEventLoopDelay({ resolution: 10 })
-  h.enable()
-  const end = performance.now() + ms
-  while (performance.now() < end) {
-    const t0 = performance.now()
-    while (performance.now() - t0 < 1) {
-      // busy for 1 ms
-    }
-    await tick()
-  }
-  h.disable()
-  return h.max / 1e6
-}
 
 t.test('20,000 entries on 4 nodes, a late joiner, a full bulk sync and deletes', async (t) => {
   const nodes: TestNode[] = []
@@ -44,14 +33,12 @@ t.test('20,000 entries on 4 nodes, a late joiner, a full bulk sync and deletes',
   await Promise.all(nodes.map((n) => n.db.joinNetwork('net1')))
   await waitFor(() => nodes.every((n) => n.db.networkPeers('net1').length === 4), 'net1 peers')
 
-  const floorMs = await floor(3_000)
   let falseDeaths = 0
   const watch = (n: TestNode): void => {
     n.m.gossip.on('failed', () => falseDeaths++)
   }
   nodes.forEach(watch)
-  const h = monitorEventLoopDelay({ resolution: 10 })
-  h.enable()
+  const monitor = startLoopMonitor()
 
   const [w] = nodes as [TestNode]
   // The writer is an application that yields between batches of 200.
@@ -82,14 +69,15 @@ t.test('20,000 entries on 4 nodes, a late joiner, a full bulk sync and deletes',
     if (i % 200 === 199) await tick()
   }
   await waitFor(() => nodes.every((n) => count(n) === 0), 'the deletes reached all', 180_000)
-  h.disable()
-
-  const maxMs = h.max / 1e6
-  const limit = MARGIN * (BOUND_MS + floorMs)
+  const m = monitor.stop()
+  const limit = MARGIN * BOUND_MS
   t.comment(
-    `longest event-loop delay ${maxMs.toFixed(1)} ms, p99 ${(h.percentile(99) / 1e6).toFixed(1)} ms; machine floor ${floorMs.toFixed(1)} ms`,
+    `longest event-loop delay ${m.maxMs.toFixed(1)} ms wall (p99 ${m.p99Ms.toFixed(1)} ms), longest GC pause ${m.maxGcMs.toFixed(1)} ms wall; load average ${loadavg()[0]!.toFixed(1)}`,
   )
-  t.ok(maxMs <= limit, `longest event-loop delay ${maxMs.toFixed(1)} ms ≤ ${limit.toFixed(0)} ms`)
+  t.ok(
+    m.maxCpuMs <= limit,
+    `most ${m.cpuSource} CPU between two ticks ${m.maxCpuMs.toFixed(1)} ms ≤ ${limit} ms`,
+  )
   t.equal(falseDeaths, 0, 'no node was declared dead')
   t.ok(
     nodes.every((n) => n.m.alive().length === nodes.length - 1),
