@@ -45,6 +45,22 @@ interface NetworkJoin {
   ready: Promise<void>
 }
 
+/**
+ * How often one key may be published again after another node took it, per minute, before the
+ * agent gives up on it (two live hosts putting one key would otherwise take it from each other
+ * for ever).
+ */
+const RECLAIMS_PER_MINUTE = 10
+
+/** A key this host put and has not deleted: its value, and its recent re-publications. */
+interface Published {
+  value: Uint8Array
+  reclaims: number[]
+}
+
+const pubKey = (table: string, networkId: string, key: string): string =>
+  `${table}\u0000${networkId}\u0000${key}`
+
 function toMember(m: Member, self: string): ClusterMember {
   return { name: m.name, address: m.addr, port: m.port, state: m.state, self: m.name === self }
 }
@@ -55,6 +71,10 @@ export class ClusterAgent implements ClusterTables {
   readonly #db: NetworkDB
   readonly #joins = new Map<string, NetworkJoin>()
   readonly #watches = new Set<TableWatch>()
+  /** Keys this host publishes (see `put`), by table/network/key. */
+  readonly #published = new Map<string, Published>()
+  /** One watch per table this host has put into: it notices a key of ours taken by another node. */
+  readonly #guards = new Map<string, AsyncIterableIterator<WatchEvent>>()
   #joiner: PeerJoiner | undefined
   #rejectTimer: NodeJS.Timeout | undefined
   #diagnostic: DiagnosticServer | undefined
@@ -201,6 +221,9 @@ export class ClusterAgent implements ClusterTables {
     clearInterval(this.#rejectTimer)
     await this.#diagnostic?.close()
     for (const w of this.#watches) w.close()
+    for (const g of this.#guards.values()) void g.return?.()
+    this.#guards.clear()
+    this.#published.clear()
     this.#joins.clear()
     await this.#db.stop()
     this.#cfg.logger.info('cluster: agent stopped', { nodeName: this.nodeName })
@@ -279,11 +302,30 @@ export class ClusterAgent implements ClusterTables {
     j.count--
     if (j.count > 0) return
     this.#joins.delete(networkId)
+    for (const k of [...this.#published.keys()])
+      if (k.split('\u0000')[1] === networkId) this.#published.delete(k)
     await this.#db.leaveNetwork(networkId)
   }
 
+  /**
+   * Publish `value` under `key`: this host owns the key until it deletes it or leaves the
+   * network. Should another node's version of the key win meanwhile (the dead predecessor of a
+   * restarted daemon, whose copy has a higher clock than one written before this host met the
+   * cluster), the agent publishes its value again, so it wins in turn; and when that node is
+   * dropped with its entries, the key is not lost.
+   */
   async put(table: string, networkId: string, key: string, value: Uint8Array): Promise<void> {
     this.#mustRun()
+    this.#write(table, networkId, key, value)
+    const k = pubKey(table, networkId, key)
+    const copy = Uint8Array.from(value)
+    const prev = this.#published.get(k)
+    this.#published.set(k, { value: copy, reclaims: prev?.reclaims ?? [] })
+    this.#guard(table)
+  }
+
+  /** Create or update (this node becomes the owner). */
+  #write(table: string, networkId: string, key: string, value: Uint8Array): void {
     let live = false
     try {
       this.#db.getEntry(table, networkId, key)
@@ -295,8 +337,81 @@ export class ClusterAgent implements ClusterTables {
     else this.#db.createEntry(table, networkId, key, value)
   }
 
+  /** Watch `table` (once) for keys of ours that another node's version replaced or removed. */
+  #guard(table: string): void {
+    if (this.#guards.has(table)) return
+    const it = this.#db.watch({ table })
+    this.#guards.set(table, it)
+    void (async () => {
+      try {
+        for await (const ev of it) {
+          if (ev.owner !== this.nodeName) this.#reclaim(ev.table, ev.network, ev.key, ev.owner)
+        }
+      } catch (err) {
+        // the guard fell behind: check every key of ours in the table, and watch anew
+        if (this.#guards.get(table) !== it) return
+        this.#guards.delete(table)
+        if (this.#state !== 'running') return
+        this.#cfg.logger.warn('cluster: table guard restarted', { table, error: String(err) })
+        this.#guard(table)
+        for (const k of [...this.#published.keys()]) {
+          const [t, n, key] = k.split('\u0000') as [string, string, string]
+          if (t !== table) continue
+          let owner: string | undefined
+          try {
+            owner = this.#db.getEntry(t, n, key).owner
+          } catch {
+            owner = undefined
+          }
+          if (owner !== this.nodeName) this.#reclaim(t, n, key, owner ?? '')
+        }
+      }
+    })()
+  }
+
+  /** Publish a key of ours again after `by` took it (or its removal took it away). */
+  #reclaim(table: string, networkId: string, key: string, by: string): void {
+    const p = this.#published.get(pubKey(table, networkId, key))
+    if (!p || this.#state !== 'running' || !this.#joins.has(networkId)) return
+    const now = Date.now()
+    p.reclaims = p.reclaims.filter((at) => now - at < 60_000)
+    if (p.reclaims.length >= RECLAIMS_PER_MINUTE) {
+      if (p.reclaims.length === RECLAIMS_PER_MINUTE) {
+        p.reclaims.push(now)
+        this.#cfg.logger.warn('cluster: another node keeps publishing a key of this host', {
+          table,
+          networkId,
+          key,
+          by,
+        })
+      }
+      return
+    }
+    p.reclaims.push(now)
+    try {
+      this.#write(table, networkId, key, p.value)
+      this.#cfg.logger.info(
+        'cluster: a key of this host was taken by another node: published again',
+        {
+          table,
+          networkId,
+          key,
+          by,
+        },
+      )
+    } catch (err) {
+      this.#cfg.logger.warn('cluster: cannot publish a key of this host again', {
+        table,
+        networkId,
+        key,
+        error: String(err),
+      })
+    }
+  }
+
   async delete(table: string, networkId: string, key: string): Promise<void> {
     this.#mustRun()
+    this.#published.delete(pubKey(table, networkId, key))
     let owner: string
     try {
       owner = this.#db.getEntry(table, networkId, key).owner

@@ -312,10 +312,12 @@ class OverlayDriver implements Driver {
   }
 
   onTableEvent(ev: TableEvent): void {
-    if (ev.table !== PEER_TABLE || ev.local) return
+    if (ev.table !== PEER_TABLE) return
     void this.#serial(() => {
       const net = this.#nets.get(ev.networkId)
-      if (net) this.#p.onEvent(net, ev)
+      if (!net) return
+      if (ev.local) this.#p.forget(net, ev.key)
+      else this.#p.onEvent(net, ev)
     })
   }
 

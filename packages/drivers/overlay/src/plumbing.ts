@@ -125,16 +125,38 @@ export class Plumbing {
     }
     const old = net.remote.get(ev.key)
     const r = this.#remember(net, ev.key, ev.value)
-    if (!r || !net.sandbox) return
+    if (!r) {
+      // not a usable remote peer (any more): what was programmed for the key goes
+      if (old && net.sandbox && !net.remote.has(ev.key)) this.#program(net, old, 'delete')
+      return
+    }
+    if (!net.sandbox) return
     if (old && (old.endpointMac !== r.endpointMac || old.endpointIp !== r.endpointIp))
       this.#program(net, old, 'delete')
     this.#program(net, r, 'add')
+  }
+
+  /**
+   * This host's own endpoint published by another node: the key is ours again (see
+   * `ClusterTables.put`), and what was programmed for it as a remote peer goes.
+   */
+  forget(net: Net, key: string): void {
+    const r = net.remote.get(key)
+    if (!r) return
+    net.remote.delete(key)
+    if (net.sandbox) this.#program(net, r, 'delete')
   }
 
   #remember(net: Net, key: string, value: Uint8Array): PeerRecord | undefined {
     try {
       const r = decodePeerRecord(value)
       peerEntry(r)
+      if (r.tunnelEndpointIp === this.cluster?.advertiseAddress) {
+        // an endpoint of this host published by another node (the dead predecessor of this
+        // daemon, after a kill -9 and restart): not a remote peer
+        net.remote.delete(key)
+        return undefined
+      }
       net.remote.set(key, r)
       return r
     } catch (err) {

@@ -114,6 +114,35 @@ t.test('remote peers: before the first join, after it, updated, deleted', async 
   )
 })
 
+t.test("this host's endpoint published by another node is not a remote peer", async (t) => {
+  // After kill -9 and a restart, this daemon's dead predecessor (another node name) may own
+  // the record of one of our endpoints for a while, with our own address as its VTEP.
+  const { driver, net, ns, join } = await setup()
+  const nid = net.networkId
+  await join(1)
+  const mine = rec('10.90.0.2/24', '02:42:0a:5a:00:02', '192.168.90.1')
+  driver.onTableEvent!(event(nid, id('1'), 'update', mine))
+  await settle(driver, nid)
+  driver.onTableEvent!(event(nid, 'r1', 'create', rec('10.90.0.50/24', '02:42:0a:5a:00:32')))
+  await settle(driver, nid)
+  t.same([...ns()!.peers.keys()], ['02:42:0a:5a:00:32'], 'no FDB entry towards ourselves')
+
+  // a remote record that turns into ours (same key, now with our VTEP): its entries go
+  driver.onTableEvent!(
+    event(nid, 'r1', 'update', rec('10.90.0.50/24', '02:42:0a:5a:00:32', '192.168.90.1')),
+  )
+  await settle(driver, nid)
+  t.same([...ns()!.peers.keys()], [], 'the entries of a record that became ours are gone')
+
+  // a remote record whose key this host publishes again (a local event): its entries go
+  driver.onTableEvent!(event(nid, 'r2', 'create', rec('10.90.0.51/24', '02:42:0a:5a:00:33')))
+  await settle(driver, nid)
+  t.same([...ns()!.peers.keys()], ['02:42:0a:5a:00:33'])
+  driver.onTableEvent!({ ...event(nid, 'r2', 'update', mine), local: true })
+  await settle(driver, nid)
+  t.same([...ns()!.peers.keys()], [], 'taken back by this host: no longer a remote peer')
+})
+
 t.test('a failed first join leaves no namespace, and the endpoint can join later', async (t) => {
   const { kernel, driver, net, ns, join } = await setup()
   kernel.failNext.add('createVeth')
