@@ -6,7 +6,11 @@ import type { Logger } from '@libnetwork/types'
 export interface PeerStatus {
   /** As configured (`ip` or `ip:port`). */
   peer: string
-  /** `joined`: reached once (gossip keeps it from then on); `retrying`: not reached yet; `self`: this node's own address. */
+  /**
+   * `joined`: reached, and a live member at that address (when none is any more, as when the
+   * host there failed, it is joined again: a restarted daemon there is a new node that would not
+   * come back by itself); `retrying`: not reached yet; `self`: this node's own address.
+   */
   state: 'joined' | 'retrying' | 'self'
   /** Join attempts so far. */
   attempts: number
@@ -21,6 +25,9 @@ interface Peer {
   timer?: NodeJS.Timeout
   delayMs: number
 }
+
+/** How often a joined peer is checked for a live member at its address (at most). */
+const CHECK_MS = 5_000
 
 export interface PeerJoinerOptions {
   peers: { text: string; address: Address }[]
@@ -50,6 +57,7 @@ const key = (a: Address): string =>
 /**
  * Tries every peer once at `start()`; a peer that fails is tried again after `initialMs`,
  * doubling up to `maxMs`, until it is reached or appears among the members some other way.
+ * A joined peer with no live member at its address any more is tried again the same way.
  */
 export class PeerJoiner {
   readonly #o: PeerJoinerOptions
@@ -85,10 +93,30 @@ export class PeerJoiner {
     for (const p of this.#peers) clearTimeout(p.timer)
   }
 
+  /** Watch a joined peer: when no live member is at its address, join it again. */
+  #watch(p: Peer): void {
+    if (this.#stopped) return
+    p.timer = setTimeout(
+      () => {
+        if (this.#stopped) return
+        if (this.#o.members().includes(key(p.address))) return this.#watch(p)
+        this.#o.logger.info('cluster: no live member at a peer any more, joining it again', {
+          peer: p.text,
+        })
+        p.status.state = 'retrying'
+        p.delayMs = this.#o.initialMs
+        void this.#try(p)
+      },
+      Math.min(CHECK_MS, this.#o.maxMs),
+    )
+    p.timer.unref()
+  }
+
   async #try(p: Peer): Promise<void> {
     if (this.#stopped) return
     if (this.#o.members().includes(key(p.address))) {
       p.status.state = 'joined'
+      this.#watch(p)
       return
     }
     p.status.attempts++
@@ -97,6 +125,7 @@ export class PeerJoiner {
       p.status.state = 'joined'
       delete p.status.lastError
       this.#o.logger.info('cluster: joined peer', { peer: p.text })
+      this.#watch(p)
     } catch (err) {
       p.status.lastError = describe(err)
       if (this.#stopped) return
