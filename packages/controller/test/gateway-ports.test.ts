@@ -101,11 +101,16 @@ const gwEndpoint = (c: Controller) =>
     ? c.endpoints('docker_gwbridge')[0]
     : undefined
 
-t.test('ports of an endpoint joined after the gateway endpoint exists are published', async (t) => {
-  const { c, bridge, spy } = await start()
+/** Overlay networks ov1 and ov2, and a sandbox for container c1. */
+async function sandboxOnTwoOverlays(c: Controller) {
   await c.createNetwork({ name: 'ov1', driver: 'ov' })
   await c.createNetwork({ name: 'ov2', driver: 'ov' })
-  const sb = await c.createSandbox({ containerId: 'c1' })
+  return c.createSandbox({ containerId: 'c1' })
+}
+
+t.test('ports of an endpoint joined after the gateway endpoint exists are published', async (t) => {
+  const { c, bridge, spy } = await start()
+  const sb = await sandboxOnTwoOverlays(c)
   const e1 = await c.createEndpoint('ov1', { name: 'e1', portBindings: [tcp(80, 0)] })
   await c.join(e1.id, sb.id)
   const gw1 = gwEndpoint(c)!
@@ -157,9 +162,7 @@ t.test('the published ports survive a restart in the gateway endpoint’s record
   const store = memoryStore()
   const os = fakeOS()
   const first = await start(store, os)
-  await first.c.createNetwork({ name: 'ov1', driver: 'ov' })
-  await first.c.createNetwork({ name: 'ov2', driver: 'ov' })
-  const sb = await first.c.createSandbox({ containerId: 'c1' })
+  const sb = await sandboxOnTwoOverlays(first.c)
   const e1 = await first.c.createEndpoint('ov1', { name: 'e1' })
   const e2 = await first.c.createEndpoint('ov2', { name: 'e2', portBindings: [tcp(81, 8081)] })
   await first.c.join(e1.id, sb.id)
@@ -184,9 +187,7 @@ t.test('the published ports survive a restart in the gateway endpoint’s record
 
 t.test('a port set the driver refuses fails the join and keeps the old ports', async (t) => {
   const { c, spy, os } = await start()
-  await c.createNetwork({ name: 'ov1', driver: 'ov' })
-  await c.createNetwork({ name: 'ov2', driver: 'ov' })
-  const sb = await c.createSandbox({ containerId: 'c1' })
+  const sb = await sandboxOnTwoOverlays(c)
   const e1 = await c.createEndpoint('ov1', { name: 'e1', portBindings: [tcp(80, 8080)] })
   await c.join(e1.id, sb.id)
   const gw = gwEndpoint(c)!
@@ -344,9 +345,7 @@ t.test('restore brings the gateway endpoint’s ports up to date', async (t) => 
   const store = memoryStore()
   const os = fakeOS()
   const first = await start(store, os)
-  await first.c.createNetwork({ name: 'ov1', driver: 'ov' })
-  await first.c.createNetwork({ name: 'ov2', driver: 'ov' })
-  const sb = await first.c.createSandbox({ containerId: 'c1' })
+  const sb = await sandboxOnTwoOverlays(first.c)
   const e1 = await first.c.createEndpoint('ov1', { name: 'e1', portBindings: [tcp(80, 8080)] })
   const e2 = await first.c.createEndpoint('ov2', { name: 'e2', portBindings: [tcp(81, 8081)] })
   await first.c.join(e1.id, sb.id)
