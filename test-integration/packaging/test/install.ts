@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { internalClosure, publishedPackages, root } from './workspace.js'
+import { internalClosure, publishedPackages, root, strictConsumer } from './workspace.js'
 
 const run = promisify(execFile)
 const ONLY = process.env.LNT_PACKAGE
@@ -62,12 +62,7 @@ export function installCases(t: Test, names: string[]): void {
         join(project, 'tsconfig.json'),
         JSON.stringify({
           compilerOptions: {
-            target: 'ES2022',
-            module: 'NodeNext',
-            moduleResolution: 'NodeNext',
-            strict: true,
-            exactOptionalPropertyTypes: true,
-            noUncheckedIndexedAccess: true,
+            ...strictConsumer,
             typeRoots: [join(root, 'node_modules', '@types')],
             types: ['node'],
             outDir: 'out',

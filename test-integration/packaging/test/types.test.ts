@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { publishedPackages, root } from './workspace.js'
+import { publishedPackages, root, strictConsumer } from './workspace.js'
 
 const run = promisify(execFile)
 
@@ -26,12 +26,7 @@ t.test('every package type-checks as a strict consumer sees it', async (t) => {
     join(dir, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: {
-        target: 'ES2022',
-        module: 'NodeNext',
-        moduleResolution: 'NodeNext',
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUncheckedIndexedAccess: true,
+        ...strictConsumer,
         skipLibCheck: false,
         noEmit: true,
         types: ['node'],

@@ -58,3 +58,13 @@ export function internalClosure(name: string, all: Workspace[]): Workspace[] {
   visit(name)
   return [...seen.values()]
 }
+
+/** The compiler settings of a strict consumer of our packages (both packaging type checks). */
+export const strictConsumer = {
+  target: 'ES2022',
+  module: 'NodeNext',
+  moduleResolution: 'NodeNext',
+  strict: true,
+  exactOptionalPropertyTypes: true,
+  noUncheckedIndexedAccess: true,
+}
