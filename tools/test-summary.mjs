@@ -38,6 +38,12 @@ const failures = []
 for (const dir of resultDirs) {
   for (const file of files(dir)) {
     const lines = readFileSync(file, 'utf8').split('\n')
+    // A file with no test point at all was killed (its timeout) or crashed before its first test.
+    if (!lines.some((l) => /^\s*(not ok|ok) \d+/.test(l))) {
+      failed++
+      failures.push(`${file}: no test result (killed or crashed before its first test)`)
+      continue
+    }
     for (let i = 0; i < lines.length; i++) {
       const m = /^(\s*)(not ok|ok) \d+( - (.*))?$/.exec(lines[i] ?? '')
       if (!m) continue
