@@ -13,6 +13,9 @@
  * - A lost answer is retried promptly (`retryMs`, doubling) instead of waiting out the
  *   timeout; a responder that does not know the initiator yet (gossip has not told it) keeps
  *   trying to answer for a while instead of dropping the answer.
+ * - A resend of a sync this node is answering, or answered less than two retry periods ago,
+ *   is not answered again: the answer is on its way (a stream), and a second full answer
+ *   only loads both nodes further (which, under load, caused more resends).
  */
 import { NotFoundError } from '@libnetwork/types'
 import {
@@ -46,6 +49,8 @@ export interface BulkStats {
   bulkRetries: number
   /** Tombstones left out of syncs because the peer already had them. */
   tombstonesSkipped: number
+  /** Resends of a sync being answered or just answered, not answered again. */
+  bulkResendsIgnored: number
 }
 
 /** Build an enveloped BulkSyncMessage in time slices. `after(network)`: tombstone cut-off. */
@@ -106,6 +111,19 @@ export async function buildBulkSync(
   return { msg: w.finish(), seq }
 }
 
+/**
+ * What tells a resend from a new sync: a resend is the same message again. The sender's clock,
+ * networks, payload length and a sample of the payload's bytes (a new sync with all of these
+ * equal carries the same entries, and is answered after the window anyway).
+ */
+function requestKey(bsm: BulkSyncMessage): string {
+  const p = bsm.payload
+  let h = 0x811c9dc5
+  const step = Math.max(1, Math.floor(p.length / 4096))
+  for (let i = 0; i < p.length; i += step) h = Math.imul(h ^ p[i]!, 0x01000193)
+  return `${bsm.ltime}/${bsm.networks.join(',')}/${p.length}/${h >>> 0}`
+}
+
 const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms).unref())
 
@@ -124,6 +142,8 @@ export class BulkSyncer {
   readonly #synced = new Map<string, number>()
   /** Nodes whose sync we are applying or answering (a resend meanwhile is a duplicate). */
   readonly #answering = new Set<string>()
+  /** Per node: the request last answered and when the answer was sent (ms). */
+  readonly #answered = new Map<string, { key: string; at: number }>()
   #stopped = false
 
   constructor(
@@ -148,6 +168,7 @@ export class BulkSyncer {
 
   /** A node left or failed: it may come back with nothing, so send it every tombstone. */
   forget(node: string): void {
+    this.#answered.delete(node)
     for (const k of [...this.#synced.keys()]) if (k.startsWith(`${node}/`)) this.#synced.delete(k)
   }
 
@@ -254,7 +275,16 @@ export class BulkSyncer {
   async handle(bsm: BulkSyncMessage): Promise<void> {
     const state = this.#state
     const from = bsm.nodeName
-    if (bsm.unsolicited && this.#answering.has(from)) return // a resend of one in progress
+    if (bsm.unsolicited) {
+      // a resend of a sync in progress, or of one just answered: the answer is on its way
+      const key = requestKey(bsm)
+      const last = this.#answered.get(from)
+      const recent = last?.key === key && Date.now() - last.at < 2 * this.#opts.retryMs
+      if (this.#answering.has(from) || recent) {
+        this.#stats.bulkResendsIgnored++
+        return
+      }
+    }
     if (bsm.ltime > 0) state.tableClock.witness(bsm.ltime)
     const now = Date.now()
     for (const n of bsm.networks) {
@@ -285,7 +315,10 @@ export class BulkSyncer {
         return own !== undefined && !own.leaving
       })
       const { msg } = await buildBulkSync(state, mine, false, this.#cut(from), this.#stats)
-      const answered = this.#answer(from, msg)
+      const key = requestKey(bsm)
+      const answered = this.#answer(from, msg).then((sent) => {
+        if (sent) this.#answered.set(from, { key, at: Date.now() })
+      })
       await this.#apply(bsm.payload)
       await answered
     } finally {
@@ -294,21 +327,23 @@ export class BulkSyncer {
   }
 
   /**
-   * Send an answer. The initiator may be so new that gossip has not told us about it yet
-   * (it joined through another node): wait for it a while instead of dropping the answer.
+   * Send an answer; true once it is handed to the stream. The initiator may be so new that
+   * gossip has not told us about it yet (it joined through another node): wait for it a while
+   * instead of dropping the answer.
    */
-  async #answer(node: string, msg: Uint8Array): Promise<void> {
+  async #answer(node: string, msg: Uint8Array): Promise<boolean> {
     const deadline = Date.now() + Math.min(this.#opts.timeoutMs, 10_000)
     for (let wait = 25; !this.#stopped; wait = Math.min(wait * 2, 500)) {
       try {
         this.#stats.bulkBytesSent += msg.length
         await this.#link.sendReliable(node, msg)
-        return
+        return true
       } catch (err) {
         this.#stats.bulkBytesSent -= msg.length
-        if (!NotFoundError.isInstance(err) || Date.now() + wait > deadline) return
+        if (!NotFoundError.isInstance(err) || Date.now() + wait > deadline) return false
       }
       await sleep(wait)
     }
+    return false
   }
 }

@@ -135,6 +135,8 @@ export class Cluster implements StateSink {
     bulkSyncs: 0,
     bulkRetries: 0,
     tombstonesSkipped: 0,
+    /** Resends of a sync being answered or just answered, not answered again. */
+    bulkResendsIgnored: 0,
     /** Slices bulk syncs were applied in (each at most a few ms of work). */
     bulkSlices: 0,
     /** Received messages that had to wait for a later turn of the event loop. */
@@ -396,7 +398,16 @@ export class Cluster implements StateSink {
     const type = buf[0] === 0x08 ? buf[1] : undefined
     if (type === MessageType.Compound || type === MessageType.TableEvent) {
       st.tableBytesReceived += buf.length
-    } else if (type === MessageType.BulkSync) st.bulkBytesReceived += buf.length
+    } else if (type === MessageType.BulkSync) {
+      st.bulkBytesReceived += buf.length
+      // Not behind the queue: a request is answered at once (the answer is built in slices)
+      // and an answer stops the initiator's resends on arrival. Waiting behind hundreds of
+      // queued packets made a loaded node answer after the initiator's retry time, so every
+      // join-time sync was sent twice and answered twice (issue 23). Applying what a sync
+      // carries still goes through the queue, in order with the packets before it.
+      this.#receive(buf, type)
+      return
+    }
     const task: InboxTask =
       type === MessageType.Compound && buf.length > this.#opts.packetSize
         ? this.#partsTask(buf)
