@@ -47,10 +47,11 @@ export async function startCluster(
   return nodes
 }
 
+/** Wait for `cond`, checking every `stepMs`; the default bound is generous for a loaded machine. */
 export async function waitFor(
   what: string,
   cond: () => boolean,
-  timeoutMs = 10_000,
+  timeoutMs = 60_000,
   stepMs = 20,
 ): Promise<number> {
   const start = Date.now()
