@@ -1,6 +1,7 @@
 // L1: does the daemon's memory grow with work? Runs create/publish/attach/detach/unpublish/rm
 // cycles against a real daemon in a test host namespace, samples RSS and, at two points, writes
 // a heap snapshot (the daemon runs with --heapsnapshot-signal) and compares them by constructor.
+// The userland proxy (the daemon's child that serves the published ports) is sampled too.
 //   LNT_CYCLES (default 5000), LNT_SNAP_AT (default 500): cycles, and the first snapshot;
 //   LNT_MAX_S: stop cycling after that many seconds (the last snapshot says how many ran).
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -16,6 +17,22 @@ const STOP_AT = Date.now() + Number(process.env.LNT_MAX_S ?? Infinity) * 1000
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   return Math.round((Number(m?.[1]) / 1024) * 10) / 10
+}
+
+/** The daemon's userland proxy process (its child running proxy-child), if it runs. */
+function proxyPid(daemon: number): number | undefined {
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      if (ppid !== daemon) continue
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('proxy-child')) return Number(name)
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined
 }
 
 /** Ask the daemon for a heap snapshot and wait until the file is complete. */
@@ -66,6 +83,7 @@ try {
   await h.start(['--default-network', ''], { cwd: h.dir })
   const pid = h.daemon!.pid!
   const rss: [number, number][] = [[0, rssMiB(pid)]]
+  const proxyRss: [number, number][] = []
   let first: Map<string, { count: number; size: number }> | undefined
   let rssAtSnap = NaN
   let cycles = 0
@@ -74,7 +92,9 @@ try {
     cycles = i
     if (i % 250 === 0 || i === CYCLES) {
       rss.push([i, rssMiB(pid)])
-      console.error(`cycle ${i}: rss ${rss.at(-1)![1]} MiB`)
+      const proxy = proxyPid(pid)
+      if (proxy !== undefined) proxyRss.push([i, rssMiB(proxy)])
+      console.error(`cycle ${i}: rss ${rss.at(-1)![1]} MiB, proxy ${proxyRss.at(-1)?.[1]} MiB`)
     }
     if (i === SNAP_AT) {
       // RSS before the snapshot: writing one grows the heap for a while.
@@ -116,7 +136,24 @@ try {
       unit: 'MiB',
     },
   )
+  if (proxyRss.length > 0) {
+    results.push(
+      {
+        id: 'L1.proxy.rss.first',
+        name: `userland proxy RSS after ${proxyRss[0]![0]} cycles`,
+        value: proxyRss[0]![1],
+        unit: 'MiB',
+      },
+      {
+        id: 'L1.proxy.rss.end',
+        name: `userland proxy RSS after ${proxyRss.at(-1)![0]} cycles`,
+        value: proxyRss.at(-1)![1],
+        unit: 'MiB',
+      },
+    )
+  }
   console.error(`rss samples: ${JSON.stringify(rss)}`)
+  console.error(`proxy rss samples: ${JSON.stringify(proxyRss)}`)
 } finally {
   for (const fn of teardowns.reverse()) await fn()
 }
