@@ -4,25 +4,12 @@ import { BulkSyncer, buildBulkSync, type BulkStats, type StreamLink } from '../s
 import { Cluster, type Link } from '../src/cluster.js'
 import { decodeGossip, type BulkSyncMessage } from '../src/proto.js'
 import { receive } from '../src/slice.js'
-import { bytes, fakeClock } from './fixtures/helpers.js'
+import { bytes, fakeClock, stateInNet1 } from './fixtures/helpers.js'
 import { waitFor } from './fixtures/cluster.js'
 
 /** A node attached to net1 with p1 known and in net1, holding one entry. */
 function state(nodeId: string): State {
-  const s = new State({
-    nodeId,
-    reapEntryIntervalMs: 1_800_000,
-    reapNetworkIntervalMs: 1_825_000,
-    nodeReapIntervalMs: 86_400_000,
-    now: fakeClock().now,
-  })
-  s.networks.set(
-    nodeId,
-    new Map([['net1', { id: 'net1', ltime: 1, leaving: false, reapAt: 0, inSync: true }]]),
-  )
-  s.addNetworkNode('net1', nodeId)
-  s.memberJoined('p1')
-  s.handleNetworkEvent({ type: 'join', ltime: 2, nodeName: 'p1', networkId: 'net1' })
+  const s = stateInNet1(nodeId, ['p1'])
   s.handleTableEvent(
     {
       type: 'create',

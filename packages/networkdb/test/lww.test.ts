@@ -3,31 +3,18 @@
 // the highest Lamport time, and on equal times the greatest owner id.
 import t from 'tap'
 import fc from 'fast-check'
-import { State, type Entry } from '../src/state.js'
+import type { Entry, State } from '../src/state.js'
 import type { TableEvent } from '../src/index.js'
-import { bytes, fakeClock, text } from './fixtures/helpers.js'
+import { bytes, stateInNet1, text } from './fixtures/helpers.js'
 
 const NODES = ['w1', 'w2', 'w3']
 const KEYS = ['a', 'b', 'c']
 
 function node(nodeId: string): State {
-  const s = new State({
+  return stateInNet1(
     nodeId,
-    reapEntryIntervalMs: 1_800_000,
-    reapNetworkIntervalMs: 1_825_000,
-    nodeReapIntervalMs: 86_400_000,
-    now: fakeClock().now,
-  })
-  s.networks.set(
-    nodeId,
-    new Map([['net1', { id: 'net1', ltime: 1, leaving: false, reapAt: 0, inSync: true }]]),
+    NODES.filter((n) => n !== nodeId),
   )
-  s.addNetworkNode('net1', nodeId)
-  for (const p of NODES.filter((n) => n !== nodeId)) {
-    s.memberJoined(p)
-    s.handleNetworkEvent({ type: 'join', ltime: 2, nodeName: p, networkId: 'net1' })
-  }
-  return s
 }
 
 /** A local write, as LocalDB does it: next table time, this node owns the version. */

@@ -1,28 +1,12 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { State } from '../src/state.js'
+import type { State } from '../src/state.js'
 import type { TableEvent } from '../src/index.js'
-import { bytes, fakeClock, text } from './fixtures/helpers.js'
+import { bytes, fakeClock, stateInNet1, text } from './fixtures/helpers.js'
 
+/** Attached to net1 and in sync, with peers p1 and p2 known and in net1. */
 function state(nodeId = 'me', clock = fakeClock()): State {
-  const s = new State({
-    nodeId,
-    reapEntryIntervalMs: 1_800_000,
-    reapNetworkIntervalMs: 1_825_000,
-    nodeReapIntervalMs: 86_400_000,
-    now: clock.now,
-  })
-  // attached to net1 and in sync, with peers p1 and p2 known and in net1
-  s.networks.set(
-    nodeId,
-    new Map([['net1', { id: 'net1', ltime: 1, leaving: false, reapAt: 0, inSync: true }]]),
-  )
-  s.addNetworkNode('net1', nodeId)
-  for (const p of ['p1', 'p2']) {
-    s.memberJoined(p)
-    s.handleNetworkEvent({ type: 'join', ltime: 2, nodeName: p, networkId: 'net1' })
-  }
-  return s
+  return stateInNet1(nodeId, ['p1', 'p2'], clock)
 }
 
 const ev = (over: Partial<TableEvent>): TableEvent => ({
