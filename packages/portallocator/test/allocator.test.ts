@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IP, LibnetworkError, type ConflictError } from '@libnetwork/types'
@@ -28,6 +28,7 @@ t.test('export surface', async (t) => {
 
 t.test('dynamic range from the kernel file, with the upstream fallback', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'lnt-portallocator-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const good = join(dir, 'good')
   writeFileSync(good, '32768\t60999\n')
   t.same(readDynamicRange(good), { start: 32768, end: 60999 })
