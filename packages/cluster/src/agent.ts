@@ -52,8 +52,11 @@ interface NetworkJoin {
  */
 const RECLAIMS_PER_MINUTE = 10
 
-/** A key this host put and has not deleted: its value, and its recent re-publications. */
+/** A key this host put and has not deleted: where, its value, and its recent re-publications. */
 interface Published {
+  table: string
+  networkId: string
+  key: string
   value: Uint8Array
   reclaims: number[]
 }
@@ -302,8 +305,7 @@ export class ClusterAgent implements ClusterTables {
     j.count--
     if (j.count > 0) return
     this.#joins.delete(networkId)
-    for (const k of [...this.#published.keys()])
-      if (k.split('\u0000')[1] === networkId) this.#published.delete(k)
+    for (const [k, p] of this.#published) if (p.networkId === networkId) this.#published.delete(k)
     await this.#db.leaveNetwork(networkId)
   }
 
@@ -320,7 +322,7 @@ export class ClusterAgent implements ClusterTables {
     const k = pubKey(table, networkId, key)
     const copy = Uint8Array.from(value)
     const prev = this.#published.get(k)
-    this.#published.set(k, { value: copy, reclaims: prev?.reclaims ?? [] })
+    this.#published.set(k, { table, networkId, key, value: copy, reclaims: prev?.reclaims ?? [] })
     this.#guard(table)
   }
 
@@ -354,16 +356,15 @@ export class ClusterAgent implements ClusterTables {
         if (this.#state !== 'running') return
         this.#cfg.logger.warn('cluster: table guard restarted', { table, error: String(err) })
         this.#guard(table)
-        for (const k of [...this.#published.keys()]) {
-          const [t, n, key] = k.split('\u0000') as [string, string, string]
-          if (t !== table) continue
+        for (const p of [...this.#published.values()]) {
+          if (p.table !== table) continue
           let owner: string | undefined
           try {
-            owner = this.#db.getEntry(t, n, key).owner
+            owner = this.#db.getEntry(table, p.networkId, p.key).owner
           } catch {
             owner = undefined
           }
-          if (owner !== this.nodeName) this.#reclaim(t, n, key, owner ?? '')
+          if (owner !== this.nodeName) this.#reclaim(table, p.networkId, p.key, owner ?? '')
         }
       }
     })()
