@@ -275,9 +275,10 @@ export class BulkSyncer {
   async handle(bsm: BulkSyncMessage): Promise<void> {
     const state = this.#state
     const from = bsm.nodeName
+    // Only a request (unsolicited) is answered, and so only a request can be a resend.
+    const key = bsm.unsolicited ? requestKey(bsm) : ''
     if (bsm.unsolicited) {
       // a resend of a sync in progress, or of one just answered: the answer is on its way
-      const key = requestKey(bsm)
       const last = this.#answered.get(from)
       const recent = last?.key === key && Date.now() - last.at < 2 * this.#opts.retryMs
       if (this.#answering.has(from) || recent) {
@@ -315,7 +316,6 @@ export class BulkSyncer {
         return own !== undefined && !own.leaving
       })
       const { msg } = await buildBulkSync(state, mine, false, this.#cut(from), this.#stats)
-      const key = requestKey(bsm)
       const answered = this.#answer(from, msg).then((sent) => {
         if (sent) this.#answered.set(from, { key, at: Date.now() })
       })
